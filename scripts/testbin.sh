@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Builds the binaries that io.fabric8:kube-api-test runs in offline mode (kube-apiserver, etcd, kubectl)
+# from the Go module proxy, into the layout it reads: $KUBE_API_TEST_DIR/k8s/<version>-linux-<arch>/.
+#
+# Why build: the machine has no internet beyond package registries, so the envtest tarballs cannot be
+# downloaded. k8s.io/kubernetes is consumed the way other projects do: a throw-away go.mod requiring
+# it, with every k8s.io/* staging module pinned by `replace` to its matching v0.Y.Z release.
+# etcd is built from the same module graph (the go.etcd.io/etcd/server/v3 version Kubernetes pins),
+# because Debian bookworm's etcd 3.4 is older than what current Kubernetes supports.
+#
+# Cached: when the three binaries for the pinned version exist, this does nothing.
+# Fails loudly (set -e, the build's own error) and never falls back to anything else.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-1.36.3}"
+TESTBIN_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
+case "$(uname -m)" in
+  x86_64) ARCH=amd64 ;;
+  aarch64|arm64) ARCH=arm64 ;;
+  *) echo "testbin: unsupported architecture $(uname -m)" >&2; exit 1 ;;
+esac
+TARGET="$TESTBIN_DIR/k8s/${K8S_VERSION}-linux-${ARCH}"
+
+if [[ -x "$TARGET/kube-apiserver" && -x "$TARGET/etcd" && -x "$TARGET/kubectl" ]]; then
+  echo "testbin: cached in $TARGET"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "testbin: Go toolchain not found on PATH (expected /usr/local/go/bin/go)" >&2; exit 1; }
+# Never let Go download another toolchain behind our back: use the machine's, or fail.
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+
+MINOR="${K8S_VERSION#*.}"; MINOR="${MINOR%%.*}"
+STAGING_VERSION="v0.${K8S_VERSION#*.}"
+BUILD_DIR="$TESTBIN_DIR/build-${K8S_VERSION}"
+rm -rf "$BUILD_DIR"
+mkdir -p "$BUILD_DIR/etcd" "$BUILD_DIR/tools" "$TARGET.tmp"
+cd "$BUILD_DIR"
+
+echo "testbin: resolving k8s.io/kubernetes v${K8S_VERSION} (staging modules ${STAGING_VERSION})"
+KUBE_GOMOD=$(go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
+[[ -f "$KUBE_GOMOD" ]] || { echo "testbin: could not download k8s.io/kubernetes@v${K8S_VERSION}" >&2; exit 1; }
+GO_DIRECTIVE=$(sed -n 's/^go \(.*\)$/\1/p' "$KUBE_GOMOD")
+
+{
+  echo "module mailrelay.io/testbin"
+  echo
+  echo "go ${GO_DIRECTIVE}"
+  echo
+  echo "require k8s.io/kubernetes v${K8S_VERSION}"
+  echo
+  echo "replace ("
+  # every `k8s.io/x => ./staging/src/k8s.io/x` becomes `k8s.io/x => k8s.io/x v0.Y.Z`
+  sed -n "s#^[[:space:]]*\(k8s.io/[^[:space:]]*\) => ./staging/src/k8s.io/.*#\t\1 => \1 ${STAGING_VERSION}#p" "$KUBE_GOMOD"
+  echo ")"
+} > go.mod
+
+cat > tools/tools.go <<'GO'
+//go:build tools
+
+// Package tools pins the Kubernetes commands this module builds.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+cat > etcd/main.go <<'GO'
+// etcd is the etcd server at the version Kubernetes itself requires.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+
+echo "testbin: go mod tidy"
+go mod tidy
+
+LDFLAGS="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  LDFLAGS+=" -X ${pkg}.gitVersion=v${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${MINOR}"
+  LDFLAGS+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
+done
+
+echo "testbin: building kube-apiserver (this takes several minutes on a small machine)"
+go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+echo "testbin: building kubectl"
+go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl
+echo "testbin: building etcd"
+go build -trimpath -ldflags "-s -w" -o "$TARGET.tmp/etcd" ./etcd
+
+"$TARGET.tmp/kube-apiserver" --version
+"$TARGET.tmp/etcd" --version | head -1
+"$TARGET.tmp/kubectl" version --client
+
+rm -rf "$TARGET"
+mv "$TARGET.tmp" "$TARGET"
+rm -rf "$BUILD_DIR"
+echo "testbin: installed in $TARGET"

@@ -1,0 +1,49 @@
+package io.mailrelay;
+
+import java.util.Map;
+
+/** The modes of the one application and the Quarkus runtime defaults each one needs. */
+public enum Mode {
+    OPERATOR(Map.of()),
+    RELAY(Map.of()),
+    /**
+     * The probe is a command-line tool: no HTTP listener, and logs on stderr so that stdout carries
+     * only the report (its JSON form is a contract).
+     */
+    PROBE(Map.of(
+            "quarkus.http.host-enabled", "false",
+            "quarkus.log.console.stderr", "true",
+            "quarkus.log.level", "WARN")),
+    /** --help, --version or a mistyped mode: print and exit, no listener. */
+    NONE(Map.of(
+            "quarkus.http.host-enabled", "false",
+            "quarkus.log.console.stderr", "true",
+            "quarkus.log.level", "WARN"));
+
+    private final Map<String, String> defaults;
+
+    Mode(Map<String, String> defaults) {
+        this.defaults = defaults;
+    }
+
+    public static Mode of(String... args) {
+        if (args.length == 0) {
+            return NONE;
+        }
+        for (Mode mode : values()) {
+            if (mode != NONE && mode.name().equalsIgnoreCase(args[0])) {
+                return mode;
+            }
+        }
+        return NONE;
+    }
+
+    /** Sets each default as a system property unless the user already set it. */
+    void applyDefaults() {
+        defaults.forEach((key, value) -> {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        });
+    }
+}

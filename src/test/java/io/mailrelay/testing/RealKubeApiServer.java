@@ -1,0 +1,110 @@
+package io.mailrelay.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * A real kube-apiserver + etcd (io.fabric8:kube-api-test, offline, binaries from scripts/testbin.sh),
+ * started once for a test class. Its admission chain is the normal one (PodSecurity, CRD schema and CEL
+ * validation, server-side apply); only the ServiceAccount admission plugin is off, as in envtest.
+ * There is no controller manager, scheduler or kubelet: nothing runs pods or collects garbage.
+ *
+ * <pre>@RegisterExtension static RealKubeApiServer api = new RealKubeApiServer();</pre>
+ */
+public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallback {
+
+    private KubeAPIServer server;
+    private KubernetesClient client;
+    private Path kubeconfig;
+
+    public static String testDir() {
+        String fromEnv = System.getenv("KUBE_API_TEST_DIR");
+        return fromEnv != null ? fromEnv : new File(System.getProperty("user.home"), ".kubeapitest").getPath();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        Path binaries = Path.of(testDir(), "k8s");
+        if (!Files.isDirectory(binaries)) {
+            throw new IllegalStateException("no kube-apiserver/etcd/kubectl under " + binaries
+                    + ": run scripts/testbin.sh first");
+        }
+        server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(testDir())
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000)
+                .build());
+        server.start();
+        String yaml = server.getKubeConfigYaml();
+        kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
+        Files.writeString(kubeconfig, yaml);
+        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+        if (kubeconfig != null) {
+            Files.deleteIfExists(kubeconfig);
+        }
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** The kubeconfig YAML that reaches this API server (for an operator under test). */
+    public String kubeconfigYaml() {
+        try {
+            return Files.readString(kubeconfig);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path kubeconfigFile() {
+        return kubeconfig;
+    }
+
+    /** Runs the kubectl built with the API server against it. */
+    public Exec.Result kubectl(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(kubectlBinary().toString());
+        command.add("--kubeconfig=" + kubeconfig);
+        command.addAll(List.of(args));
+        return Exec.run(command, Map.of(), 120);
+    }
+
+    private static Path kubectlBinary() {
+        try (var versions = Files.list(Path.of(testDir(), "k8s"))) {
+            return versions.filter(dir -> Files.isExecutable(dir.resolve("kubectl")))
+                    .max(Path::compareTo)
+                    .map(dir -> dir.resolve("kubectl"))
+                    .orElseThrow(() -> new IllegalStateException("no kubectl: run scripts/testbin.sh"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
