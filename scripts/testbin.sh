@@ -26,6 +26,8 @@ if [[ -x "$TARGET/kube-apiserver" && -x "$TARGET/etcd" && -x "$TARGET/kubectl" ]
   exit 0
 fi
 
+# Go is installed outside the default PATH on some machines
+[[ -d /usr/local/go/bin ]] && export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { echo "testbin: Go toolchain not found on PATH (expected /usr/local/go/bin/go)" >&2; exit 1; }
 # Never let Go download another toolchain behind our back: use the machine's, or fail.
 export GOTOOLCHAIN=local
