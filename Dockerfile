@@ -1,0 +1,25 @@
+# One image for every mode: operator, relay and probe (the first argument selects it).
+# Build the application first:  ./mvnw -B package -DskipTests
+# then:                          docker build -t mailrelay/mailrelay-operator:0.1.0-SNAPSHOT .
+FROM eclipse-temurin:17-jre-jammy
+
+# A fixed, non-root UID/GID: the relay pods run with runAsNonRoot, a read-only root filesystem and this
+# UID (the operator sets the same in the pod security context).
+RUN groupadd --system --gid 10025 mailrelay \
+ && useradd --system --uid 10025 --gid 10025 --home-dir /nonexistent --shell /usr/sbin/nologin mailrelay \
+ && mkdir -p /var/spool/mailrelay /etc/mailrelay \
+ && chown 10025:10025 /var/spool/mailrelay
+
+# Quarkus fast-jar layout, copied layer by layer so that a code change rebuilds only the last ones.
+COPY --chown=10025:10025 target/quarkus-app/lib/ /app/lib/
+COPY --chown=10025:10025 target/quarkus-app/*.jar /app/
+COPY --chown=10025:10025 target/quarkus-app/app/ /app/app/
+COPY --chown=10025:10025 target/quarkus-app/quarkus/ /app/quarkus/
+
+USER 10025:10025
+WORKDIR /app
+ENV JAVA_OPTS_APPEND="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
+# 2525: SMTP (relay mode, unprivileged); 8080: health and Prometheus metrics (relay and operator modes)
+EXPOSE 2525 8080
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS_APPEND -jar /app/quarkus-run.jar \"$@\"", "--"]
+CMD ["--help"]
