@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the binaries that io.fabric8:kube-api-test runs in offline mode (kube-apiserver, etcd, kubectl)
+# Builds the binaries that io.fabric8:kube-api-test runs in offline mode (kube-apiserver, etcd, kubectl),
+# and helm for the chart tests,
 # from the Go module proxy, into the layout it reads: $KUBE_API_TEST_DIR/k8s/<version>-linux-<arch>/.
 #
 # Why build: the machine has no internet beyond package registries, so the envtest tarballs cannot be
@@ -13,7 +14,9 @@
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.36.3}"
+HELM_VERSION="${HELM_VERSION:-3.22.0}"
 TESTBIN_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
+HELM_BIN="$TESTBIN_DIR/tools/helm-${HELM_VERSION}/helm"
 case "$(uname -m)" in
   x86_64) ARCH=amd64 ;;
   aarch64|arm64) ARCH=arm64 ;;
@@ -21,17 +24,32 @@ case "$(uname -m)" in
 esac
 TARGET="$TESTBIN_DIR/k8s/${K8S_VERSION}-linux-${ARCH}"
 
+# Go is installed outside the default PATH on some machines
+[[ -d /usr/local/go/bin ]] && export PATH="$PATH:/usr/local/go/bin"
+# Never let Go download another toolchain behind our back: use the machine's, or fail.
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+require_go() {
+  command -v go >/dev/null || { echo "testbin: Go toolchain not found on PATH (expected /usr/local/go/bin/go)" >&2; exit 1; }
+}
+
+# helm, for the chart tests (helm lint / helm template against the real API server)
+if [[ -x "$HELM_BIN" ]]; then
+  echo "testbin: helm cached in $HELM_BIN"
+else
+  require_go
+  echo "testbin: building helm v${HELM_VERSION}"
+  mkdir -p "$(dirname "$HELM_BIN")"
+  GOBIN="$(dirname "$HELM_BIN")" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}"
+  "$HELM_BIN" version --short
+fi
+
 if [[ -x "$TARGET/kube-apiserver" && -x "$TARGET/etcd" && -x "$TARGET/kubectl" ]]; then
   echo "testbin: cached in $TARGET"
   exit 0
 fi
 
-# Go is installed outside the default PATH on some machines
-[[ -d /usr/local/go/bin ]] && export PATH="$PATH:/usr/local/go/bin"
-command -v go >/dev/null || { echo "testbin: Go toolchain not found on PATH (expected /usr/local/go/bin/go)" >&2; exit 1; }
-# Never let Go download another toolchain behind our back: use the machine's, or fail.
-export GOTOOLCHAIN=local
-export CGO_ENABLED=0
+require_go
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 MINOR="${K8S_VERSION#*.}"; MINOR="${MINOR%%.*}"
