@@ -1,0 +1,132 @@
+package io.mailrelay.relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.common.net.InetAddresses;
+
+import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.relay.smtp.RelayChannelInitializer;
+import io.mailrelay.relay.smtp.RelayMetrics;
+import io.mailrelay.relay.spool.MessageSpool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+/**
+ * The relay's SMTP listener: a validated configuration, a spool and a meter registry in; a closed relay
+ * on {@link #port()} out. Shutdown is graceful: {@link #stopAccepting()}, {@link #awaitSessions}, then
+ * {@link #close()}, which says 421 to whoever is still connected.
+ */
+public final class RelayServer implements AutoCloseable {
+    private final RelayConfig config;
+    private final RelayMetrics metrics;
+    private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ExecutorService spoolWorkers;
+    private final RelayChannelInitializer initializer;
+    private EventLoopGroup acceptor;
+    private EventLoopGroup io;
+    private Channel listener;
+
+    public RelayServer(RelayConfig config, MessageSpool spool, MeterRegistry registry) throws IOException {
+        this.config = config;
+        this.metrics = new RelayMetrics(registry);
+        AtomicInteger threads = new AtomicInteger();
+        this.spoolWorkers = Executors.newFixedThreadPool(4, runnable -> {
+            Thread thread = new Thread(runnable, "relay-spool-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, metrics, sessions);
+    }
+
+    public synchronized RelayServer start() throws InterruptedException {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        acceptor = new NioEventLoopGroup(1);
+        io = new NioEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        listener = new ServerBootstrap()
+                .group(acceptor, io)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 250)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(initializer)
+                .bind(new InetSocketAddress(InetAddresses.forString(config.server().listenAddress()), config.server().port()))
+                .sync().channel();
+        return this;
+    }
+
+    /** The bound port (useful with port 0 in tests). */
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public boolean isListening() {
+        Channel current = listener;
+        return current != null && current.isActive();
+    }
+
+    /** New connections get {@code 421 4.3.2}; sessions already open may finish but start no new MAIL. */
+    public void stopAccepting() {
+        initializer.stopAccepting();
+    }
+
+    /** Waits until every admitted session has ended; false if some are still open after the timeout. */
+    public boolean awaitSessions(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (metrics.activeSessions() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    public int activeSessions() {
+        return metrics.activeSessions();
+    }
+
+    /** Checks the TLS files now instead of waiting for the next poll; true if a new certificate is in use. */
+    public boolean reloadTlsIfChanged() {
+        return initializer.tlsReloadIfChanged();
+    }
+
+    @Override
+    public synchronized void close() {
+        initializer.stopAccepting();
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        sessions.writeAndFlush(Unpooled.copiedBuffer("421 4.3.2 Service shutting down\r\n", StandardCharsets.US_ASCII))
+                .awaitUninterruptibly(2, TimeUnit.SECONDS);
+        sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        spoolWorkers.shutdown();
+        try {
+            spoolWorkers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (io != null) {
+            io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        initializer.close();
+    }
+}

@@ -1,0 +1,230 @@
+package io.mailrelay.relay.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.google.common.net.InetAddresses;
+
+import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.policy.MailboxAddress;
+import io.mailrelay.relay.tls.PemCredentials;
+
+/** The checks the YAML types cannot express: ranges, required fields, files that must exist and parse. */
+final class ConfigValidator {
+    private static final Pattern HOSTNAME = Pattern.compile(
+            "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+    private static final Pattern IP_LITERAL_DOMAIN = Pattern.compile("(?i)\\[(ipv6:)?[0-9a-f:.]+\\]");
+
+    private final RelayConfig config;
+    private final List<String> problems = new ArrayList<>();
+
+    ConfigValidator(RelayConfig config) {
+        this.config = config;
+    }
+
+    List<String> problems() {
+        server(config.server());
+        allowedNetworks();
+        localDomains();
+        authentication(config.authentication());
+        tls(config.tls());
+        outbound(config.outbound());
+        senderRestrictions(config.senderRestrictions());
+        limits(config.limits());
+        spool(config.spool());
+        return problems;
+    }
+
+    private void server(RelayConfig.Server server) {
+        if (!InetAddresses.isInetAddress(server.listenAddress())) {
+            problem("server.listenAddress", "\"" + server.listenAddress() + "\" is not an IP address");
+        }
+        port("server.port", server.port());
+        if (!HOSTNAME.matcher(server.hostname()).matches()) {
+            problem("server.hostname", "\"" + server.hostname() + "\" is not a valid host name");
+        }
+    }
+
+    private void allowedNetworks() {
+        for (int i = 0; i < config.allowedNetworks().size(); i++) {
+            if (config.allowedNetworks().get(i) == null) {
+                problem("allowedNetworks[" + i + "]", "must not be empty");
+            }
+        }
+    }
+
+    private void localDomains() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < config.localDomains().size(); i++) {
+            String field = "localDomains[" + i + "]";
+            RelayConfig.LocalDomain local = config.localDomains().get(i);
+            if (local == null) {
+                problem(field, "must not be empty");
+                continue;
+            }
+            if (local.domain() == null || !(HOSTNAME.matcher(local.domain()).matches()
+                    || IP_LITERAL_DOMAIN.matcher(local.domain()).matches())) {
+                problem(field + ".domain", "\"" + local.domain() + "\" is not a valid domain");
+            } else if (!seen.add(MailboxAddress.normalizeDomain(local.domain()))) {
+                problem(field + ".domain", "\"" + local.domain() + "\" is listed twice");
+            }
+            if (local.deliverTo() == null) {
+                problem(field + ".deliverTo", "is required (host:port)");
+            }
+        }
+    }
+
+    private void authentication(RelayConfig.Authentication auth) {
+        if (auth == null) {
+            return;
+        }
+        if (auth.usersFile() == null) {
+            problem("authentication.usersFile", "is required when authentication is configured");
+            return;
+        }
+        if (readable("authentication.usersFile", auth.usersFile())) {
+            try {
+                PasswordFile.load(auth.usersFile());
+            } catch (IOException | IllegalArgumentException e) {
+                problem("authentication.usersFile", auth.usersFile() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void tls(RelayConfig.Tls tls) {
+        if (tls == null) {
+            return;
+        }
+        if (tls.certificateFile() == null) {
+            problem("tls.certificateFile", "is required when tls is configured");
+        }
+        if (tls.keyFile() == null) {
+            problem("tls.keyFile", "is required when tls is configured");
+        }
+        positive("tls.reloadInterval", tls.reloadInterval());
+        if (tls.certificateFile() != null && tls.keyFile() != null
+                && readable("tls.certificateFile", tls.certificateFile()) & readable("tls.keyFile", tls.keyFile())) {
+            try {
+                PemCredentials.load(tls.certificateFile(), tls.keyFile());
+            } catch (IOException | IllegalArgumentException e) {
+                problem("tls", e.getMessage());
+            }
+        }
+    }
+
+    private void outbound(RelayConfig.Outbound outbound) {
+        if (outbound == null) {
+            problem("outbound", "is required (mode: smarthost or mx)");
+            return;
+        }
+        if (outbound.mode() == null) {
+            problem("outbound.mode", "is required (smarthost or mx)");
+        }
+        RelayConfig.Smarthost smarthost = outbound.smarthost();
+        if (outbound.mode() == RelayConfig.OutboundMode.SMARTHOST && smarthost == null) {
+            problem("outbound.smarthost", "is required when outbound.mode is smarthost");
+        }
+        if (smarthost == null) {
+            return;
+        }
+        if (smarthost.host() == null || smarthost.host().isBlank()) {
+            problem("outbound.smarthost.host", "is required");
+        }
+        port("outbound.smarthost.port", smarthost.port());
+        if (smarthost.trustedCaFile() != null) {
+            readable("outbound.smarthost.trustedCaFile", smarthost.trustedCaFile());
+        }
+        if ((smarthost.usernameFile() == null) != (smarthost.passwordFile() == null)) {
+            problem(smarthost.usernameFile() == null ? "outbound.smarthost.usernameFile" : "outbound.smarthost.passwordFile",
+                    "usernameFile and passwordFile go together");
+        }
+        if (smarthost.usernameFile() != null) {
+            readable("outbound.smarthost.usernameFile", smarthost.usernameFile());
+        }
+        if (smarthost.passwordFile() != null) {
+            readable("outbound.smarthost.passwordFile", smarthost.passwordFile());
+        }
+    }
+
+    private void senderRestrictions(RelayConfig.SenderRestrictions restrictions) {
+        if (restrictions == null) {
+            return;
+        }
+        if (restrictions.allowedSenderDomains().isEmpty()) {
+            problem("senderRestrictions.allowedSenderDomains", "must list at least one domain");
+        }
+        for (int i = 0; i < restrictions.allowedSenderDomains().size(); i++) {
+            String domain = restrictions.allowedSenderDomains().get(i);
+            if (domain == null || !HOSTNAME.matcher(domain).matches()) {
+                problem("senderRestrictions.allowedSenderDomains[" + i + "]", "\"" + domain + "\" is not a valid domain");
+            }
+        }
+    }
+
+    private void limits(RelayConfig.Limits limits) {
+        positive("limits.maxMessageSize", limits.maxMessageSize());
+        positive("limits.maxRecipients", limits.maxRecipients());
+        positive("limits.maxConnections", limits.maxConnections());
+        positive("limits.maxConnectionsPerClient", limits.maxConnectionsPerClient());
+        positive("limits.maxMessagesPerClientPerMinute", limits.maxMessagesPerClientPerMinute());
+        positive("limits.maxAuthFailures", limits.maxAuthFailures());
+        positive("limits.maxErrors", limits.maxErrors());
+        positive("limits.authLockout", limits.authLockout());
+        positive("limits.commandTimeout", limits.commandTimeout());
+        positive("limits.idleTimeout", limits.idleTimeout());
+    }
+
+    private void spool(RelayConfig.Spool spool) {
+        if (!spool.directory().isAbsolute()) {
+            problem("spool.directory", "\"" + spool.directory() + "\" must be an absolute path");
+        }
+        if (spool.retrySchedule().isEmpty()) {
+            problem("spool.retrySchedule", "must list at least one interval");
+        }
+        for (int i = 0; i < spool.retrySchedule().size(); i++) {
+            positive("spool.retrySchedule[" + i + "]", spool.retrySchedule().get(i));
+        }
+        positive("spool.maxQueueLifetime", spool.maxQueueLifetime());
+    }
+
+    private boolean readable(String field, Path file) {
+        if (!Files.isRegularFile(file)) {
+            problem(field, file + " does not exist or is not a file");
+            return false;
+        }
+        if (!Files.isReadable(file)) {
+            problem(field, file + " is not readable");
+            return false;
+        }
+        return true;
+    }
+
+    private void port(String field, int port) {
+        if (port < 1 || port > 65535) {
+            problem(field, port + " is not a port (1-65535)");
+        }
+    }
+
+    private void positive(String field, Number value) {
+        if (value == null || value.longValue() <= 0) {
+            problem(field, "must be greater than 0, was " + value);
+        }
+    }
+
+    private void positive(String field, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            problem(field, "must be longer than 0, was " + value);
+        }
+    }
+
+    private void problem(String field, String message) {
+        problems.add(field + ": " + message);
+    }
+}

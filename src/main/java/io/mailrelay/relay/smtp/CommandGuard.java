@@ -1,0 +1,64 @@
+package io.mailrelay.relay.smtp;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.CommandDispatcher;
+import org.apache.james.protocols.api.handler.LineHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
+
+/**
+ * First line handler for commands, in front of James' dispatcher: strict CRLF, the RFC 5321 command
+ * line limit (512 octets with CRLF), AUTH refused before STARTTLS and during a lockout (before any
+ * credentials are sent), and a per-session error budget after which the session ends with 421
+ * (Postfix smtpd_hard_error_limit).
+ */
+final class CommandGuard implements LineHandler<SMTPSession> {
+    private static final ProtocolSession.AttachmentKey<Integer> ERRORS =
+            ProtocolSession.AttachmentKey.of("mailrelay.errors", Integer.class);
+
+    private final CommandDispatcher<SMTPSession> dispatcher;
+    private final boolean authConfigured;
+    private final boolean authWithoutTls;
+    private final AuthFailures authFailures;
+    private final int maxErrors;
+
+    CommandGuard(CommandDispatcher<SMTPSession> dispatcher, boolean authConfigured, boolean authWithoutTls,
+            AuthFailures authFailures, int maxErrors) {
+        this.dispatcher = dispatcher;
+        this.authConfigured = authConfigured;
+        this.authWithoutTls = authWithoutTls;
+        this.authFailures = authFailures;
+        this.maxErrors = maxErrors;
+    }
+
+    @Override
+    public Response onLine(SMTPSession session, byte[] line) {
+        if (!Lines.strictlyTerminated(line)) {
+            return Replies.closing("500", "5.5.2 Error: bare <LF> or <CR> received, lines must end with <CR><LF>");
+        }
+        Response response = checkOrDispatch(session, line);
+        if (response != null && Replies.isError(response) && !response.isEndSession()) {
+            int errors = session.getAttachment(ERRORS, ProtocolSession.State.Connection).orElse(0) + 1;
+            session.setAttachment(ERRORS, errors, ProtocolSession.State.Connection);
+            if (errors > maxErrors) {
+                return Replies.closing("421", "4.7.0 Error: too many errors");
+            }
+        }
+        return response;
+    }
+
+    private Response checkOrDispatch(SMTPSession session, byte[] line) {
+        if (line.length > Lines.MAX_COMMAND_LINE) {
+            return Replies.reply("500", "5.5.2 Error: command line too long (limit 512 octets)");
+        }
+        if (authConfigured && "AUTH".equals(Lines.verb(line))) {
+            if (!session.isTLSStarted() && !authWithoutTls) {
+                return Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism");
+            }
+            if (authFailures.isLockedOut(SessionFacts.clientIp(session))) {
+                return Replies.closing("421", "4.7.0 Too many authentication failures, try again later");
+            }
+        }
+        return dispatcher.onLine(session, line);
+    }
+}

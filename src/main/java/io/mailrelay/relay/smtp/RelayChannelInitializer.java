@@ -1,0 +1,177 @@
+package io.mailrelay.relay.smtp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.Protocol;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.handler.CommandDispatcher;
+import org.apache.james.protocols.api.handler.WiringException;
+import org.apache.james.protocols.netty.BasicChannelInboundHandler;
+import org.apache.james.protocols.netty.HandlerConstants;
+import org.apache.james.protocols.netty.ProtocolMDCContextFactory;
+import org.apache.james.protocols.smtp.SMTPProtocol;
+import org.apache.james.protocols.smtp.SMTPProtocolHandlerChain;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataCmdHandler;
+import org.apache.james.protocols.smtp.core.HeloCmdHandler;
+import org.apache.james.protocols.smtp.core.MailCmdHandler;
+import org.apache.james.protocols.smtp.core.NoopCmdHandler;
+import org.apache.james.protocols.smtp.core.QuitCmdHandler;
+import org.apache.james.protocols.smtp.core.RcptCmdHandler;
+import org.apache.james.protocols.smtp.core.RsetCmdHandler;
+import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
+import org.apache.james.protocols.smtp.core.WelcomeMessageHandler;
+import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
+import org.apache.james.protocols.smtp.core.esmtp.MailSizeEsmtpExtension;
+import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
+import org.apache.james.util.MDCBuilder;
+
+import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.relay.policy.RelayPolicy;
+import io.mailrelay.relay.spool.MessageSpool;
+import io.mailrelay.relay.tls.ReloadingStartTls;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+
+/**
+ * The relay's SMTP pipeline, built from James Protocols pieces but without its defaults: an explicit
+ * handler chain (no PostmasterAbuseRcptHook, no in-memory message hook, no VRFY/EXPN) and an explicit
+ * Netty pipeline: admission (421 on limits), optional PROXY header, strict line framer, session gate,
+ * timeouts, James' core handler. Everything of a connection runs on its event loop; spool I/O runs on
+ * the {@code workers} executor.
+ */
+public final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> implements AutoCloseable {
+    private final RelayConfig config;
+    private final Protocol protocol;
+    private final ConnectionAdmission admission;
+    private final Optional<ReloadingStartTls> tls;
+
+    public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor workers, RelayMetrics metrics,
+            ChannelGroup sessions) throws IOException {
+        this.config = config;
+        this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
+                config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval()));
+        this.admission = new ConnectionAdmission(config.limits().maxConnections(),
+                config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
+        this.protocol = new SMTPProtocol(chain(config, spool, workers, metrics), new RelaySmtpConfiguration(config));
+    }
+
+    private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor workers,
+            RelayMetrics metrics) throws IOException {
+        MetricFactory noMetrics = new NoopJamesMetrics();
+        RelayConfig.Limits limits = config.limits();
+        RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
+                config.localDomains().stream().map(RelayConfig.LocalDomain::domain).toList(),
+                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
+        AuthFailures authFailures = new AuthFailures(limits.maxAuthFailures(), limits.authLockout(), System::nanoTime);
+        CommandDispatcher<SMTPSession> dispatcher = new CommandDispatcher<>();
+
+        SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(noMetrics, false);
+        chain.add(new CommandGuard(dispatcher, config.authentication() != null,
+                config.authentication() != null && config.authentication().allowWithoutTls(), authFailures,
+                limits.maxErrors()));
+        chain.add(dispatcher);
+        chain.add(new WelcomeMessageHandler());
+        chain.add(new EhloCmdHandler(noMetrics));
+        chain.add(new HeloCmdHandler(noMetrics));
+        chain.add(new MailCmdHandler(noMetrics));
+        chain.add(new RcptCmdHandler(noMetrics));
+        chain.add(new DataCmdHandler(noMetrics));
+        chain.add(new RsetCmdHandler());
+        chain.add(new NoopCmdHandler());
+        chain.add(new QuitCmdHandler(noMetrics));
+        chain.add(new UnknownCmdHandler(noMetrics));
+        if (tls.isPresent()) {
+            chain.add(new StartTlsCmdHandler());
+        }
+        // The data filter must be the first DataLineFilter: it consumes every line of the message.
+        chain.add(new SpoolingDataFilter(spool, workers, config.server().hostname(), limits.maxMessageSize(), metrics));
+        chain.add(new MailSizeEsmtpExtension());
+        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
+        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
+        if (config.authentication() != null) {
+            chain.add(new PasswordAuthHook(PasswordFile.load(config.authentication().usersFile()),
+                    config.authentication().allowWithoutTls(), authFailures, metrics));
+        }
+        try {
+            chain.wireExtensibleHandlers();
+        } catch (WiringException e) {
+            throw new IllegalStateException("SMTP handler chain cannot be wired", e);
+        }
+        return chain;
+    }
+
+    /** From now on every new connection is answered {@code 421 4.3.2} and no session starts a new MAIL. */
+    public void stopAccepting() {
+        admission.stopAccepting();
+    }
+
+    public boolean tlsReloadIfChanged() {
+        return tls.map(ReloadingStartTls::reloadIfChanged).orElse(false);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("admission", admission);
+        if (config.server().proxyProtocol()) {
+            pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
+        }
+        StrictLineFramer framer = new StrictLineFramer();
+        pipeline.addLast(HandlerConstants.FRAMER, framer);
+        pipeline.addLast("gate", new SessionGate(framer));
+        pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new Timeouts(config.limits().commandTimeout(),
+                config.limits().idleTimeout()));
+        pipeline.addLast(HandlerConstants.CORE_HANDLER, new BasicChannelInboundHandler(new NoDnsMdc(), protocol,
+                tls.orElse(null), config.server().proxyProtocol()));
+    }
+
+    @Override
+    public void close() {
+        tls.ifPresent(ReloadingStartTls::close);
+    }
+
+    /** commandTimeout: no line from the client for that long; idleTimeout: no traffic either way. */
+    private static final class Timeouts extends IdleStateHandler {
+        Timeouts(Duration commandTimeout, Duration idleTimeout) {
+            super(commandTimeout.toMillis(), 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            ctx.writeAndFlush(Unpooled.copiedBuffer("421 4.4.2 Error: timeout exceeded\r\n", StandardCharsets.US_ASCII))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** James' default MDC factory resolves the client's host name (reverse DNS) on the event loop. */
+    private static final class NoDnsMdc implements ProtocolMDCContextFactory {
+        @Override
+        public MDCBuilder onBound(Protocol protocol, ChannelHandlerContext ctx) {
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            return MDCBuilder.create().addToContext(MDCBuilder.PROTOCOL, protocol.getName())
+                    .addToContext(MDCBuilder.IP, remote.getAddress().getHostAddress());
+        }
+
+        @Override
+        public MDCBuilder withContext(ProtocolSession session) {
+            return MDCBuilder.create().addToContext(MDCBuilder.SESSION_ID, session.getSessionID());
+        }
+    }
+}

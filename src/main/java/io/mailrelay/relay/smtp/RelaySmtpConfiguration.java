@@ -1,0 +1,71 @@
+package io.mailrelay.relay.smtp;
+
+import java.util.Optional;
+
+import org.apache.james.protocols.api.OidcSASLConfiguration;
+import org.apache.james.protocols.smtp.SMTPConfiguration;
+
+import io.mailrelay.relay.config.RelayConfig;
+
+/**
+ * What James' own handlers read. Relaying is never decided here: {@link #isRelayingAllowed} is always
+ * false so that no James handler can open the relay; {@link RelayRcptHook} decides every recipient.
+ */
+final class RelaySmtpConfiguration implements SMTPConfiguration {
+    private final RelayConfig config;
+
+    RelaySmtpConfiguration(RelayConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String getHelloName() {
+        return config.server().hostname();
+    }
+
+    @Override
+    public String getGreeting() {
+        return config.server().hostname() + " ESMTP ready";
+    }
+
+    @Override
+    public String getSoftwareName() {
+        return "mailrelay";
+    }
+
+    @Override
+    public long getMaxMessageSize() {
+        return config.limits().maxMessageSize();
+    }
+
+    @Override
+    public boolean isRelayingAllowed(String remoteIP) {
+        return false;
+    }
+
+    /** AUTH is announced only where it may be used: after STARTTLS, unless allowWithoutTls. */
+    @Override
+    public boolean isAuthAnnounced(String remoteIP, boolean tlsStarted) {
+        return config.authentication() != null && (tlsStarted || config.authentication().allowWithoutTls());
+    }
+
+    @Override
+    public boolean useHeloEhloEnforcement() {
+        return true;
+    }
+
+    @Override
+    public boolean useAddressBracketsEnforcement() {
+        return true;
+    }
+
+    @Override
+    public boolean isPlainAuthEnabled() {
+        return config.authentication() != null;
+    }
+
+    @Override
+    public Optional<OidcSASLConfiguration> saslConfiguration() {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,39 @@
+package io.mailrelay.relay.smtp;
+
+import java.net.InetAddress;
+
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession.State;
+import org.apache.james.protocols.smtp.SMTPSession;
+
+/** What the relay needs to know about a session, read from James' session in one place. */
+final class SessionFacts {
+    private SessionFacts() {
+    }
+
+    /** The client address: the PROXY header's source when PROXY protocol is on. */
+    static InetAddress clientAddress(SMTPSession session) {
+        return session.getRemoteAddress().getAddress();
+    }
+
+    static String clientIp(SMTPSession session) {
+        return clientAddress(session).getHostAddress();
+    }
+
+    static String helo(SMTPSession session) {
+        return session.getAttachment(SMTPSession.CURRENT_HELO_NAME, State.Connection).orElse("");
+    }
+
+    static String sender(SMTPSession session) {
+        return session.getAttachment(SMTPSession.SENDER, State.Transaction)
+                .map(SessionFacts::sender).orElse("");
+    }
+
+    static String sender(MaybeSender sender) {
+        return sender.isNullSender() ? "" : sender.get().asString();
+    }
+
+    static boolean authenticated(SMTPSession session) {
+        return session.getUsername() != null;
+    }
+}

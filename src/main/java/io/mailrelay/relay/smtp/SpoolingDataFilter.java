@@ -1,0 +1,122 @@
+package io.mailrelay.relay.smtp;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.LineHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataLineFilter;
+import org.jboss.logging.Logger;
+
+import io.mailrelay.relay.spool.Envelope;
+import io.mailrelay.relay.spool.MessageSpool;
+
+/**
+ * Owns the DATA phase (the only data line filter, so James' in-memory envelope never receives a byte):
+ * refuses bare LF/CR, ends the message only on CRLF.CRLF, unstuffs dots, enforces the size limit while
+ * streaming, and streams into the spool off the event loop. 250 is sent only after the spool's commit
+ * completed; meanwhile the session's input is held by {@link SessionGate}.
+ */
+final class SpoolingDataFilter implements DataLineFilter {
+    private static final Logger LOG = Logger.getLogger(SpoolingDataFilter.class);
+    private static final ProtocolSession.AttachmentKey<InFlight> MESSAGE =
+            ProtocolSession.AttachmentKey.of("mailrelay.message", InFlight.class);
+    private static final long PAUSE_READING_ABOVE = 4L * 1024 * 1024;
+
+    private final MessageSpool spool;
+    private final Executor workers;
+    private final String hostname;
+    private final long maxMessageSize;
+    private final RelayMetrics metrics;
+
+    SpoolingDataFilter(MessageSpool spool, Executor workers, String hostname, long maxMessageSize, RelayMetrics metrics) {
+        this.spool = spool;
+        this.workers = workers;
+        this.hostname = hostname;
+        this.maxMessageSize = maxMessageSize;
+        this.metrics = metrics;
+    }
+
+    /** Per-message state, kept in the session's transaction state. */
+    static final class InFlight {
+        final SpoolTransfer transfer;
+        long size;
+        boolean tooBig;
+
+        InFlight(SpoolTransfer transfer) {
+            this.transfer = transfer;
+        }
+    }
+
+    @Override
+    public Response onLine(SMTPSession session, byte[] line, LineHandler<SMTPSession> next) {
+        SessionGate gate = SessionGate.of(session);
+        InFlight message = session.getAttachment(MESSAGE, ProtocolSession.State.Transaction)
+                .orElseGet(() -> start(session, gate));
+        if (!Lines.strictlyTerminated(line)) {
+            message.transfer.abort();
+            endData(session);
+            return Replies.closing("554", "5.6.0 Error: bare <LF> or <CR> in message data, lines must end with <CR><LF>");
+        }
+        if (Lines.isEndOfData(line)) {
+            return finish(session, gate, message);
+        }
+        int offset = line[0] == '.' ? 1 : 0;
+        message.size += line.length - offset;
+        if (message.tooBig || message.size > maxMessageSize) {
+            if (!message.tooBig) {
+                message.tooBig = true;
+                message.transfer.abort();
+            }
+            return null;
+        }
+        message.transfer.write(line, offset, line.length - offset);
+        if (message.transfer.pendingBytes() > PAUSE_READING_ABOVE) {
+            gate.throttle(true);
+        }
+        return null;
+    }
+
+    private InFlight start(SMTPSession session, SessionGate gate) {
+        List<String> recipients = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
+                .orElse(List.of()).stream().map(MailAddress::asString).toList();
+        Envelope envelope = new Envelope(SessionFacts.sender(session), recipients, SessionFacts.clientIp(session),
+                SessionFacts.helo(session), session.getUsername() == null ? null : session.getUsername().asString(),
+                Instant.now());
+        String protocol = "ESMTP" + (session.isTLSStarted() ? "S" : "") + (session.getUsername() != null ? "A" : "");
+        String traceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        byte[] received = ReceivedHeader.render(envelope, hostname, protocol, traceId);
+        InFlight message = new InFlight(new SpoolTransfer(spool, envelope, received, workers, () -> gate.drained()));
+        session.setAttachment(MESSAGE, message, ProtocolSession.State.Transaction);
+        return message;
+    }
+
+    private Response finish(SMTPSession session, SessionGate gate, InFlight message) {
+        endData(session);
+        if (message.tooBig) {
+            metrics.recipientRejected("message_too_big");
+            return Replies.reply("552", "5.3.4 Error: message file too big (limit " + maxMessageSize + " octets)");
+        }
+        gate.hold();
+        message.transfer.commit().whenComplete((id, error) -> {
+            if (error == null) {
+                metrics.messageAccepted();
+                gate.release(Replies.reply("250", "2.0.0 Ok: queued as " + id));
+            } else {
+                LOG.errorf(error, "message from %s could not be spooled", SessionFacts.clientIp(session));
+                gate.release(Replies.reply("451", "4.3.0 Error: queue file write error"));
+            }
+        });
+        return null;
+    }
+
+    private static void endData(SMTPSession session) {
+        session.popLineHandler();
+        session.resetState();
+    }
+}

@@ -1,0 +1,108 @@
+package io.mailrelay.relay;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.mailrelay.relay.spool.Envelope;
+import io.mailrelay.relay.spool.MessageSpool;
+import io.mailrelay.relay.spool.SpoolWriter;
+
+/** Test-only spool: keeps committed messages in memory and records which thread did each spool call. */
+public final class InMemorySpool implements MessageSpool {
+
+    public record Stored(String id, Envelope envelope, byte[] body, String commitThread) {
+        public String text() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private final List<Stored> committed = new CopyOnWriteArrayList<>();
+    private final List<String> callThreads = new CopyOnWriteArrayList<>();
+    private final AtomicInteger aborted = new AtomicInteger();
+    private final AtomicInteger ids = new AtomicInteger();
+    private volatile long commitDelayMillis;
+
+    public List<Stored> messages() {
+        return List.copyOf(committed);
+    }
+
+    /** Names of the threads that called create, write, commit and abort. */
+    public List<String> callThreads() {
+        return List.copyOf(callThreads);
+    }
+
+    public int aborted() {
+        return aborted.get();
+    }
+
+    /** Makes commit slow, like an fsync on a busy disk. */
+    public void commitDelay(long millis) {
+        this.commitDelayMillis = millis;
+    }
+
+    @Override
+    public int depth() {
+        return committed.size();
+    }
+
+    @Override
+    public SpoolWriter create(Envelope envelope) {
+        callThreads.add(Thread.currentThread().getName());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        return new SpoolWriter() {
+            private boolean done;
+
+            @Override
+            public OutputStream body() {
+                return new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        bytes.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        callThreads.add(Thread.currentThread().getName());
+                        bytes.write(b, off, len);
+                    }
+                };
+            }
+
+            @Override
+            public String commit() {
+                callThreads.add(Thread.currentThread().getName());
+                sleep(commitDelayMillis);
+                String id = "m" + ids.incrementAndGet();
+                committed.add(new Stored(id, envelope, bytes.toByteArray(), Thread.currentThread().getName()));
+                done = true;
+                return id;
+            }
+
+            @Override
+            public void abort() {
+                callThreads.add(Thread.currentThread().getName());
+                if (!done) {
+                    done = true;
+                    aborted.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void close() {
+                abort();
+            }
+        };
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.mailrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.mailrelay.testing.Exec;
+import io.mailrelay.testing.Swaks;
+
+/** The relay rule end to end, with swaks and a raw-socket client, from allowed and outside addresses. */
+@Tag("smtp")
+class RelayServerSmtpTest {
+    private static RelayFixture relay;
+
+    @BeforeAll
+    static void start() {
+        relay = RelayFixture.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        relay.close();
+    }
+
+    private static Exec.Result swaks(String from, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--local-interface";
+        all[1] = from;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return Swaks.send("127.0.0.1", relay.port(), all);
+    }
+
+    @Test
+    void allowedNetworkMayRelayToAnExternalDomain() {
+        int before = relay.spool.messages().size();
+        swaks(RelayFixture.ALLOWED_CLIENT, "--from", "app@inside.test", "--to", "customer@external.test",
+                "--header", "Subject: relayed").assertSuccess();
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> relay.spool.messages().size() > before);
+        InMemorySpool.Stored stored = relay.spool.messages().get(relay.spool.messages().size() - 1);
+        assertThat(stored.envelope().recipients()).containsExactly("customer@external.test");
+        assertThat(stored.envelope().clientAddress()).isEqualTo(RelayFixture.ALLOWED_CLIENT);
+        assertThat(stored.text()).startsWith("Received: from client.test ([127.0.0.2])\r\n\tby relay.test (mailrelay) with ESMTP id ")
+                .contains("\r\n\tfor <customer@external.test>; ")
+                .contains("Subject: relayed");
+        assertThat(stored.commitThread()).startsWith("relay-spool-");
+    }
+
+    @Test
+    void outsideClientIsRefusedRelayToAnExternalDomain() {
+        Exec.Result result = swaks(RelayFixture.OUTSIDE_CLIENT, "--from", "spammer@outside.test",
+                "--to", "victim@external.test", "--quit-after", "RCPT");
+        assertThat(result.exitCode()).isNotZero();
+        assertThat(result.stdout()).contains("<** 554 5.7.1 <victim@external.test>: Relay access denied");
+    }
+
+    @Test
+    void localDomainIsAcceptedFromBothSides() {
+        for (String client : new String[] { RelayFixture.ALLOWED_CLIENT, RelayFixture.OUTSIDE_CLIENT }) {
+            swaks(client, "--from", "someone@anywhere.test", "--to", "bob@LOCAL.test").assertSuccess();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "victim%external.test@local.test", "external.test!victim@local.test",
+            "@local.test:victim@external.test", "\"victim@external.test\"@local.test", "\"victim%external.test\"@local.test",
+            "victim@[192.0.2.1]", "victim@external.test@local.test", "postmaster@external.test", "abuse@external.test" })
+    void routingTricksAreRefusedFromOutside(String recipient) {
+        try (RawSmtp smtp = relay.connect(RelayFixture.OUTSIDE_CLIENT)) {
+            assertThat(smtp.command("EHLO client.test")).startsWith("250");
+            assertThat(smtp.command("MAIL FROM:<spammer@outside.test>")).startsWith("250 2.1.0");
+            String reply = smtp.command("RCPT TO:<" + recipient + ">");
+            assertThat(reply).matches("(554 5\\.7\\.1|553 5\\.1\\.3|501 5\\.1\\.3).*");
+            assertThat(smtp.command("DATA")).startsWith("503");
+        }
+    }
+
+    @Test
+    void postmasterAtExternalDomainIsRefusedFromOutsideWithRelayDenied() {
+        try (RawSmtp smtp = relay.connect(RelayFixture.OUTSIDE_CLIENT)) {
+            smtp.command("EHLO client.test");
+            smtp.command("MAIL FROM:<spammer@outside.test>");
+            assertThat(smtp.command("RCPT TO:<postmaster@external.test>"))
+                    .isEqualTo("554 5.7.1 <postmaster@external.test>: Relay access denied");
+            assertThat(smtp.command("RCPT TO:<abuse@external.test>"))
+                    .isEqualTo("554 5.7.1 <abuse@external.test>: Relay access denied");
+        }
+    }
+}

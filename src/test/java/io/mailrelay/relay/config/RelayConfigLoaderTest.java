@@ -1,0 +1,134 @@
+package io.mailrelay.relay.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mailrelay.relay.RelayFixture;
+
+@Tag("unit")
+class RelayConfigLoaderTest {
+    private static final String OUTBOUND = "outbound:\n  mode: mx\n";
+
+    @TempDir
+    Path dir;
+
+    private static String problem(String yaml) {
+        try {
+            RelayConfigLoader.parse(yaml);
+        } catch (InvalidConfigException e) {
+            return String.join("\n", e.problems());
+        }
+        throw new AssertionError("accepted invalid configuration:\n" + yaml);
+    }
+
+    @Test
+    void minimalConfigTakesTheDocumentedDefaults() throws InvalidConfigException {
+        RelayConfig config = RelayConfigLoader.parse(OUTBOUND);
+        assertThat(config.server().port()).isEqualTo(2525);
+        assertThat(config.server().listenAddress()).isEqualTo("0.0.0.0");
+        assertThat(config.server().proxyProtocol()).isFalse();
+        assertThat(config.limits().maxMessageSize()).isEqualTo(26_214_400L);
+        assertThat(config.limits().authLockout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.spool().retrySchedule()).hasSize(7).last().isEqualTo(Duration.ofHours(4));
+        assertThat(config.spool().maxQueueLifetime()).isEqualTo(Duration.ofDays(5));
+    }
+
+    @Test
+    void badCidrNamesTheListEntry() {
+        assertThat(problem(OUTBOUND + "allowedNetworks: [10.0.0.0/8, 10.0.0.0/33]"))
+                .isEqualTo("allowedNetworks[1]: \"10.0.0.0/33\" is not a valid CIDR");
+    }
+
+    @Test
+    void badHostPortNamesTheField() {
+        assertThat(problem(OUTBOUND + "localDomains:\n  - domain: example.com\n    deliverTo: mail.example.com"))
+                .isEqualTo("localDomains[0].deliverTo: \"mail.example.com\" is not a valid host:port ([v6]:port for IPv6 literals)");
+        assertThat(problem(OUTBOUND + "localDomains:\n  - domain: example.com\n    deliverTo: \"2001:db8::1:25\""))
+                .startsWith("localDomains[0].deliverTo: ");
+    }
+
+    @Test
+    void unknownFieldIsRefusedWithItsPath() {
+        assertThat(problem(OUTBOUND + "limits:\n  maxMesageSize: 10")).startsWith("limits.maxMesageSize: unknown field; known fields here: ");
+        assertThat(problem(OUTBOUND + "relayEverything: true")).startsWith("relayEverything: unknown field");
+    }
+
+    @Test
+    void badDurationNamesTheField() {
+        assertThat(problem(OUTBOUND + "limits:\n  authLockout: 15 minutes"))
+                .isEqualTo("limits.authLockout: \"15 minutes\" is not a valid duration (expected e.g. 30s, 5m, 1h, 5d)");
+        assertThat(problem(OUTBOUND + "spool:\n  retrySchedule: [1m, 5x]")).startsWith("spool.retrySchedule[1]: \"5x\"");
+    }
+
+    @Test
+    void negativeOrZeroLimitsAreRefused() {
+        assertThat(problem(OUTBOUND + "limits:\n  maxRecipients: -1\n  maxConnections: 0"))
+                .contains("limits.maxRecipients: must be greater than 0, was -1")
+                .contains("limits.maxConnections: must be greater than 0, was 0");
+        assertThat(problem(OUTBOUND + "limits:\n  maxRecipients: lots")).isEqualTo("limits.maxRecipients: \"lots\" is not a valid whole number");
+    }
+
+    @Test
+    void authenticationNeedsAReadableBcryptUsersFile() throws IOException {
+        assertThat(problem(OUTBOUND + "authentication:\n  allowWithoutTls: false"))
+                .isEqualTo("authentication.usersFile: is required when authentication is configured");
+        assertThat(problem(OUTBOUND + "authentication:\n  usersFile: " + dir.resolve("missing")))
+                .isEqualTo("authentication.usersFile: " + dir.resolve("missing") + " does not exist or is not a file");
+        Path md5 = Files.writeString(dir.resolve("users"), "alice:$apr1$abc$0123456789012345678901\n");
+        assertThat(problem(OUTBOUND + "authentication:\n  usersFile: " + md5))
+                .contains("authentication.usersFile: ").contains("line 1: the hash of \"alice\" is not bcrypt");
+    }
+
+    @Test
+    void tlsKeyMustMatchTheCertificate() {
+        RelayFixture.selfSignedCertificate(dir, "a.crt", "a.key", "a.test");
+        RelayFixture.selfSignedCertificate(dir, "b.crt", "b.key", "b.test");
+        assertThat(problem(OUTBOUND + "tls:\n  certificateFile: " + dir.resolve("a.crt") + "\n  keyFile: " + dir.resolve("b.key")))
+                .startsWith("tls: the key in " + dir.resolve("b.key") + " does not match the certificate");
+        assertThat(problem(OUTBOUND + "tls:\n  certificateFile: " + dir.resolve("a.key") + "\n  keyFile: " + dir.resolve("a.key")))
+                .startsWith("tls: " + dir.resolve("a.key") + " holds no PEM certificate");
+        assertThat(problem(OUTBOUND + "tls:\n  certificateFile: " + dir.resolve("a.crt")))
+                .isEqualTo("tls.keyFile: is required when tls is configured");
+    }
+
+    @Test
+    void pkcs1AndPkcs8KeysAreBothAccepted() throws Exception {
+        RelayFixture.selfSignedCertificate(dir, "c.crt", "c.key", "c.test");
+        io.mailrelay.testing.Exec.run("openssl", "rsa", "-in", dir.resolve("c.key").toString(), "-traditional",
+                "-out", dir.resolve("c-pkcs1.key").toString()).assertSuccess();
+        assertThat(Files.readString(dir.resolve("c-pkcs1.key"))).contains("BEGIN RSA PRIVATE KEY");
+        assertThat(Files.readString(dir.resolve("c.key"))).contains("BEGIN PRIVATE KEY");
+        for (String key : new String[] { "c.key", "c-pkcs1.key" }) {
+            RelayConfig config = RelayConfigLoader.parse(OUTBOUND + "tls:\n  certificateFile: " + dir.resolve("c.crt")
+                    + "\n  keyFile: " + dir.resolve(key));
+            assertThat(config.tls().keyFile()).isEqualTo(dir.resolve(key));
+        }
+    }
+
+    @Test
+    void outboundAndPortsAndEnumsAreChecked() {
+        assertThat(problem("server:\n  port: 2525")).isEqualTo("outbound: is required (mode: smarthost or mx)");
+        assertThat(problem("outbound:\n  mode: direct")).isEqualTo("outbound.mode: \"direct\" is not one of [smarthost, mx]");
+        assertThat(problem("outbound:\n  mode: smarthost")).isEqualTo("outbound.smarthost: is required when outbound.mode is smarthost");
+        assertThat(problem(OUTBOUND + "server:\n  port: 70000")).isEqualTo("server.port: 70000 is not a port (1-65535)");
+        assertThat(problem(OUTBOUND + "server:\n  listenAddress: relay.example.com"))
+                .isEqualTo("server.listenAddress: \"relay.example.com\" is not an IP address");
+        assertThat(problem(OUTBOUND + "senderRestrictions:\n  allowedSenderDomains: []"))
+                .isEqualTo("senderRestrictions.allowedSenderDomains: must list at least one domain");
+    }
+
+    @Test
+    void missingConfigFileNamesTheFile() {
+        assertThatThrownBy(() -> RelayConfigLoader.load(dir.resolve("nope.yaml")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("--config: cannot read " + dir.resolve("nope.yaml"));
+    }
+}
