@@ -68,6 +68,22 @@ class ProbeCommandTest {
 
     @Test
     @Tag("smtp")
+    void ipv6TargetInBracketsUsesTheIpv6AddressLiteral() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder().listenOn("::1")
+                .on("RCPT", "550 5.7.1 no relaying").start()) {
+            int exit = run("[::1]:" + server.port(), "--output", "json");
+
+            assertThat(exit).isZero();
+            ProbeReport report = ProbeReportJson.read(out.toString());
+            assertThat(report.target()).isEqualTo(new ProbeTarget("::1", server.port()));
+            assertThat(report.attempts()).filteredOn(a -> a.id().equals("sender-target-ip")).singleElement()
+                    .satisfies(a -> assertThat(a.mailFrom()).isEqualTo("relaytest@[IPv6:0:0:0:0:0:0:0:1]"));
+            assertThat(server.received()).contains("MAIL FROM:<relaytest@[IPv6:0:0:0:0:0:0:0:1]>");
+        }
+    }
+
+    @Test
+    @Tag("smtp")
     void unreachableServerExitsTwo() {
         int exit = run("127.0.0.1:" + FreePort.pick(), "--output", "json");
 

@@ -38,7 +38,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private final Thread acceptor;
 
     private ScriptedSmtpServer(Builder builder) throws IOException {
-        this.listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        this.listener = new ServerSocket(0, 10, builder.address);
         this.banner = builder.banner;
         this.replies = Map.copyOf(builder.replies);
         this.dropAfterCommands = builder.dropAfterCommands;
@@ -130,6 +130,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         private String banner = "220 scripted.test ESMTP";
         private final Map<String, String> replies = new LinkedHashMap<>();
         private int dropAfterCommands;
+        private InetAddress address = InetAddress.getLoopbackAddress();
 
         private Builder() {
             replies.put("EHLO", "250-scripted.test\n250 PIPELINING");
@@ -148,6 +149,16 @@ final class ScriptedSmtpServer implements AutoCloseable {
         /** The reply to a command verb (multi-line with \n), or {@link #SILENCE} or {@link #DROP}. */
         Builder on(String verb, String reply) {
             replies.put(verb, reply);
+            return this;
+        }
+
+        /** Listens on this loopback address (default 127.0.0.1), e.g. ::1. */
+        Builder listenOn(String loopbackAddress) {
+            try {
+                this.address = InetAddress.getByName(loopbackAddress);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             return this;
         }
 
