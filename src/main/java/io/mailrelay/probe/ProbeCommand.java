@@ -15,9 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code probe HOST[:PORT]}: runs {@link RelayProbe} and prints the report. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
         exitCodeOnInvalidInput = ProbeCommand.EXIT_USAGE,
-        description = {
-            "Test an SMTP server for open relaying: try to relay to an external domain with the classic",
-            "tricks, from here (outside the server's allow-list). Never sends DATA: no mail leaves." },
+        description = "Test an SMTP server for open relaying: try to relay to an external domain with the "
+                + "classic tricks, from here (outside the server's allow-list). Never sends DATA: no mail leaves.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:CLOSED: every relay attempt was refused (5xx)",

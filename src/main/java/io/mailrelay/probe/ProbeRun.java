@@ -26,6 +26,8 @@ final class ProbeRun {
     private final Map<FindingCode, Finding> findings = new LinkedHashMap<>();
     private SmtpSession current;
     private boolean startTlsBroken;
+    /** Why the probe stopped reconnecting: once a reconnect fails it does not keep knocking. */
+    private String gaveUp;
 
     ProbeRun(ProbeTarget target, ProbeOptions options, Clock clock) {
         this.target = target;
@@ -81,10 +83,16 @@ final class ProbeRun {
                         : toResult(attempt, result, transcript);
             }
             if (current == null || !current.usable()) {
+                if (gaveUp != null) {
+                    return result == null ? AttemptResult.notRun(attempt, gaveUp)
+                            : toResult(attempt, result, transcript);
+                }
                 try {
                     reconnect();
                 } catch (IOException e) {
-                    return AttemptResult.notRun(attempt, "cannot reconnect: " + describe(e));
+                    gaveUp = "cannot reconnect: " + describe(e);
+                    return result == null ? AttemptResult.notRun(attempt, gaveUp)
+                            : toResult(attempt, result, transcript);
                 }
             }
             result = AttemptTransaction.run(current, attempt, transcript);
@@ -221,7 +229,7 @@ final class ProbeRun {
         private final transient Exchange banner;
 
         SessionRefused(Exchange banner) {
-            super("greeting " + banner.replyCode());
+            super("the server greeted with " + String.join(" ", banner.reply()));
             this.banner = banner;
         }
     }

@@ -146,4 +146,20 @@ class RelayProbeScriptedServerTest {
                     .anySatisfy(e -> assertThat(e.error()).isNotNull()));
         }
     }
+
+    @Test
+    void whenReconnectingFailsTheProbeStopsKnocking() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("RCPT", ScriptedSmtpServer.DROP).busyAfterConnections(1).start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            assertThat(server.connections()).isEqualTo(2);
+            assertThat(report.attempts().get(0).outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(report.attempts().subList(1, report.attempts().size())).allSatisfy(a -> {
+                assertThat(a.outcome()).isEqualTo(Outcome.NOT_RUN);
+                assertThat(a.detail()).contains("cannot reconnect").contains("421");
+            });
+        }
+    }
 }

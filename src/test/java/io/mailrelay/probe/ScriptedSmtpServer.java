@@ -33,6 +33,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private final String banner;
     private final Map<String, String> replies;
     private final int dropAfterCommands;
+    private final int busyAfterConnections;
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
     private volatile int connections;
     private final Thread acceptor;
@@ -42,6 +43,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         this.banner = builder.banner;
         this.replies = Map.copyOf(builder.replies);
         this.dropAfterCommands = builder.dropAfterCommands;
+        this.busyAfterConnections = builder.busyAfterConnections;
         this.acceptor = new Thread(this::serve, "scripted-smtp-" + listener.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -95,8 +97,10 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private void converse(Socket socket) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
         OutputStream out = socket.getOutputStream();
-        send(out, banner);
-        if (!banner.startsWith("220")) {
+        String greeting = busyAfterConnections > 0 && connections > busyAfterConnections
+                ? "421 4.3.2 too many connections, go away" : banner;
+        send(out, greeting);
+        if (!greeting.startsWith("220")) {
             return;
         }
         int commands = 0;
@@ -130,6 +134,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         private String banner = "220 scripted.test ESMTP";
         private final Map<String, String> replies = new LinkedHashMap<>();
         private int dropAfterCommands;
+        private int busyAfterConnections;
         private InetAddress address = InetAddress.getLoopbackAddress();
 
         private Builder() {
@@ -159,6 +164,12 @@ final class ScriptedSmtpServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return this;
+        }
+
+        /** Greets every connection after the first {@code count} with 421. */
+        Builder busyAfterConnections(int count) {
+            this.busyAfterConnections = count;
             return this;
         }
 
