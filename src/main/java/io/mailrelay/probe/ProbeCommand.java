@@ -1,15 +1,106 @@
 package io.mailrelay.probe;
 
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
+/** {@code probe HOST[:PORT]}: runs {@link RelayProbe} and prints the report. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
-        description = "Test an SMTP server for open relaying.")
+        exitCodeOnInvalidInput = ProbeCommand.EXIT_USAGE,
+        description = "Test an SMTP server for open relaying: try to relay to an external domain with the "
+                + "classic tricks, from here (outside the server's allow-list). Never sends DATA: no mail leaves.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:CLOSED: every relay attempt was refused (5xx)",
+            "1:OPEN: at least one relay attempt was accepted",
+            "2:INCONCLUSIVE: no connection, 421, only 4xx, timeouts or errors",
+            "64:usage error (bad option or target)" })
 public class ProbeCommand implements Callable<Integer> {
+
+    public static final int EXIT_USAGE = 64;
+
+    enum Output { TEXT, JSON }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "HOST[:PORT]",
+            description = "SMTP server to probe; port 25 by default; IPv6 as [::1]:2525")
+    String target;
+
+    @Option(names = "--test-domain", paramLabel = "DOMAIN", defaultValue = ProbeOptions.DEFAULT_TEST_DOMAIN,
+            description = "external domain for relay recipients and senders, not local to the target "
+                    + "(default: ${DEFAULT-VALUE})")
+    String testDomain;
+
+    @Option(names = "--source-address", paramLabel = "ADDRESS",
+            description = "local address to connect from")
+    InetAddress sourceAddress;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class, description = "TCP connect timeout (default: ${DEFAULT-VALUE})")
+    Duration connectTimeout;
+
+    @Option(names = "--command-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            converter = DurationConverter.class, description = "wait for each reply (default: ${DEFAULT-VALUE})")
+    Duration commandTimeout;
+
+    @Option(names = "--max-duration", paramLabel = "DURATION", defaultValue = "5m",
+            converter = DurationConverter.class, description = "cap on the whole run (default: ${DEFAULT-VALUE})")
+    Duration maxDuration;
+
+    @Option(names = "--tls", paramLabel = "MODE", defaultValue = "starttls",
+            description = "none, starttls (when offered, the default) or implicit (TLS from the first byte)")
+    String tls;
+
+    @Option(names = "--verify-certificate",
+            description = "verify the server certificate and host name (off by default)")
+    boolean verifyCertificate;
+
+    @Option(names = "--helo", paramLabel = "NAME", description = "name sent with EHLO/HELO (default: the test domain)")
+    String helo;
+
+    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json (default: ${DEFAULT-VALUE})")
+    String output;
+
     @Override
     public Integer call() {
-        System.err.println("probe mode: not implemented yet");
-        return 2;
+        ProbeTarget probeTarget;
+        ProbeOptions options;
+        Output format;
+        try {
+            probeTarget = ProbeTarget.parse(target);
+            format = choice(Output.class, "--output", output);
+            options = new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration,
+                    choice(TlsMode.class, "--tls", tls), verifyCertificate, helo);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ProbeReport report = RelayProbe.run(probeTarget, options);
+        String rendered = format == Output.JSON ? ProbeReportJson.write(report) : ProbeReportText.render(report);
+        spec.commandLine().getOut().println(rendered);
+        spec.commandLine().getOut().flush();
+        return report.exitCode();
+    }
+
+    private static <E extends Enum<E>> E choice(Class<E> type, String option, String value) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            StringBuilder allowed = new StringBuilder();
+            for (E constant : type.getEnumConstants()) {
+                allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+            }
+            throw new IllegalArgumentException(option + ": '" + value + "' is not one of " + allowed);
+        }
     }
 }

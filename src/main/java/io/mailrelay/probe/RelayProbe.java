@@ -1,0 +1,27 @@
+package io.mailrelay.probe;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * The open-relay probe: connects to an SMTP server from where it runs (outside the server's allow-list)
+ * and tries to relay to an external domain with every trick of {@link AttemptSuite}, one connection at
+ * a time, never sending DATA.
+ *
+ * <pre>
+ * ProbeReport report = RelayProbe.run(ProbeTarget.parse("relay.example:2525"), ProbeOptions.defaults());
+ * if (report.verdict() == Verdict.OPEN) { ... report.acceptedAttempts() ... }
+ * </pre>
+ */
+public final class RelayProbe {
+
+    private RelayProbe() {
+    }
+
+    /** Runs the whole suite; never throws for anything the server does (that is in the report). */
+    public static ProbeReport run(ProbeTarget target, ProbeOptions options) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(options, "options");
+        return new ProbeRun(target, options, Clock.systemUTC()).execute();
+    }
+}

@@ -1,0 +1,49 @@
+package io.mailrelay.probe;
+
+import java.util.List;
+
+/** How attempt outcomes become a verdict. */
+final class VerdictRule {
+
+    record Decision(Verdict verdict, String reason, List<String> accepted) {
+    }
+
+    private VerdictRule() {
+    }
+
+    /**
+     * OPEN if any attempt was accepted; CLOSED if there were attempts and every one was refused with
+     * 5xx; INCONCLUSIVE otherwise (no session, temporary failures, errors, attempts not run).
+     *
+     * @param noSession why no attempt could run, or null when a session was established
+     */
+    static Decision decide(List<AttemptResult> attempts, String noSession) {
+        List<String> accepted = attempts.stream().filter(a -> a.outcome() == Outcome.ACCEPTED)
+                .map(AttemptResult::id).toList();
+        if (!accepted.isEmpty()) {
+            return new Decision(Verdict.OPEN, accepted.size() + " of " + attempts.size()
+                    + " relay attempts accepted: " + String.join(", ", accepted), accepted);
+        }
+        if (noSession != null) {
+            return new Decision(Verdict.INCONCLUSIVE, noSession, accepted);
+        }
+        long refused = attempts.stream().filter(a -> a.outcome() == Outcome.REFUSED).count();
+        if (!attempts.isEmpty() && refused == attempts.size()) {
+            return new Decision(Verdict.CLOSED, "all " + refused + " relay attempts refused with 5xx", accepted);
+        }
+        return new Decision(Verdict.INCONCLUSIVE, refused + " of " + attempts.size()
+                + " relay attempts refused with 5xx, none accepted; the others: " + others(attempts), accepted);
+    }
+
+    /** Every attempt that got an answer got 4xx, and there was at least one. */
+    static boolean onlyTemporaryFailures(List<AttemptResult> attempts) {
+        List<AttemptResult> answered = attempts.stream()
+                .filter(a -> a.outcome() != Outcome.ERROR && a.outcome() != Outcome.NOT_RUN).toList();
+        return !answered.isEmpty() && answered.stream().allMatch(a -> a.outcome() == Outcome.TEMPFAIL);
+    }
+
+    private static String others(List<AttemptResult> attempts) {
+        return String.join(", ", attempts.stream().filter(a -> a.outcome() != Outcome.REFUSED)
+                .map(a -> a.id() + " " + a.outcome()).toList());
+    }
+}

@@ -1,0 +1,128 @@
+package io.mailrelay.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Target parsing, option validation, the attempt suite, the verdict rule and the JSON round trip. */
+@Tag("unit")
+class ProbeModelTest {
+
+    @Test
+    void targetsParseWithDefaultPortAndBracketedIpv6() {
+        assertThat(ProbeTarget.parse("mail.example")).isEqualTo(new ProbeTarget("mail.example", 25));
+        assertThat(ProbeTarget.parse("127.0.0.1:2525")).isEqualTo(new ProbeTarget("127.0.0.1", 2525));
+        assertThat(ProbeTarget.parse("[::1]:2525")).isEqualTo(new ProbeTarget("::1", 2525));
+        assertThat(ProbeTarget.parse("[::1]")).isEqualTo(new ProbeTarget("::1", 25));
+        assertThat(ProbeTarget.parse("::1")).isEqualTo(new ProbeTarget("::1", 25));
+        assertThat(new ProbeTarget("::1", 2525)).hasToString("[::1]:2525");
+    }
+
+    @Test
+    void badTargetsAreRefusedNamingTheProblem() {
+        assertThatThrownBy(() -> ProbeTarget.parse("")).hasMessageContaining("target is empty");
+        assertThatThrownBy(() -> ProbeTarget.parse("host:0")).hasMessageContaining("port 0 is not in 1-65535");
+        assertThatThrownBy(() -> ProbeTarget.parse("host:x")).hasMessageContaining("port 'x' is not a number");
+        assertThatThrownBy(() -> ProbeTarget.parse("[::1")).hasMessageContaining("expected [IPv6]:PORT");
+    }
+
+    @Test
+    void optionsAreValidated() {
+        ProbeOptions defaults = ProbeOptions.defaults();
+        assertThat(defaults.testDomain()).isEqualTo("probe.example");
+        assertThat(defaults.tls()).isEqualTo(TlsMode.STARTTLS);
+        assertThat(defaults.verifyCertificate()).isFalse();
+        assertThat(defaults.effectiveHeloName()).isEqualTo("probe.example");
+        assertThatThrownBy(() -> defaults.toBuilder().commandTimeout(Duration.ZERO).build())
+                .hasMessageContaining("command timeout must be positive");
+        assertThatThrownBy(() -> defaults.toBuilder().testDomain("localhost").build())
+                .hasMessageContaining("test domain 'localhost'");
+        assertThatThrownBy(() -> defaults.toBuilder().heloName("two words").build())
+                .hasMessageContaining("HELO name 'two words' must be one word");
+    }
+
+    @Test
+    void suiteCoversTheClassicTricksWithDistinctIds() {
+        List<RelayAttempt> suite = AttemptSuite.of("probe.example", "mx.target.test", "[192.0.2.1]");
+
+        assertThat(suite).hasSizeGreaterThanOrEqualTo(16);
+        assertThat(suite).extracting(RelayAttempt::id).doesNotHaveDuplicates();
+        assertThat(suite).extracting(RelayAttempt::rcptTo).contains(
+                "relaytest@probe.example",
+                "relaytest%probe.example@mx.target.test",
+                "relaytest%probe.example@[192.0.2.1]",
+                "\"relaytest@probe.example\"",
+                "\"relaytest@probe.example\"@mx.target.test",
+                "\"relaytest%probe.example\"@mx.target.test",
+                "relaytest@probe.example@mx.target.test",
+                "@mx.target.test:relaytest@probe.example",
+                "@[192.0.2.1]:relaytest@probe.example",
+                "probe.example!relaytest",
+                "probe.example!relaytest@mx.target.test",
+                "postmaster@probe.example",
+                "abuse@probe.example");
+        assertThat(suite).extracting(RelayAttempt::mailFrom).contains("", "relaytest@mx.target.test",
+                "relaytest@[192.0.2.1]", "relaytest@probe.example");
+        // every recipient leads to the external domain: none is a plain local address of the target
+        assertThat(suite).allSatisfy(a -> assertThat(a.rcptTo()).contains("probe.example"));
+    }
+
+    @Test
+    void verdictIsOpenOnAnyAcceptanceClosedOnlyWhenAllAreRefused() {
+        AttemptResult refused = result("a", Outcome.REFUSED);
+        AttemptResult accepted = result("b", Outcome.ACCEPTED);
+        AttemptResult tempfail = result("c", Outcome.TEMPFAIL);
+        AttemptResult error = result("d", Outcome.ERROR);
+
+        assertThat(VerdictRule.decide(List.of(refused, accepted, tempfail), null).verdict()).isEqualTo(Verdict.OPEN);
+        assertThat(VerdictRule.decide(List.of(refused, accepted), null).accepted()).containsExactly("b");
+        assertThat(VerdictRule.decide(List.of(refused, refused), null).verdict()).isEqualTo(Verdict.CLOSED);
+        assertThat(VerdictRule.decide(List.of(refused, tempfail), null).verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(VerdictRule.decide(List.of(refused, error), null).reason()).contains("d ERROR");
+        assertThat(VerdictRule.decide(List.of(), "cannot connect").verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(VerdictRule.decide(List.of(), null).verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(VerdictRule.onlyTemporaryFailures(List.of(tempfail, error))).isTrue();
+        assertThat(VerdictRule.onlyTemporaryFailures(List.of(tempfail, refused))).isFalse();
+        assertThat(VerdictRule.onlyTemporaryFailures(List.of(error))).isFalse();
+    }
+
+    @Test
+    void jsonRoundTripKeepsEveryField() {
+        Instant start = Instant.parse("2025-01-02T03:04:05Z");
+        ProbeReport report = new ProbeReport(Verdict.OPEN, "1 of 1 relay attempts accepted: b",
+                new ProbeTarget("::1", 2525), start, start.plusMillis(42), 42, "220 x.test ESMTP", "x.test",
+                List.of(result("b", Outcome.ACCEPTED)), List.of("b"),
+                List.of(new Finding(FindingCode.BANNER, "220 x.test ESMTP")),
+                List.of(new SessionRecord(1, "[::1]:40000", null,
+                        List.of(Exchange.replied(null, 220, List.of("220 x.test ESMTP"))))));
+
+        String json = ProbeReportJson.write(report);
+
+        assertThat(ProbeReportJson.read(json)).isEqualTo(report);
+        assertThat(json).contains("\"started\" : \"2025-01-02T03:04:05Z\"", "\"code\" : \"BANNER\"",
+                "\"outcome\" : \"ACCEPTED\"");
+        assertThat(ProbeReportJson.read(json.replace("{", "{\"addedLater\":1,")).verdict()).isEqualTo(Verdict.OPEN);
+    }
+
+    @Test
+    void durationsAcceptShortAndIsoForms() {
+        DurationConverter converter = new DurationConverter();
+        assertThat(converter.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(converter.convert("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(converter.convert("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(converter.convert("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> converter.convert("soon")).hasMessageContaining("'soon' is not a duration");
+    }
+
+    private static AttemptResult result(String id, Outcome outcome) {
+        return new AttemptResult(id, "test " + id, "s@probe.example", "r@probe.example", outcome, 1,
+                "RCPT TO got something", List.of(Exchange.replied("RCPT TO:<r@probe.example>", 250,
+                        List.of("250 2.1.5 Ok"))));
+    }
+}

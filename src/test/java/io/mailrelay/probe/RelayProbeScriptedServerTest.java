@@ -1,0 +1,165 @@
+package io.mailrelay.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.mailrelay.testing.FreePort;
+
+/** The probe against scripted SMTP servers on real loopback sockets: the behaviours Postfix will not show. */
+@Tag("smtp")
+class RelayProbeScriptedServerTest {
+
+    private static final ProbeOptions QUICK = ProbeOptions.defaults().toBuilder()
+            .connectTimeout(Duration.ofSeconds(3)).commandTimeout(Duration.ofSeconds(3)).build();
+
+    @Test
+    void serverThatAcceptsEverythingIsOpenOnEveryAttempt() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder().start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.OPEN);
+            assertThat(report.attempts()).hasSizeGreaterThanOrEqualTo(16)
+                    .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.ACCEPTED));
+            assertThat(report.acceptedAttempts())
+                    .containsExactlyElementsOf(report.attempts().stream().map(AttemptResult::id).toList());
+            assertThat(report.exitCode()).isEqualTo(1);
+            assertThat(report.serverName()).isEqualTo("scripted.test");
+            assertThat(report.banner()).isEqualTo("220 scripted.test ESMTP");
+            // one connection, each attempt its own transaction, never DATA, QUIT at the end
+            assertThat(server.connections()).isEqualTo(1);
+            List<String> received = server.received();
+            assertThat(received).noneMatch(line -> line.toUpperCase().startsWith("DATA"));
+            assertThat(received.get(0)).isEqualTo("EHLO probe.example");
+            assertThat(received).filteredOn(line -> line.equals("RSET")).hasSize(report.attempts().size());
+            assertThat(received.get(received.size() - 1)).isEqualTo("QUIT");
+            assertThat(received).contains("RCPT TO:<relaytest%probe.example@scripted.test>",
+                    "RCPT TO:<\"relaytest@probe.example\"@scripted.test>", "RCPT TO:<@[127.0.0.1]:relaytest@probe.example>",
+                    "MAIL FROM:<>", "MAIL FROM:<relaytest@[127.0.0.1]>");
+            assertThat(report.attempts().get(0).transcript()).extracting(Exchange::sent).containsExactly(
+                    "MAIL FROM:<relaytest@probe.example>", "RCPT TO:<relaytest@probe.example>", "RSET");
+            assertThat(report.findings(FindingCode.STARTTLS_NOT_OFFERED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void temporaryFailuresOnlyAreInconclusive() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("RCPT", "450 4.7.1 greylisted, try again later").start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            assertThat(report.attempts()).allSatisfy(a -> {
+                assertThat(a.outcome()).isEqualTo(Outcome.TEMPFAIL);
+                assertThat(a.detail()).contains("450 4.7.1 greylisted");
+            });
+            assertThat(report.has(FindingCode.TEMPORARY_FAILURES_ONLY)).isTrue();
+            assertThat(report.exitCode()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void serviceUnavailableAtTheGreetingIsInconclusive() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .banner("421 4.3.2 scripted.test too busy, closing").start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            assertThat(report.attempts()).isEmpty();
+            assertThat(report.banner()).isEqualTo("421 4.3.2 scripted.test too busy, closing");
+            assertThat(report.findings(FindingCode.SERVICE_REFUSED)).singleElement()
+                    .satisfies(f -> assertThat(f.message()).contains("421 4.3.2"));
+            assertThat(report.reason()).contains("refused the session at the greeting");
+        }
+    }
+
+    @Test
+    void unreachablePortIsInconclusiveQuickly() {
+        int closedPort = FreePort.pick();
+        ProbeReport report = RelayProbe.run(new ProbeTarget("127.0.0.1", closedPort), ProbeOptions.defaults());
+
+        assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(report.durationMillis()).isLessThan(5000);
+        assertThat(report.attempts()).isEmpty();
+        assertThat(report.findings(FindingCode.CONNECTION_FAILED)).singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("127.0.0.1:" + closedPort));
+    }
+
+    @Test
+    void authenticationRequiredIsClosedForAnonymousClientsAndAuthBeforeTlsIsReported() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("EHLO", "250-scripted.test\n250-AUTH PLAIN LOGIN\n250 8BITMIME")
+                .on("MAIL", "530 5.7.0 Authentication required").start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
+            assertThat(report.attempts()).allSatisfy(a -> {
+                assertThat(a.outcome()).isEqualTo(Outcome.REFUSED);
+                assertThat(a.transcript()).extracting(Exchange::sent).doesNotContain("RCPT TO:<" + a.rcptTo() + ">");
+            });
+            assertThat(report.findings(FindingCode.AUTH_REQUIRED)).singleElement()
+                    .satisfies(f -> assertThat(f.message()).contains("closed for anonymous clients"));
+            assertThat(report.findings(FindingCode.AUTH_BEFORE_TLS)).singleElement()
+                    .satisfies(f -> assertThat(f.message()).contains("AUTH PLAIN LOGIN"));
+            assertThat(report.exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void silentServerIsBoundedByTheMaxDuration() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("RCPT", ScriptedSmtpServer.SILENCE).start()) {
+            ProbeOptions options = ProbeOptions.defaults().toBuilder().commandTimeout(Duration.ofMillis(700))
+                    .maxDuration(Duration.ofSeconds(3)).build();
+            long start = System.nanoTime();
+            ProbeReport report = RelayProbe.run(server.target(), options);
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            // the cap plus at most the 1 s QUIT grace, with slack for a busy machine
+            assertThat(tookMillis).isLessThan(3000 + 1000 + 1500);
+            assertThat(report.has(FindingCode.MAX_DURATION_REACHED)).isTrue();
+            assertThat(report.attempts().get(0).outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(report.attempts().get(0).transcript()).last()
+                    .satisfies(e -> assertThat(e.error()).contains("no reply in time"));
+            assertThat(report.attempts()).last().extracting(AttemptResult::outcome).isEqualTo(Outcome.NOT_RUN);
+        }
+    }
+
+    @Test
+    void droppedConnectionsAreReopenedAndTheAttemptRetried() throws Exception {
+        // every connection dies after EHLO + 5 commands: the probe must reconnect and still finish
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("RCPT", "554 5.7.1 Relay access denied").dropAfterCommands(6).start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
+            assertThat(report.attempts()).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.REFUSED));
+            assertThat(server.connections()).isGreaterThan(1);
+            assertThat(report.sessions()).hasSize(server.connections());
+            assertThat(report.has(FindingCode.RECONNECTED)).isTrue();
+            assertThat(report.attempts()).anySatisfy(a -> assertThat(a.transcript())
+                    .anySatisfy(e -> assertThat(e.error()).isNotNull()));
+        }
+    }
+
+    @Test
+    void whenReconnectingFailsTheProbeStopsKnocking() throws Exception {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder()
+                .on("RCPT", ScriptedSmtpServer.DROP).busyAfterConnections(1).start()) {
+            ProbeReport report = RelayProbe.run(server.target(), QUICK);
+
+            assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            assertThat(server.connections()).isEqualTo(2);
+            assertThat(report.attempts().get(0).outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(report.attempts().subList(1, report.attempts().size())).allSatisfy(a -> {
+                assertThat(a.outcome()).isEqualTo(Outcome.NOT_RUN);
+                assertThat(a.detail()).contains("cannot reconnect").contains("421");
+            });
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.mailrelay.probe;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A tiny SMTP server on a real loopback socket whose replies the test scripts by command verb: it
+ * lets tests produce what Postfix will not (accept everything, 421 at the greeting, silence, dropped
+ * connections). One connection at a time, like the probe. Records every line it receives.
+ */
+final class ScriptedSmtpServer implements AutoCloseable {
+
+    /** Reply meaning "send nothing and keep the connection open". */
+    static final String SILENCE = "<silence>";
+    /** Reply meaning "close the connection without replying". */
+    static final String DROP = "<drop>";
+
+    private final ServerSocket listener;
+    private final String banner;
+    private final Map<String, String> replies;
+    private final int dropAfterCommands;
+    private final int busyAfterConnections;
+    private final List<String> received = Collections.synchronizedList(new ArrayList<>());
+    private volatile int connections;
+    private final Thread acceptor;
+
+    private ScriptedSmtpServer(Builder builder) throws IOException {
+        this.listener = new ServerSocket(0, 10, builder.address);
+        this.banner = builder.banner;
+        this.replies = Map.copyOf(builder.replies);
+        this.dropAfterCommands = builder.dropAfterCommands;
+        this.busyAfterConnections = builder.busyAfterConnections;
+        this.acceptor = new Thread(this::serve, "scripted-smtp-" + listener.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    String host() {
+        return listener.getInetAddress().getHostAddress();
+    }
+
+    int port() {
+        return listener.getLocalPort();
+    }
+
+    ProbeTarget target() {
+        return new ProbeTarget(host(), port());
+    }
+
+    /** Every command line received, over all connections, in order. */
+    List<String> received() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+    }
+
+    private void serve() {
+        while (!listener.isClosed()) {
+            try (Socket socket = listener.accept()) {
+                connections++;
+                converse(socket);
+            } catch (SocketException closed) {
+                return;
+            } catch (IOException e) {
+                // the probe hung up mid-conversation: wait for the next connection
+            }
+        }
+    }
+
+    private void converse(Socket socket) throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        OutputStream out = socket.getOutputStream();
+        String greeting = busyAfterConnections > 0 && connections > busyAfterConnections
+                ? "421 4.3.2 too many connections, go away" : banner;
+        send(out, greeting);
+        if (!greeting.startsWith("220")) {
+            return;
+        }
+        int commands = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+            received.add(line);
+            commands++;
+            if (dropAfterCommands > 0 && commands > dropAfterCommands) {
+                return;
+            }
+            String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
+            String reply = replies.getOrDefault(verb, "500 5.5.2 unknown command");
+            if (reply.equals(DROP)) {
+                return;
+            }
+            if (!reply.equals(SILENCE)) {
+                send(out, reply);
+            }
+            if (verb.equals("QUIT") || reply.startsWith("421")) {
+                return;
+            }
+        }
+    }
+
+    private static void send(OutputStream out, String reply) throws IOException {
+        out.write((reply.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    static final class Builder {
+        private String banner = "220 scripted.test ESMTP";
+        private final Map<String, String> replies = new LinkedHashMap<>();
+        private int dropAfterCommands;
+        private int busyAfterConnections;
+        private InetAddress address = InetAddress.getLoopbackAddress();
+
+        private Builder() {
+            replies.put("EHLO", "250-scripted.test\n250 PIPELINING");
+            replies.put("HELO", "250 scripted.test");
+            replies.put("MAIL", "250 2.1.0 Ok");
+            replies.put("RCPT", "250 2.1.5 Ok");
+            replies.put("RSET", "250 2.0.0 Ok");
+            replies.put("QUIT", "221 2.0.0 Bye");
+        }
+
+        Builder banner(String line) {
+            this.banner = line;
+            return this;
+        }
+
+        /** The reply to a command verb (multi-line with \n), or {@link #SILENCE} or {@link #DROP}. */
+        Builder on(String verb, String reply) {
+            replies.put(verb, reply);
+            return this;
+        }
+
+        /** Listens on this loopback address (default 127.0.0.1), e.g. ::1. */
+        Builder listenOn(String loopbackAddress) {
+            try {
+                this.address = InetAddress.getByName(loopbackAddress);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
+        /** Greets every connection after the first {@code count} with 421. */
+        Builder busyAfterConnections(int count) {
+            this.busyAfterConnections = count;
+            return this;
+        }
+
+        /** Closes each connection without a reply once it has answered this many commands. */
+        Builder dropAfterCommands(int count) {
+            this.dropAfterCommands = count;
+            return this;
+        }
+
+        ScriptedSmtpServer start() {
+            try {
+                return new ScriptedSmtpServer(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
