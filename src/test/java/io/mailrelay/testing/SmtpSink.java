@@ -34,13 +34,19 @@ public final class SmtpSink implements BeforeAllCallback, AfterAllCallback, Afte
         this.extraOptions = List.of(extraOptions);
     }
 
+    /** Listens on this port instead of a free one (e.g. a port a test first left closed); call before start. */
+    public SmtpSink onPort(int fixedPort) {
+        this.port = fixedPort;
+        return this;
+    }
+
     public SmtpSink start() {
         try {
             Exec.requireBinary(SMTP_SINK);
             dumpDir = Files.createTempDirectory("smtp-sink");
             // smtp-sink drops root privileges to the -u user before writing dumps
             Files.setPosixFilePermissions(dumpDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            port = FreePort.pick();
+            port = port == 0 ? FreePort.pick() : port;
             List<String> command = new ArrayList<>(List.of(SMTP_SINK, "-u", "nobody", "-d", dumpDir + "/%s."));
             command.addAll(extraOptions);
             command.addAll(List.of("127.0.0.1:" + port, "64"));

@@ -1,0 +1,268 @@
+package io.mailrelay.relay.delivery;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.mailrelay.relay.spool.DeliveryState;
+import io.mailrelay.relay.spool.Envelope;
+import io.mailrelay.relay.spool.FileMessageSpool;
+import io.mailrelay.relay.spool.RecipientState;
+import io.mailrelay.relay.spool.RecipientStatus;
+import io.mailrelay.relay.spool.SpoolWriter;
+import io.mailrelay.relay.spool.SpooledMessage;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Delivers what the spool holds: {@code concurrency} worker threads take due messages, send each group of
+ * pending recipients to its next hop, persist every recipient's outcome, retry temporary failures on the retry
+ * schedule until the queue lifetime runs out, and report permanent failures to the sender with a DSN.
+ *
+ * <p>Each message is worked on by one worker at a time: a message has at most one valid entry in the due queue,
+ * and it gets a new one only after its attempt finished.
+ */
+public final class DeliveryService implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryService.class);
+
+    private final FileMessageSpool spool;
+    private final DeliverySettings settings;
+    private final Clock clock;
+    private final Router router;
+    private final SmtpSender sender;
+    private final BounceComposer bounces;
+    private final DeliveryMetrics metrics;
+    private final DelayQueue<Due> dueQueue = new DelayQueue<>();
+    /** id → the due time of its one valid queue entry; absent while a worker has it */
+    private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+
+    public DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry) {
+        this(spool, settings, registry, Clock.systemUTC());
+    }
+
+    DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry, Clock clock) {
+        this.spool = spool;
+        this.settings = settings;
+        this.clock = clock;
+        this.router = new Router(settings);
+        this.sender = new SmtpSender(settings.hostname(), settings.timeout());
+        this.bounces = new BounceComposer(settings.hostname());
+        this.metrics = new DeliveryMetrics(registry, spool, clock);
+    }
+
+    /** Queues everything already spooled (a restart resumes where the last run stopped) and starts the workers. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        spool.addCommitListener(message -> schedule(message.id(), message.state().nextAttempt()));
+        spool.queued().forEach(message -> schedule(message.id(), message.state().nextAttempt()));
+        for (int i = 1; i <= settings.concurrency(); i++) {
+            Thread worker = new Thread(this::work, "delivery-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
+    }
+
+    /**
+     * Delivers until the spool is empty or {@code grace} has passed (a pod being scaled down should not strand
+     * mail): every waiting message is tried once more at once, then on its normal schedule. Whatever is left stays
+     * spooled for the next start. Returns true when the spool is empty.
+     */
+    public boolean drain(Duration grace) {
+        Instant deadline = clock.instant().plus(grace);
+        Instant now = clock.instant();
+        for (String id : List.copyOf(scheduled.keySet())) {
+            if (scheduled.replace(id, now) != null) { // not in a worker's hands right now
+                dueQueue.add(new Due(id, now));
+            }
+        }
+        while (spool.depth() > 0 && clock.instant().isBefore(deadline)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.infof("drain finished: %d message(s) left in the spool", spool.depth());
+        return spool.depth() == 0;
+    }
+
+    /** Stops the workers after their current attempt; the spool keeps what is not delivered. */
+    @Override
+    public void close() {
+        running = false;
+        for (Thread worker : workers) {
+            try {
+                worker.join(settings.timeout().multipliedBy(4).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void schedule(String id, Instant at) {
+        scheduled.put(id, at);
+        dueQueue.add(new Due(id, at));
+    }
+
+    private void work() {
+        while (running) {
+            Due due;
+            try {
+                due = dueQueue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (due == null || !scheduled.remove(due.id, due.at)) {
+                continue; // nothing due, or an entry superseded by a newer schedule
+            }
+            spool.get(due.id).ifPresent(this::attemptSafely);
+        }
+    }
+
+    private void attemptSafely(SpooledMessage message) {
+        try {
+            attempt(message);
+        } catch (IOException | RuntimeException e) {
+            // never lose a message over an unexpected error: it stays spooled and is tried again later
+            Duration wait = settings.retry().delayAfter(message.state().attempts() + 1);
+            LOG.errorf(e, "%s: delivery attempt failed unexpectedly, retrying in %s", message.id(), wait);
+            schedule(message.id(), clock.instant().plus(wait));
+        }
+    }
+
+    private void attempt(SpooledMessage message) throws IOException {
+        Instant started = clock.instant();
+        Map<Router.Destination, List<String>> groups = new LinkedHashMap<>();
+        for (String recipient : message.state().pendingRecipients()) {
+            groups.computeIfAbsent(router.destinationOf(recipient), d -> new ArrayList<>()).add(recipient);
+        }
+        boolean expired = !Duration.between(message.envelope().receivedAt(), started)
+                .minus(settings.retry().maxQueueLifetime()).isNegative();
+        Map<String, RecipientState> results = new LinkedHashMap<>();
+        groups.forEach((destination, recipients) -> results.putAll(deliverGroup(message, destination, recipients,
+                expired)));
+        Instant finished = clock.instant();
+        metrics.attempt(Duration.between(started, finished));
+        DeliveryState next = message.state().with(results)
+                .attempted(finished.plus(settings.retry().delayAfter(message.state().attempts() + 1)));
+
+        Map<String, RecipientState> newlyFailed = new LinkedHashMap<>();
+        results.forEach((rcpt, state) -> {
+            if (state.status() == RecipientStatus.FAILED) {
+                newlyFailed.put(rcpt, state);
+            }
+        });
+        if (!newlyFailed.isEmpty()) {
+            bounce(message, newlyFailed, finished);
+        }
+        if (next.finished()) {
+            spool.remove(message.id());
+        } else {
+            SpooledMessage updated = spool.update(message, next);
+            if (running) {
+                schedule(updated.id(), next.nextAttempt());
+            }
+        }
+    }
+
+    private Map<String, RecipientState> deliverGroup(SpooledMessage message, Router.Destination destination,
+            List<String> recipients, boolean expired) {
+        String hopName;
+        Map<String, Outcome> outcomes;
+        try {
+            NextHop hop = router.resolve(destination);
+            hopName = hop.name();
+            outcomes = sender.send(hop, message, recipients);
+        } catch (NextHopException e) {
+            hopName = destination.kind() + " " + destination.key();
+            outcomes = new LinkedHashMap<>();
+            for (String recipient : recipients) {
+                outcomes.put(recipient, e.outcome());
+            }
+        }
+        Map<String, RecipientState> states = new LinkedHashMap<>();
+        Map<Outcome, List<String>> byOutcome = new LinkedHashMap<>();
+        for (Map.Entry<String, Outcome> entry : outcomes.entrySet()) {
+            Outcome outcome = entry.getValue();
+            if (outcome.kind() == Outcome.Kind.TEMPORARY && expired) {
+                outcome = Outcome.permanent(outcome.reply() + " (gave up: message older than maxQueueLifetime "
+                        + settings.retry().maxQueueLifetime() + ")");
+            }
+            byOutcome.computeIfAbsent(outcome, o -> new ArrayList<>()).add(entry.getKey());
+            states.put(entry.getKey(), new RecipientState(status(outcome), outcome.reply(), hopName));
+        }
+        String hop = hopName;
+        byOutcome.forEach((outcome, rcpts) -> record(message, hop, outcome, rcpts));
+        return states;
+    }
+
+    private void record(SpooledMessage message, String hop, Outcome outcome, List<String> recipients) {
+        metrics.recipients(outcome.kind(), recipients.size());
+        if (outcome.kind() == Outcome.Kind.DELIVERED) {
+            metrics.delivered(Duration.between(message.envelope().receivedAt(), clock.instant()), recipients.size());
+        }
+        String status = switch (outcome.kind()) {
+            case DELIVERED -> "sent";
+            case TEMPORARY -> "deferred";
+            case PERMANENT -> "bounced";
+        };
+        LOG.infof("%s: to=<%s> relay=%s attempt=%d status=%s (%s)", message.id(), String.join(">,<", recipients), hop,
+                message.state().attempts() + 1, status, outcome.reply());
+    }
+
+    /** Spools the DSN (null sender, to the original sender) before the failure is recorded: it cannot get lost. */
+    private void bounce(SpooledMessage message, Map<String, RecipientState> failed, Instant now) throws IOException {
+        Envelope original = message.envelope();
+        if (original.hasNullSender()) {
+            LOG.infof("%s: no bounce for %s: the null sender gets no notification", message.id(), failed.keySet());
+            return;
+        }
+        Envelope envelope = new Envelope("", List.of(original.mailFrom()), "127.0.0.1", settings.hostname(), null, now);
+        try (SpoolWriter writer = spool.create(envelope)) {
+            bounces.write(message, failed, now, writer.body());
+            String id = writer.commit();
+            LOG.infof("%s: sender non-delivery notification: %s", message.id(), id);
+        } catch (jakarta.mail.MessagingException e) {
+            throw new IOException("could not compose the bounce for " + message.id(), e);
+        }
+    }
+
+    private static RecipientStatus status(Outcome outcome) {
+        return switch (outcome.kind()) {
+            case DELIVERED -> RecipientStatus.DELIVERED;
+            case TEMPORARY -> RecipientStatus.PENDING;
+            case PERMANENT -> RecipientStatus.FAILED;
+        };
+    }
+
+    private record Due(String id, Instant at) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(Duration.between(Instant.now(), at));
+        }
+
+        @Override
+        public int compareTo(Delayed other) {
+            return at.compareTo(((Due) other).at);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.mailrelay.relay.delivery;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where one group of recipients goes and how: the hosts to try in order (several for MX), TLS and AUTH.
+ *
+ * @param name for logs and bounces ("smarthost smtp.provider.net:587", "MX of example.org")
+ * @param targets tried in order until one accepts the connection
+ */
+public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean verifyCertificate, Path trustedCaFile,
+        String username, String password) {
+
+    public NextHop {
+        targets = List.copyOf(targets);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("next hop " + name + " has no target");
+        }
+    }
+
+    /** A local domain's deliverTo target, or an MX host: STARTTLS when offered, certificate not checked (Postfix "may"). */
+    static NextHop opportunistic(String name, List<HostPort> targets) {
+        return new NextHop(name, targets, TlsMode.OPPORTUNISTIC, false, null, null, null);
+    }
+
+    static NextHop smarthost(SmarthostSettings s) {
+        return new NextHop("smarthost " + s.address(), List.of(s.address()), s.tls(), s.verifyCertificate(),
+                s.trustedCaFile(), s.username(), s.password());
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

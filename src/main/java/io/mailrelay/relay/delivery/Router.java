@@ -1,0 +1,56 @@
+package io.mailrelay.relay.delivery;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decides where each recipient goes: its local domain's deliverTo target, else the smarthost, else (MX mode) the
+ * MX hosts of its domain. Recipients with the same {@link Destination} travel in one SMTP transaction.
+ */
+final class Router {
+
+    /** A grouping key: kind and what identifies the next hop within it. */
+    record Destination(String kind, String key) {
+    }
+
+    private final DeliverySettings settings;
+    private final MxResolver mx;
+
+    Router(DeliverySettings settings) {
+        this.settings = settings;
+        this.mx = new MxResolver(settings.mx());
+    }
+
+    Destination destinationOf(String recipient) {
+        String domain = domainOf(recipient);
+        if (settings.localRoutes().containsKey(domain)) {
+            return new Destination("local", domain);
+        }
+        if (settings.mode() == OutboundMode.SMARTHOST) {
+            return new Destination("smarthost", "");
+        }
+        return new Destination("mx", domain);
+    }
+
+    NextHop resolve(Destination destination) throws NextHopException {
+        return switch (destination.kind()) {
+            case "local" -> {
+                HostPort target = settings.localRoutes().get(destination.key());
+                yield NextHop.opportunistic("local route " + destination.key() + " -> " + target,
+                        List.of(target));
+            }
+            case "smarthost" -> NextHop.smarthost(settings.smarthost());
+            default -> {
+                if (destination.key().isEmpty()) {
+                    throw new NextHopException(Outcome.permanent("550 5.1.3 recipient address has no domain"));
+                }
+                yield NextHop.opportunistic("MX of " + destination.key(), mx.lookup(destination.key()));
+            }
+        };
+    }
+
+    static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+}

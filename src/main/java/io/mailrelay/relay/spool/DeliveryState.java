@@ -1,0 +1,55 @@
+package io.mailrelay.relay.spool;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The mutable part of a spooled message, persisted next to it after every attempt so that a restart
+ * neither re-sends to recipients that already got the message nor forgets the retry schedule.
+ *
+ * @param attempts delivery attempts made so far
+ * @param nextAttempt when the message is due again
+ * @param recipients state of every envelope recipient, in RCPT order
+ */
+public record DeliveryState(int attempts, Instant nextAttempt, Map<String, RecipientState> recipients) {
+
+    public DeliveryState {
+        Objects.requireNonNull(nextAttempt, "nextAttempt");
+        recipients = Collections.unmodifiableMap(new LinkedHashMap<>(recipients));
+    }
+
+    /** The state of a message nobody tried to deliver yet: every recipient pending, due at once. */
+    public static DeliveryState initial(Envelope envelope) {
+        Map<String, RecipientState> recipients = new LinkedHashMap<>();
+        envelope.recipients().forEach(rcpt -> recipients.put(rcpt, RecipientState.pending()));
+        return new DeliveryState(0, envelope.receivedAt(), recipients);
+    }
+
+    public List<String> pendingRecipients() {
+        return withStatus(RecipientStatus.PENDING);
+    }
+
+    public List<String> withStatus(RecipientStatus status) {
+        return recipients.entrySet().stream().filter(e -> e.getValue().status() == status)
+                .map(Map.Entry::getKey).toList();
+    }
+
+    public boolean finished() {
+        return pendingRecipients().isEmpty();
+    }
+
+    /** This state with the given recipients' outcomes replaced. */
+    public DeliveryState with(Map<String, RecipientState> outcomes) {
+        Map<String, RecipientState> merged = new LinkedHashMap<>(recipients);
+        merged.putAll(outcomes);
+        return new DeliveryState(attempts, nextAttempt, merged);
+    }
+
+    public DeliveryState attempted(Instant next) {
+        return new DeliveryState(attempts + 1, next, recipients);
+    }
+}
