@@ -5,7 +5,10 @@ import java.util.Map;
 /** The modes of the one application and the Quarkus runtime defaults each one needs. */
 public enum Mode {
     OPERATOR(Map.of()),
-    RELAY(Map.of()),
+    /** The operator SDK is on the classpath but not started in a relay pod: its readiness check must not count. */
+    RELAY(Map.of(
+            "quarkus.smallrye-health.check.\"io.quarkiverse.operatorsdk.runtime.OperatorHealthCheck\".enabled",
+            "false")),
     /**
      * The probe is a command-line tool: no HTTP listener, and logs on stderr so that stdout carries
      * only the report (its JSON form is a contract).

@@ -3,6 +3,7 @@ package io.mailrelay.relay;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 
 import jakarta.inject.Inject;
@@ -16,7 +17,6 @@ import io.mailrelay.relay.config.Durations;
 import io.mailrelay.relay.config.InvalidConfigException;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.config.RelayConfigLoader;
-import io.mailrelay.relay.spool.MessageSpool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.smallrye.health.api.HealthRegistry;
@@ -64,15 +64,9 @@ public class RelayCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        MessageSpool spool;
-        try {
-            spool = RelayRuntime.createSpool(relayConfig);
-        } catch (UnsupportedOperationException e) {
-            err.println(e.getMessage());
-            err.flush();
-            return 1;
-        }
-        try (RelayServer server = new RelayServer(relayConfig, spool, registry).start()) {
+        readiness.register("relay", RelayHealth.starting());
+        try (RelayRuntime runtime = RelayRuntime.start(relayConfig, registry);
+                RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start()) {
             HealthCheck live = RelayHealth.liveness();
             HealthCheck ready = RelayHealth.readiness(server, relayConfig.spool().directory());
             liveness.register("relay", live);
@@ -81,9 +75,16 @@ public class RelayCommand implements Callable<Integer> {
                     relayConfig.server().hostname());
             Quarkus.waitForExit();
             LOG.infof("stopping: no new sessions, %d in flight, grace period %s", server.activeSessions(), grace);
+            Instant deadline = Instant.now().plus(grace);
             server.stopAccepting();
             if (!server.awaitSessions(grace)) {
                 LOG.warnf("%d sessions still open after the grace period: closing them with 421", server.activeSessions());
+            }
+            // what is still queued is delivered in what is left of the grace period; the rest stays spooled
+            Duration left = Duration.between(Instant.now(), deadline);
+            if (!runtime.drain(left.isNegative() ? Duration.ZERO : left)) {
+                LOG.warnf("%d messages still queued after the grace period: they stay in %s",
+                        runtime.spool().depth(), relayConfig.spool().directory());
             }
         }
         return 0;

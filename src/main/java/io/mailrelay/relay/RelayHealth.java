@@ -20,6 +20,11 @@ final class RelayHealth {
         return () -> HealthCheckResponse.up("relay");
     }
 
+    /** Until the listener is up: the HTTP server starts first, and "no checks" would read as ready. */
+    static HealthCheck starting() {
+        return () -> HealthCheckResponse.named("relay").down().withData("starting", true).build();
+    }
+
     static HealthCheck readiness(RelayServer server, Path spoolDirectory) {
         return () -> HealthCheckResponse.named("relay")
                 .status(server.isListening() && writable(spoolDirectory))

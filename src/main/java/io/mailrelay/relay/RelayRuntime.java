@@ -1,21 +1,99 @@
 package io.mailrelay.relay;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.relay.delivery.DeliveryService;
+import io.mailrelay.relay.delivery.DeliverySettings;
+import io.mailrelay.relay.delivery.HostPort;
+import io.mailrelay.relay.delivery.OutboundMode;
+import io.mailrelay.relay.delivery.RetryPolicy;
+import io.mailrelay.relay.delivery.SmarthostSettings;
+import io.mailrelay.relay.delivery.TlsMode;
+import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.MessageSpool;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The one place where relay mode gets its durable spool (and, with it, delivery). The durable
- * implementation ({@code io.mailrelay.relay.spool.FileMessageSpool}) and the delivery service are built
- * on another branch; until they are merged here, relay mode refuses to start rather than accept mail
- * into anything that is not durable.
+ * What relay mode runs besides the SMTP listener: the durable spool and the delivery service that
+ * empties it. Started before the listener (so a restart resumes delivering what an earlier run spooled)
+ * and drained after it (so a scale-down does not strand mail).
  */
-public final class RelayRuntime {
-    private RelayRuntime() {
+public final class RelayRuntime implements AutoCloseable {
+
+    /** Connect and per-command timeout towards next hops (RFC 5321 4.5.3.2 suggests minutes). */
+    static final Duration NEXT_HOP_TIMEOUT = Duration.ofMinutes(2);
+    static final int DELIVERY_WORKERS = 4;
+
+    private final FileMessageSpool spool;
+    private final DeliveryService delivery;
+
+    private RelayRuntime(FileMessageSpool spool, DeliveryService delivery) {
+        this.spool = spool;
+        this.delivery = delivery;
     }
 
-    /** @throws UnsupportedOperationException until the durable spool is wired in */
-    public static MessageSpool createSpool(RelayConfig config) {
-        throw new UnsupportedOperationException("no durable spool is wired into this build yet (spool.directory "
-                + config.spool().directory() + "): relay mode needs FileMessageSpool and the delivery service");
+    public static RelayRuntime start(RelayConfig config, MeterRegistry registry) throws IOException {
+        FileMessageSpool spool = new FileMessageSpool(config.spool().directory());
+        DeliveryService delivery = new DeliveryService(spool, deliverySettings(config), registry);
+        delivery.start();
+        return new RelayRuntime(spool, delivery);
+    }
+
+    public MessageSpool spool() {
+        return spool;
+    }
+
+    /** Keeps delivering until the queue is empty or {@code grace} ran out; true when empty. */
+    public boolean drain(Duration grace) {
+        return delivery.drain(grace);
+    }
+
+    @Override
+    public void close() {
+        delivery.close();
+    }
+
+    static DeliverySettings deliverySettings(RelayConfig config) {
+        Map<String, HostPort> routes = new LinkedHashMap<>();
+        config.localDomains().forEach(local -> routes.put(local.domain(),
+                new HostPort(local.deliverTo().host(), local.deliverTo().port())));
+        RelayConfig.Outbound outbound = config.outbound();
+        OutboundMode mode = outbound.mode() == RelayConfig.OutboundMode.MX ? OutboundMode.MX : OutboundMode.SMARTHOST;
+        return new DeliverySettings(config.server().hostname(), routes, mode,
+                mode == OutboundMode.SMARTHOST ? smarthost(outbound.smarthost()) : null,
+                DeliverySettings.MxSettings.DEFAULT,
+                new RetryPolicy(config.spool().retrySchedule(), config.spool().maxQueueLifetime()),
+                DELIVERY_WORKERS, NEXT_HOP_TIMEOUT);
+    }
+
+    private static SmarthostSettings smarthost(RelayConfig.Smarthost smarthost) {
+        TlsMode tls = switch (smarthost.tls()) {
+            case REQUIRED -> TlsMode.REQUIRED;
+            case OPPORTUNISTIC -> TlsMode.OPPORTUNISTIC;
+            case NONE -> TlsMode.NONE;
+        };
+        return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), tls,
+                smarthost.verifyCertificate(), smarthost.trustedCaFile(),
+                secret(smarthost.usernameFile()), secret(smarthost.passwordFile()));
+    }
+
+    /** A mounted Secret value; Kubernetes keeps a trailing newline when the value had one. */
+    private static String secret(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 }
