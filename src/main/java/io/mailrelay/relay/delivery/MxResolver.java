@@ -85,7 +85,6 @@ final class MxResolver {
         Lookup lookup = new Lookup(name, type);
         lookup.setResolver(resolver);
         lookup.setCache(null); // fresh answers: a retry must see a fixed MX
-        lookup.setSearchPath((Name[]) null);
         lookup.run();
         return lookup;
     }
