@@ -45,6 +45,9 @@ if [[ -z ${RELAY_BENCH_NETNS:-} ]]; then
     for tool in unshare ip smtp-sink smtp-source postfix curl "$JAVA"; do
         command -v "$tool" >/dev/null || die "$tool not found (bash scripts/test-deps.sh installs Postfix)"
     done
+    for server in $SERVERS; do
+        [[ $server == relay || $server == postfix ]] || die "unknown server '$server' in SERVERS (relay, postfix)"
+    done
     [[ -f $JAR ]] || die "$JAR missing: build it first with ./mvnw -B -q -o package -DskipTests"
     exec unshare --net env RELAY_BENCH_NETNS=1 bash "$0" "$@"
 fi
@@ -56,7 +59,7 @@ ip route add local "$SERVER_IP/32" dev lo src "$CLIENT_IP" table local
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")
 chmod 755 "$WORK"   # Postfix's daemons (user postfix) must reach their queue below it
-SINK_PID= RELAY_PID= POSTFIX_UP=
+SINK_PID='' RELAY_PID='' POSTFIX_UP='' POSTFIX_PID=''
 
 cleanup() {
     set +e
@@ -226,6 +229,7 @@ run() {
         || die "$server/$label: the sink got $(($(sink_count) - base)) of $count within ${RUN_TIMEOUT}s"
     done_at=$(now)
     kill "$sampler"; wait "$sampler" || true
+    # shellcheck disable=SC2034 # peak_named_pss: set by the sampler's output, not shown
     local samples peak_rss peak_pss peak_named_rss peak_named_pss max_procs hwm=- named=- heap=-
     eval "$(cat "$WORK/mem.$label.$server")"
     if [[ $server == relay ]]; then
@@ -240,7 +244,7 @@ run() {
     SENT=$((SENT + count))
     RESULTS+=("$(printf '%s\t' "$label" "$server" "$sessions" "$count" "$size" \
         "$accept_s" "$(rate "$count" "$accept_s")" "$e2e_s" "$(rate "$count" "$e2e_s")" \
-        "$hwm" "$named" "$(mb "$peak_rss")" "$(mb "$peak_pss")" "$heap" "$samples")")
+        "$hwm" "$named" "$(mb "$peak_rss")" "$(mb "$peak_pss")" "$heap" "$max_procs" "$samples")")
     sleep 2   # lets the server finish removing what it delivered before the next run
 }
 
@@ -267,17 +271,18 @@ describe_machine() {
 }
 
 print_table() {
-    printf '%s\n' "run	server	sessions	msgs	size	accept_s	accept/s	e2e_s	e2e/s	VmHWM_MB	RSS_pf4_MB	RSS_all_MB	PSS_all_MB	heap_MB	samples" \
+    printf '%s\n' "run	server	sessions	msgs	size	accept_s	accept/s	e2e_s	e2e/s	VmHWM_MB	RSS_pf4_MB	RSS_all_MB	PSS_all_MB	heap_MB	procs	samples" \
         "${RESULTS[@]}" | column -t -s $'\t'
     cat <<'LEGEND'
 
 accept_s, accept/s: wall time of smtp-source (every message answered 250) and messages/second accepted
 e2e_s, e2e/s:       from the first connection until the sink had received every message of the run
-VmHWM_MB:           our JVM's peak resident set during the run (/proc/PID/status VmHWM, reset before each run)
+VmHWM_MB:           our JVM's peak resident set during the run (/proc/PID/status VmHWM, reset to the current RSS before each run)
 RSS_pf4_MB:         Postfix: peak of the sampled sum of VmRSS over its smtpd, cleanup, qmgr and smtp processes
 RSS_all_MB:         peak of the sampled sum of VmRSS over all the server's processes (Postfix: master and children)
 PSS_all_MB:         the same with PSS (pages shared by several processes divided among them)
 heap_MB:            our JVM: jvm_memory_used_bytes{area="heap"} summed over the pools, from /q/metrics after the run
+procs:              the most processes of the server seen in one sample
 samples:            memory samples taken during the run (one every SAMPLE_INTERVAL seconds)
 LEGEND
 }
@@ -288,7 +293,6 @@ for server in $SERVERS; do
     case $server in
         relay) start_relay ;;
         postfix) start_postfix ;;
-        *) die "unknown server '$server' in SERVERS (relay, postfix)" ;;
     esac
 done
 bench_all
