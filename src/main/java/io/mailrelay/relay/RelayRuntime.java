@@ -12,7 +12,7 @@ import java.util.Map;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
-import io.mailrelay.relay.delivery.HostPort;
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostSettings;
@@ -63,8 +63,7 @@ public final class RelayRuntime implements AutoCloseable {
 
     static DeliverySettings deliverySettings(RelayConfig config) {
         Map<String, HostPort> routes = new LinkedHashMap<>();
-        config.localDomains().forEach(local -> routes.put(local.domain(),
-                new HostPort(local.deliverTo().host(), local.deliverTo().port())));
+        config.localDomains().forEach(local -> routes.put(local.domain(), local.deliverTo()));
         RelayConfig.Outbound outbound = config.outbound();
         OutboundMode mode = outbound.mode() == RelayConfig.OutboundMode.MX ? OutboundMode.MX : OutboundMode.SMARTHOST;
         return new DeliverySettings(config.server().hostname(), routes, mode,

@@ -3,6 +3,8 @@ package io.mailrelay.relay.delivery;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.mailrelay.relay.HostPort;
+
 /**
  * Where one group of recipients goes and how: the hosts to try in order (several for MX), TLS and AUTH.
  *

@@ -3,6 +3,8 @@ package io.mailrelay.relay.delivery;
 import java.nio.file.Path;
 import java.util.Objects;
 
+import io.mailrelay.relay.HostPort;
+
 /**
  * {@code outbound.smarthost} of relay.yaml, with the credentials already read from their files.
  *
