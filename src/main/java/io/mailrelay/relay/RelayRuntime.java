@@ -1,10 +1,6 @@
 package io.mailrelay.relay;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,9 +8,9 @@ import java.util.Map;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
-import io.mailrelay.relay.delivery.HostPort;
 import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
+import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.TlsMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
@@ -63,8 +59,7 @@ public final class RelayRuntime implements AutoCloseable {
 
     static DeliverySettings deliverySettings(RelayConfig config) {
         Map<String, HostPort> routes = new LinkedHashMap<>();
-        config.localDomains().forEach(local -> routes.put(local.domain(),
-                new HostPort(local.deliverTo().host(), local.deliverTo().port())));
+        config.localDomains().forEach(local -> routes.put(local.domain(), local.deliverTo()));
         RelayConfig.Outbound outbound = config.outbound();
         OutboundMode mode = outbound.mode() == RelayConfig.OutboundMode.MX ? OutboundMode.MX : OutboundMode.SMARTHOST;
         return new DeliverySettings(config.server().hostname(), routes, mode,
@@ -80,20 +75,10 @@ public final class RelayRuntime implements AutoCloseable {
             case OPPORTUNISTIC -> TlsMode.OPPORTUNISTIC;
             case NONE -> TlsMode.NONE;
         };
+        // the validator made sure both files are given together and readable; delivery reads them per connection
+        SmarthostCredentials credentials = smarthost.usernameFile() == null ? null
+                : new SmarthostCredentials(smarthost.usernameFile(), smarthost.passwordFile());
         return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), tls,
-                smarthost.verifyCertificate(), smarthost.trustedCaFile(),
-                secret(smarthost.usernameFile()), secret(smarthost.passwordFile()));
-    }
-
-    /** A mounted Secret value; Kubernetes keeps a trailing newline when the value had one. */
-    private static String secret(Path file) {
-        if (file == null) {
-            return null;
-        }
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+                smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials);
     }
 }

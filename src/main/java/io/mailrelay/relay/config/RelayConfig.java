@@ -9,6 +9,7 @@ import java.util.Objects;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.policy.Cidr;
 
 /**

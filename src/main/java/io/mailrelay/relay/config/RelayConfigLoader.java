@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.policy.Cidr;
 
 /** Reads relay.yaml into {@link RelayConfig} and validates it; any problem names the field. */

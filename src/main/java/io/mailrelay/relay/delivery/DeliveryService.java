@@ -165,17 +165,8 @@ public final class DeliveryService implements AutoCloseable {
         DeliveryState next = message.state().with(results)
                 .attempted(finished.plus(settings.retry().delayAfter(message.state().attempts() + 1)));
 
-        Map<String, RecipientState> newlyFailed = new LinkedHashMap<>();
-        results.forEach((rcpt, state) -> {
-            if (state.status() == RecipientStatus.FAILED) {
-                newlyFailed.put(rcpt, state);
-            }
-        });
-        if (!newlyFailed.isEmpty()) {
-            bounce(message, newlyFailed, finished);
-        }
         if (next.finished()) {
-            spool.remove(message.id());
+            leaveQueue(message, next, finished);
         } else {
             SpooledMessage updated = spool.update(message, next);
             if (running) {
@@ -229,7 +220,21 @@ public final class DeliveryService implements AutoCloseable {
                 message.state().attempts() + 1, status, outcome.reply());
     }
 
-    /** Spools the DSN (null sender, to the original sender) before the failure is recorded: it cannot get lost. */
+    /**
+     * Like Postfix, one DSN per message, listing every recipient that failed, sent once none is pending any more.
+     * Failures are persisted with the recipient states as they happen; the final state is recorded before the DSN is
+     * spooled and the message removed only after it, so a crash at any point ends in the DSN (at worst twice), never
+     * without it.
+     */
+    private void leaveQueue(SpooledMessage message, DeliveryState last, Instant now) throws IOException {
+        Map<String, RecipientState> failed = last.failedRecipients();
+        if (!failed.isEmpty()) {
+            bounce(spool.update(message, last), failed, now);
+        }
+        spool.remove(message.id());
+    }
+
+    /** Spools the DSN (null sender, to the original sender). */
     private void bounce(SpooledMessage message, Map<String, RecipientState> failed, Instant now) throws IOException {
         Envelope original = message.envelope();
         if (original.hasNullSender()) {

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import io.mailrelay.relay.HostPort;
+
 /**
  * What delivery needs from relay.yaml ({@code server.hostname}, {@code localDomains}, {@code outbound},
  * {@code spool}), independent of how the file is parsed.

@@ -18,6 +18,8 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
+import io.mailrelay.relay.HostPort;
+
 /**
  * MX lookup for direct delivery (RFC 5321 section 5.1): MX hosts by preference, the domain itself when it has
  * no MX (implicit MX), and no delivery at all to a null MX (RFC 7505).

@@ -1,7 +1,10 @@
 package io.mailrelay.relay.delivery;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+
+import io.mailrelay.relay.HostPort;
 
 /**
  * Where one group of recipients goes and how: the hosts to try in order (several for MX), TLS and AUTH.
@@ -24,9 +27,23 @@ public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean 
         return new NextHop(name, targets, TlsMode.OPPORTUNISTIC, false, null, null, null);
     }
 
-    static NextHop smarthost(SmarthostSettings s) {
+    /** The smarthost, with its credentials as their files hold them now. */
+    static NextHop smarthost(SmarthostSettings s) throws NextHopException {
+        String username = null;
+        String password = null;
+        if (s.authenticates()) {
+            try {
+                SmarthostCredentials.UsernamePassword current = s.credentials().read();
+                username = current.username();
+                password = current.password();
+            } catch (IOException e) {
+                // a Secret being re-mounted, say: wait for it rather than send unauthenticated
+                throw new NextHopException(Outcome.temporary("451 4.7.0 cannot read the smarthost credentials: "
+                        + e.getMessage()));
+            }
+        }
         return new NextHop("smarthost " + s.address(), List.of(s.address()), s.tls(), s.verifyCertificate(),
-                s.trustedCaFile(), s.username(), s.password());
+                s.trustedCaFile(), username, password);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.mailrelay.relay.delivery;
 import java.util.List;
 import java.util.Locale;
 
+import io.mailrelay.relay.HostPort;
+
 /**
  * Decides where each recipient goes: its local domain's deliverTo target, else the smarthost, else (MX mode) the
  * MX hosts of its domain. Recipients with the same {@link Destination} travel in one SMTP transaction.

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.spool.SpooledMessage;
 import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
@@ -39,6 +41,10 @@ final class SmtpSender {
             try {
                 transport = (SMTPTransport) session.getTransport("smtp");
                 transport.connect(target.host(), target.port(), hop.username(), hop.password());
+            } catch (AuthenticationFailedException e) {
+                // like Postfix (smtp_sasl_auth_soft_bounce): wrong credentials are fixed by a human, mail waits
+                return all(recipients, Outcome.temporary("451 4.7.0 " + target + " refused the credentials of "
+                        + hop.username() + ": " + describe(e)));
             } catch (MessagingException e) {
                 lastError = target + ": " + describe(e);
                 continue; // the next MX host, if any

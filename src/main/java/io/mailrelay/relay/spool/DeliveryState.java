@@ -38,6 +38,17 @@ public record DeliveryState(int attempts, Instant nextAttempt, Map<String, Recip
                 .map(Map.Entry::getKey).toList();
     }
 
+    /** Recipients that failed for good, with their last reply, in RCPT order. */
+    public Map<String, RecipientState> failedRecipients() {
+        Map<String, RecipientState> failed = new LinkedHashMap<>();
+        recipients.forEach((rcpt, state) -> {
+            if (state.status() == RecipientStatus.FAILED) {
+                failed.put(rcpt, state);
+            }
+        });
+        return failed;
+    }
+
     public boolean finished() {
         return pendingRecipients().isEmpty();
     }

@@ -2,12 +2,14 @@ package io.mailrelay.relay.delivery;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.SpoolWriter;
@@ -29,6 +31,13 @@ final class DeliveryFixture {
     /** A smarthost nobody should ever reach: tests that use it would fail on the connection. */
     static SmarthostSettings unusedSmarthost() {
         return SmarthostSettings.plain(new HostPort("127.0.0.1", 9));
+    }
+
+    /** Writes the smarthost's user and password the way a mounted Secret holds them: with a trailing newline. */
+    static SmarthostCredentials credentials(Path dir, String username, String password) throws IOException {
+        Path usernameFile = Files.writeString(dir.resolve("smarthost-username"), username + "\n");
+        Path passwordFile = Files.writeString(dir.resolve("smarthost-password"), password + "\n");
+        return new SmarthostCredentials(usernameFile, passwordFile);
     }
 
     static HostPort loopback(int port) {

@@ -171,4 +171,70 @@ class RetryAndBounceTest {
             assertThat(accepting.messages()).hasSize(1);
         }
     }
+
+    @Test
+    void recipientsFailingAtDifferentAttemptsGetOneDsnListingBothOnceTheMessageLeavesTheQueue() throws Exception {
+        try (SmtpSink rejecting = new SmtpSink("-f", "RCPT").start();
+                SmtpSink tempFailing = new SmtpSink("-r", "RCPT").start()) {
+            FileMessageSpool spool = new FileMessageSpool(dir);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            RetryPolicy shortLife = new RetryPolicy(List.of(Duration.ofMillis(300)), Duration.ofSeconds(4));
+            String id = DeliveryFixture.spool(spool, "alice@sender.test", message("two failures", "x\r\n"),
+                    "bob@rejected.test", "carol@busy.test");
+
+            try (DeliveryService service = DeliveryFixture.start(spool, routes(Map.of("rejected.test",
+                    loopback(rejecting.port()), "busy.test", loopback(tempFailing.port()), "sender.test",
+                    loopback(senderDomain.port())), unusedSmarthost(), shortLife), registry)) {
+                // bob failed for good at the first attempt, carol is still being retried: no DSN yet
+                await().atMost(Duration.ofSeconds(20)).until(() -> spool.get(id).orElseThrow().state().attempts() >= 2);
+                var state = spool.get(id).orElseThrow().state();
+                assertThat(state.failedRecipients()).containsOnlyKeys("bob@rejected.test");
+                assertThat(state.pendingRecipients()).containsExactly("carol@busy.test");
+                assertThat(senderDomain.messages()).isEmpty();
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> spool.depth() == 0);
+            }
+
+            assertThat(senderDomain.messages()).singleElement().satisfies(dsn -> {
+                assertThat(dsn.mailFrom()).isEmpty();
+                assertThat(dsn.recipients()).containsExactly("alice@sender.test");
+                assertThat(dsn.text())
+                        .contains("Final-Recipient: rfc822; bob@rejected.test")
+                        .contains("Final-Recipient: rfc822; carol@busy.test")
+                        .containsPattern("Status: 5\\.\\d+\\.\\d+") // bob: rejected
+                        .containsPattern("Status: 4\\.\\d+\\.\\d+") // carol: still 4xx when given up
+                        .contains("gave up: message older than maxQueueLifetime");
+            });
+            assertThat(count(registry, "bounced")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFailureRecordedBeforeARestartIsReportedInTheOneDsnAfterIt() throws Exception {
+        int laterPort = FreePort.pick(); // nothing listens there during the first run
+        try (SmtpSink rejecting = new SmtpSink("-f", "RCPT").start()) {
+            FileMessageSpool spool = new FileMessageSpool(dir);
+            String id = DeliveryFixture.spool(spool, "alice@sender.test", message("across a restart", "x\r\n"),
+                    "bob@rejected.test", "carol@later.test");
+            DeliverySettings settings = routes(Map.of("rejected.test", loopback(rejecting.port()), "later.test",
+                    loopback(laterPort), "sender.test", loopback(senderDomain.port())), unusedSmarthost(), FAST_RETRY);
+            try (DeliveryService service = DeliveryFixture.start(spool, settings, new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> spool.get(id).orElseThrow().state()
+                        .failedRecipients().containsKey("bob@rejected.test"));
+            }
+            assertThat(senderDomain.messages()).isEmpty();
+
+            // the next start knows bob failed only from the state file; carol's host is back and rejects her too
+            FileMessageSpool restarted = new FileMessageSpool(dir);
+            try (SmtpSink laterRejecting = new SmtpSink("-f", "RCPT").onPort(laterPort).start();
+                    DeliveryService service = DeliveryFixture.start(restarted, settings, new SimpleMeterRegistry())) {
+                assertThat(service.drain(Duration.ofSeconds(20))).isTrue();
+            }
+
+            assertThat(senderDomain.messages()).singleElement().satisfies(dsn -> assertThat(dsn.text())
+                    .contains("Final-Recipient: rfc822; bob@rejected.test")
+                    .contains("Final-Recipient: rfc822; carol@later.test")
+                    .contains("X-Mailrelay-Next-Hop: local route rejected.test -> 127.0.0.1:" + rejecting.port()));
+        }
+    }
 }

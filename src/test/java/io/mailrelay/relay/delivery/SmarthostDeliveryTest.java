@@ -2,18 +2,15 @@ package io.mailrelay.relay.delivery;
 
 import static io.mailrelay.relay.delivery.DeliveryFixture.FAST_RETRY;
 import static io.mailrelay.relay.delivery.DeliveryFixture.count;
+import static io.mailrelay.relay.delivery.DeliveryFixture.credentials;
 import static io.mailrelay.relay.delivery.DeliveryFixture.message;
 import static io.mailrelay.relay.delivery.DeliveryFixture.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -23,16 +20,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.spool.FileMessageSpool;
-import io.mailrelay.testing.Exec;
 import io.mailrelay.testing.PostfixInstance;
 import io.mailrelay.testing.SmtpSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Delivery through a real Postfix as the smarthost: STARTTLS required and verified against a test CA
- * ({@code trustedCaFile}), Postfix relaying on to an smtp-sink. (AUTH success is not covered here: this Postfix's
- * Cyrus SASL ignored a sasldb outside /etc.)
+ * ({@code trustedCaFile}), Postfix relaying on to an smtp-sink. (AUTH is proven against our own relay as the
+ * smarthost in {@link SmarthostAuthTest}: this Postfix's Cyrus SASL ignored a sasldb outside /etc.)
  */
 @Tag("smtp")
 class SmarthostDeliveryTest {
@@ -40,36 +37,21 @@ class SmarthostDeliveryTest {
     @RegisterExtension
     static final SmtpSink sink = new SmtpSink();
 
-    static Path pki;
+    static TestPki pki;
     static PostfixInstance postfix;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startSmarthost() throws IOException {
-        pki = Files.createTempDirectory("smarthost-pki");
-        Files.setPosixFilePermissions(pki, PosixFilePermissions.fromString("rwxr-xr-x"));
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test CA",
-                "-keyout", pki + "/ca.key", "-out", pki + "/ca.crt");
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", pki + "/server.key",
-                "-out", pki + "/server.csr");
-        Files.writeString(pki.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-        openssl("x509", "-req", "-in", pki + "/server.csr", "-CA", pki + "/ca.crt", "-CAkey", pki + "/ca.key",
-                "-CAcreateserial", "-days", "2", "-extfile", pki + "/san.ext", "-out", pki + "/server.crt");
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Other CA",
-                "-keyout", pki + "/other.key", "-out", pki + "/other.crt");
-
-        for (String file : List.of("server.key", "server.crt")) {
-            Files.setPosixFilePermissions(pki.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
-        }
-
+    static void startSmarthost() {
+        pki = TestPki.create();
         postfix = PostfixInstance.builder()
                 .set("mynetworks", "127.0.0.1/32")
                 .set("smtpd_relay_restrictions", "permit_mynetworks, reject")
                 .set("smtpd_tls_security_level", "may")
-                .set("smtpd_tls_cert_file", pki + "/server.crt")
-                .set("smtpd_tls_key_file", pki + "/server.key")
+                .set("smtpd_tls_cert_file", pki.serverCertificate().toString())
+                .set("smtpd_tls_key_file", pki.serverKey().toString())
                 .relayTo(sink.host(), sink.port())
                 .start();
     }
@@ -81,15 +63,9 @@ class SmarthostDeliveryTest {
         }
     }
 
-    private static void openssl(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Exec.run(command, Map.of(), 60).assertSuccess();
-    }
-
     private SmarthostSettings smarthost(Path trustedCa) {
         return new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), TlsMode.REQUIRED, true, trustedCa,
-                null, null);
+                null);
     }
 
     @Test
@@ -103,7 +79,7 @@ class SmarthostDeliveryTest {
         DeliveryFixture.spool(spool, "alice@sender.test", body, "bob@far-away.test");
 
         try (DeliveryService service = DeliveryFixture.start(spool,
-                routes(Map.of(), smarthost(pki.resolve("ca.crt")), FAST_RETRY), registry)) {
+                routes(Map.of(), smarthost(pki.caCertificate()), FAST_RETRY), registry)) {
             assertThat(service.drain(Duration.ofSeconds(30))).isTrue();
         }
 
@@ -126,7 +102,7 @@ class SmarthostDeliveryTest {
         String id = DeliveryFixture.spool(spool, "alice@sender.test", message("untrusted", "x\r\n"), "bob@far-away.test");
 
         try (DeliveryService service = DeliveryFixture.start(spool,
-                routes(Map.of(), smarthost(pki.resolve("other.crt")), FAST_RETRY), registry)) {
+                routes(Map.of(), smarthost(pki.otherCaCertificate()), FAST_RETRY), registry)) {
             assertThat(service.drain(Duration.ofSeconds(2))).isFalse();
         }
 
@@ -145,7 +121,7 @@ class SmarthostDeliveryTest {
 
         try (DeliveryService service = DeliveryFixture.start(spool,
                 routes(Map.of(), new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), TlsMode.REQUIRED,
-                        true, pki.resolve("ca.crt"), "relayuser", "s3cret"), FAST_RETRY), registry)) {
+                        true, pki.caCertificate(), credentials(dir, "relayuser", "s3cret")), FAST_RETRY), registry)) {
             assertThat(service.drain(Duration.ofSeconds(2))).isFalse();
         }
 

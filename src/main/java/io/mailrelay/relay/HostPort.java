@@ -1,9 +1,24 @@
-package io.mailrelay.relay.config;
+package io.mailrelay.relay;
+
+import java.util.Objects;
 
 import com.google.common.net.HostAndPort;
 
-/** A {@code host:port} or {@code [v6]:port} target; the port is mandatory. */
+/**
+ * A {@code host:port} or {@code [v6]:port} target, the one type for a next hop in relay.yaml ({@code deliverTo},
+ * the smarthost) and in delivery (MX hosts); the port is mandatory.
+ */
 public record HostPort(String host, int port) {
+
+    public HostPort {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host must not be empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " of " + host + " is not in 1..65535");
+        }
+    }
 
     /** @throws IllegalArgumentException naming the value when it is not host:port */
     public static HostPort parse(String text) {

@@ -1,0 +1,64 @@
+package io.mailrelay.relay.delivery;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.mailrelay.testing.Exec;
+
+/**
+ * A test CA made with openssl, a server certificate it issued for 127.0.0.1 (subjectAltName IP, so host name
+ * checks pass when connecting to the loopback address) and an unrelated CA that must not be trusted. Files are
+ * world-readable: Postfix reads them as another user.
+ */
+record TestPki(Path dir) {
+
+    Path caCertificate() {
+        return dir.resolve("ca.crt");
+    }
+
+    Path otherCaCertificate() {
+        return dir.resolve("other.crt");
+    }
+
+    Path serverCertificate() {
+        return dir.resolve("server.crt");
+    }
+
+    Path serverKey() {
+        return dir.resolve("server.key");
+    }
+
+    static TestPki create() {
+        try {
+            Path dir = Files.createTempDirectory("smarthost-pki");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test CA",
+                    "-keyout", dir + "/ca.key", "-out", dir + "/ca.crt");
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", dir + "/server.key",
+                    "-out", dir + "/server.csr");
+            Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+            openssl("x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.crt", "-CAkey", dir + "/ca.key",
+                    "-CAcreateserial", "-days", "2", "-extfile", dir + "/san.ext", "-out", dir + "/server.crt");
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Other CA",
+                    "-keyout", dir + "/other.key", "-out", dir + "/other.crt");
+            for (String file : List.of("server.key", "server.crt")) {
+                Files.setPosixFilePermissions(dir.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            return new TestPki(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void openssl(String... args) {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Exec.run(command, Map.of(), 60).assertSuccess();
+    }
+}
