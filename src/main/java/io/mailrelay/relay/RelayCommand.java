@@ -1,5 +1,6 @@
 package io.mailrelay.relay;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,8 +65,18 @@ public class RelayCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        readiness.register("relay", RelayHealth.starting());
-        try (RelayRuntime runtime = RelayRuntime.start(relayConfig, registry);
+        if (readiness != null) { // null only when run outside Quarkus (unit tests)
+            readiness.register("relay", RelayHealth.starting());
+        }
+        RelayRuntime started;
+        try {
+            started = RelayRuntime.start(relayConfig, registry);
+        } catch (IOException e) {
+            err.println("spool.directory: cannot use " + relayConfig.spool().directory() + ": " + e);
+            err.flush();
+            return 1;
+        }
+        try (RelayRuntime runtime = started;
                 RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start()) {
             HealthCheck live = RelayHealth.liveness();
             HealthCheck ready = RelayHealth.readiness(server, relayConfig.spool().directory());

@@ -40,10 +40,12 @@ class RelayCommandTest {
     }
 
     @Test
-    void validConfigDoesNotStartWithoutADurableSpool() throws Exception {
-        Path config = Files.writeString(dir.resolve("relay.yaml"), "outbound: {mode: mx}\n");
+    void unusableSpoolDirectoryExitsWith1AndNamesIt() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("spool"), "a file where the spool should be");
+        Path config = Files.writeString(dir.resolve("relay.yaml"),
+                "outbound: {mode: mx}\nspool: {directory: " + notADirectory + "}\n");
         StringWriter err = new StringWriter();
         assertThat(run(err, "--config", config.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("no durable spool is wired into this build yet");
+        assertThat(err.toString()).contains("spool.directory: cannot use " + notADirectory);
     }
 }
