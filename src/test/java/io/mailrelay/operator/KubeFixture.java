@@ -39,8 +39,13 @@ final class KubeFixture {
 
     void installCrdAndStartOperator() {
         installCrdOnly();
+        startOperator(client);
+    }
+
+    /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
+    void startOperator(KubernetesClient operatorClient) {
         namespace(OPERATOR_NAMESPACE, Map.of());
-        operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+        operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false));
         operator.register(new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE)));
         operator.start();
     }
