@@ -58,7 +58,8 @@ final class KubeFixture {
             throw new UncheckedIOException(e);
         }
         client.apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io")
-                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream()
                         .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
                         60, TimeUnit.SECONDS);
     }
