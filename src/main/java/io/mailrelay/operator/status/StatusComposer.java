@@ -23,6 +23,7 @@ public final class StatusComposer {
         Conditions conditions = new Conditions(previous == null ? null : previous.conditions,
                 relay.getMetadata().getGeneration(), now);
 
+        ready(conditions, problems.isEmpty(), workload); // first: kubectl describe lists them in this order
         if (problems.isEmpty()) {
             conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Applied", "configuration rendered and applied");
         } else {
@@ -37,7 +38,6 @@ public final class StatusComposer {
             conditions.set(Conditions.NETWORK_RISK, Conditions.TRUE, risks.get(0).reason(),
                     risks.stream().map(Risk::message).collect(Collectors.joining("; ")));
         }
-        ready(conditions, problems.isEmpty(), workload);
         if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
             conditions.set(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "ProbeDisabled", "spec.probe.enabled is false");
         } else {
@@ -49,7 +49,8 @@ public final class StatusComposer {
         status.observedGeneration = relay.getMetadata().getGeneration();
         status.conditions = conditions.list();
         status.readyReplicas = workload.ready();
-        status.endpoint = DependentNames.endpoint(relay, ServiceFactory.port(relay));
+        // the Service exists exactly when the workload does: both are applied together or not at all
+        status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceFactory.port(relay)) : null;
         status.allowedNetworkCount = relay.getSpec().allowedNetworks == null ? 0 : relay.getSpec().allowedNetworks.size();
         status.probe = previous == null ? null : previous.probe;
         return status;

@@ -51,8 +51,12 @@ class StatusComposerTest {
         assertThat(condition(status, "ConfigValid").getMessage()).isEqualTo("tls.secretName: Secret t not found");
         assertThat(condition(status, "Ready").getReason()).isEqualTo("ConfigInvalid");
         assertThat(condition(status, "NetworkRisk").getStatus()).isEqualTo("True");
-        assertThat(status.endpoint).isEqualTo("r.mail.svc:25");
+        assertThat(status.endpoint).as("no Service yet").isNull();
         assertThat(status.allowedNetworkCount).isEqualTo(1);
+        assertThat(status.conditions).extracting(Condition::getType)
+                .containsExactly("Ready", "ConfigValid", "NetworkRisk", "RelayClosed");
+        assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0).endpoint)
+                .isEqualTo("r.mail.svc:25");
     }
 
     @Test
