@@ -1,6 +1,7 @@
 package io.mailrelay.operator;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +24,10 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
 import io.mailrelay.operator.check.RiskAnalysis;
+import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.render.ConfigHash;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
@@ -39,7 +42,8 @@ import io.mailrelay.operator.status.WorkloadState;
 /**
  * MailRelay → ConfigMap, ServiceAccount, Service, NetworkPolicy, PodDisruptionBudget and a Deployment or
  * StatefulSet, all owned by the MailRelay and applied with server-side apply as {@code mailrelay-operator}.
- * A spec whose Secrets are missing or incomplete changes nothing that runs: it is only reported.
+ * A spec whose Secrets are missing or incomplete, or that would change the spool volumes of a running
+ * StatefulSet, changes nothing that runs: it is only reported.
  * Referenced Secrets are read directly (not cached cluster-wide); the periodic reconciliation notices their
  * changes.
  */
@@ -77,8 +81,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(),
                 name -> client.secrets().inNamespace(namespace).withName(name).get());
         HasMetadata running = runningWorkload(client, relay);
+        List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
+        problems.addAll(SpoolVolumeChange.check(running, relay.getSpec().persistence));
         WorkloadState workload;
-        if (secrets.valid()) {
+        if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
             DesiredState desired = DesiredState.of(relay, settings,
                     relayYaml, ConfigHash.of(relayYaml, secrets.rolloutData()));
@@ -88,7 +94,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             workload = WorkloadState.of(running);
         }
 
-        MailRelayStatus after = StatusComposer.compose(relay, secrets.problems(), RiskAnalysis.analyse(relay.getSpec()),
+        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
                 workload, Instant.now());
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event

@@ -282,8 +282,23 @@ class MailRelayReconcilerKubeTest {
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
         assertEverythingOwned(ns, done, 6);
 
-        done.getSpec().persistence.enabled = false;
-        MailRelay ephemeral = client.resource(done).update();
+        // volume claim templates are immutable: refused before anything is applied, not halfway through
+        done.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("5Gi");
+        done.getSpec().limits = new io.mailrelay.api.Limits();
+        done.getSpec().limits.maxRecipients = 10;
+        MailRelay resized = client.resource(done).update();
+        MailRelay refused = kube.awaitRelay(ns, "persistent",
+                observed(resized).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(refused, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("SpoolVolumeImmutable");
+            assertThat(c.getMessage()).startsWith("persistence.size: the spool volumes of the running StatefulSet are 1Gi");
+        });
+        assertThat(configMap(ns, "persistent-config").getData().get("relay.yaml")).doesNotContain("maxRecipients");
+        assertThat(client.apps().statefulSets().inNamespace(ns).withName("persistent").get().getMetadata().getGeneration())
+                .isEqualTo(statefulSet.getMetadata().getGeneration());
+
+        refused.getSpec().persistence.enabled = false;
+        MailRelay ephemeral = client.resource(refused).update();
         kube.awaitRelay(ns, "persistent", observed(ephemeral));
         assertThat(client.apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
         assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();

@@ -26,11 +26,8 @@ public final class ReferencedSecrets {
     /** user:bcrypt-hash, the htpasswd -B format. */
     private static final Pattern USER_LINE = Pattern.compile("[^:\\s]+:\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
 
-    private final List<Problem> problems = new ArrayList<>();
+    private final List<ConfigProblem> problems = new ArrayList<>();
     private final Map<String, String> rolloutData = new TreeMap<>();
-
-    public record Problem(String reason, String message) {
-    }
 
     private ReferencedSecrets() {
     }
@@ -62,7 +59,7 @@ public final class ReferencedSecrets {
         return problems.isEmpty();
     }
 
-    public List<Problem> problems() {
+    public List<ConfigProblem> problems() {
         return List.copyOf(problems);
     }
 
@@ -74,11 +71,11 @@ public final class ReferencedSecrets {
     private boolean require(String field, Secret secret, String name, String type, boolean rollOnChange,
             String... keys) {
         if (secret == null) {
-            problems.add(new Problem(SECRET_MISSING, field + ": Secret " + name + " not found"));
+            problems.add(new ConfigProblem(SECRET_MISSING, field + ": Secret " + name + " not found"));
             return false;
         }
         if (type != null && !type.equals(secret.getType())) {
-            problems.add(new Problem(SECRET_INVALID, field + ": Secret " + name + " has type " + secret.getType()
+            problems.add(new ConfigProblem(SECRET_INVALID, field + ": Secret " + name + " has type " + secret.getType()
                     + ", expected " + type));
             return false;
         }
@@ -86,7 +83,7 @@ public final class ReferencedSecrets {
         for (String key : keys) {
             String value = value(secret, key);
             if (value == null || value.isBlank()) {
-                problems.add(new Problem(SECRET_INVALID, field + ": Secret " + name + " has no key '" + key + "'"));
+                problems.add(new ConfigProblem(SECRET_INVALID, field + ": Secret " + name + " has no key '" + key + "'"));
                 complete = false;
             } else if (rollOnChange) {
                 rolloutData.put(name + "/" + key, value);
@@ -100,7 +97,7 @@ public final class ReferencedSecrets {
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             if (!line.isEmpty() && !line.startsWith("#") && !USER_LINE.matcher(line).matches()) {
-                problems.add(new Problem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
+                problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
                         + " key 'users' line " + (i + 1) + " is not 'user:<bcrypt hash>' (htpasswd -B)"));
             }
         }

@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
-import io.mailrelay.operator.check.ReferencedSecrets;
+import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.ServiceFactory;
@@ -17,7 +17,7 @@ public final class StatusComposer {
     private StatusComposer() {
     }
 
-    public static MailRelayStatus compose(MailRelay relay, List<ReferencedSecrets.Problem> problems, List<Risk> risks,
+    public static MailRelayStatus compose(MailRelay relay, List<ConfigProblem> problems, List<Risk> risks,
             WorkloadState workload, Instant now) {
         MailRelayStatus previous = relay.getStatus();
         Conditions conditions = new Conditions(previous == null ? null : previous.conditions,
@@ -28,7 +28,7 @@ public final class StatusComposer {
             conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Applied", "configuration rendered and applied");
         } else {
             conditions.set(Conditions.CONFIG_VALID, Conditions.FALSE, problems.get(0).reason(),
-                    problems.stream().map(ReferencedSecrets.Problem::message).collect(Collectors.joining("; "))
+                    problems.stream().map(ConfigProblem::message).collect(Collectors.joining("; "))
                             + (workload.exists() ? " (the previous configuration keeps running)" : ""));
         }
         if (risks.isEmpty()) {

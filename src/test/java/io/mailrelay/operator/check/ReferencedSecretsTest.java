@@ -38,11 +38,11 @@ class ReferencedSecretsTest {
         ReferencedSecrets result = ReferencedSecrets.check(fullSpec(), secrets::get);
 
         assertThat(result.valid()).isFalse();
-        assertThat(result.problems()).extracting(ReferencedSecrets.Problem::message).containsExactly(
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
                 "tls.secretName: Secret tls not found",
                 "authentication.usersSecret: Secret users not found",
                 "outbound.smarthost.credentialsSecret: Secret creds not found");
-        assertThat(result.problems()).extracting(ReferencedSecrets.Problem::reason).containsOnly("SecretMissing");
+        assertThat(result.problems()).extracting(ConfigProblem::reason).containsOnly("SecretMissing");
     }
 
     @Test
@@ -53,11 +53,11 @@ class ReferencedSecretsTest {
 
         ReferencedSecrets result = ReferencedSecrets.check(fullSpec(), secrets::get);
 
-        assertThat(result.problems()).extracting(ReferencedSecrets.Problem::message).containsExactly(
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
                 "tls.secretName: Secret tls has type Opaque, expected kubernetes.io/tls",
                 "authentication.usersSecret: Secret users key 'users' line 2 is not 'user:<bcrypt hash>' (htpasswd -B)",
                 "outbound.smarthost.credentialsSecret: Secret creds has no key 'password'");
-        assertThat(result.problems()).extracting(ReferencedSecrets.Problem::reason).containsOnly("SecretInvalid");
+        assertThat(result.problems()).extracting(ConfigProblem::reason).containsOnly("SecretInvalid");
     }
 
     @Test

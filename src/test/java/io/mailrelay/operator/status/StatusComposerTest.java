@@ -13,7 +13,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.operator.Specs;
-import io.mailrelay.operator.check.ReferencedSecrets;
+import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 
 @Tag("unit")
@@ -44,7 +44,7 @@ class StatusComposerTest {
     void invalidConfigAndRisksAreExplained() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
         MailRelayStatus status = StatusComposer.compose(relay,
-                List.of(new ReferencedSecrets.Problem("SecretMissing", "tls.secretName: Secret t not found")),
+                List.of(new ConfigProblem("SecretMissing", "tls.secretName: Secret t not found")),
                 List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT, T0);
 
         assertThat(condition(status, "ConfigValid").getReason()).isEqualTo("SecretMissing");
