@@ -1,0 +1,35 @@
+package io.mailrelay.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A hardened SMTP relay: the operator turns it into a workload and reports whether it is ready and closed. */
+@Group(MailRelay.GROUP)
+@Version(MailRelay.VERSION)
+@ShortNames("mr")
+@AdditionalPrinterColumn(name = "Ready", type = Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Replicas", type = Type.INTEGER, jsonPath = ".status.readyReplicas")
+@AdditionalPrinterColumn(name = "Relay", type = Type.STRING, jsonPath = ".status.probe.verdict")
+@AdditionalPrinterColumn(name = "Endpoint", type = Type.STRING, jsonPath = ".status.endpoint")
+@AdditionalPrinterColumn(name = "Age", type = Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class MailRelay extends CustomResource<MailRelaySpec, MailRelayStatus> implements Namespaced {
+
+    public static final String GROUP = "mailrelay.io";
+    public static final String VERSION = "v1alpha1";
+
+    @Override
+    protected MailRelaySpec initSpec() {
+        return new MailRelaySpec();
+    }
+
+    @Override
+    protected MailRelayStatus initStatus() {
+        return new MailRelayStatus();
+    }
+}

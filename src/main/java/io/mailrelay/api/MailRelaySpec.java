@@ -1,0 +1,100 @@
+package io.mailrelay.api;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.authentication) || has(self.tls) || self.authentication.allowWithoutTls",
+        message = "authentication needs tls (AUTH is only offered after STARTTLS) unless authentication.allowWithoutTls is true",
+        fieldPath = ".authentication")
+public class MailRelaySpec {
+
+    @JsonPropertyDescription("Number of relay pods. More than one gets a PodDisruptionBudget and topology spread.")
+    @Default("1")
+    @Min(0)
+    @Max(50)
+    public Integer replicas;
+
+    @JsonPropertyDescription("Relay container image. Default: the operator's own image and version (mailrelay.relay-image).")
+    @Size(max = 512)
+    public String image;
+
+    @JsonPropertyDescription("Host name of the relay in its SMTP banner and EHLO (e.g. relay.example.com). Default: the pod's host name.")
+    @Pattern(Patterns.HOST)
+    @Size(max = 253)
+    public String hostname;
+
+    @JsonPropertyDescription("IPv4/IPv6 CIDRs allowed to relay to any recipient without authentication (e.g. 10.20.0.0/16). "
+            + "Whole private ranges and 0.0.0.0/0 are accepted but flagged by the NetworkRisk condition.")
+    @Size(max = 256)
+    @ValidationRule(value = "self.all(c, isCIDR(c))",
+            message = "allowedNetworks must contain only CIDRs such as 10.20.0.0/16 or 2001:db8::/32")
+    public List<@Size(max = 43) String> allowedNetworks;
+
+    @JsonPropertyDescription("In-cluster clients: namespaces whose pods may connect to the SMTP port (NetworkPolicy). "
+            + "Their addresses still need to be in allowedNetworks, or they must authenticate, to relay.")
+    public LabelSelector allowedNamespaceSelector;
+
+    @JsonPropertyDescription("In-cluster clients: pods (in the selected namespaces, or this namespace) that may connect to the SMTP port.")
+    public LabelSelector allowedPodSelector;
+
+    @JsonPropertyDescription("Domains this relay accepts mail for from anyone, each delivered to its own host:port. "
+            + "Configuring any opens the SMTP port to every address.")
+    @Size(max = 64)
+    public List<LocalDomain> localDomains;
+
+    @JsonPropertyDescription("SMTP AUTH (PLAIN/LOGIN) with users from a Secret; authenticated clients may relay from anywhere.")
+    public Authentication authentication;
+
+    @JsonPropertyDescription("STARTTLS with a certificate from a Secret of type kubernetes.io/tls. Omit for no TLS.")
+    public Tls tls;
+
+    @JsonPropertyDescription("How mail leaving the relay is delivered: through a smarthost or directly by MX lookup.")
+    @Required
+    public Outbound outbound;
+
+    @JsonPropertyDescription("Optional restrictions on envelope senders; they only ever narrow what the relay accepts.")
+    public SenderRestrictions senderRestrictions;
+
+    @JsonPropertyDescription("Size, rate and connection limits. Unset limits take the relay's defaults.")
+    public Limits limits;
+
+    @JsonPropertyDescription("The Service in front of the relay pods.")
+    public ServiceSpec service;
+
+    @JsonPropertyDescription("Spool storage. Off: a Deployment with an emptyDir spool. On: a StatefulSet with a volume per pod.")
+    public Persistence persistence;
+
+    @JsonPropertyDescription("Compute resources of the relay container. Default: requests 100m CPU / 256Mi, limit 512Mi memory.")
+    public ResourceRequirements resources;
+
+    @JsonPropertyDescription("Node selector of the relay pods.")
+    public Map<String, String> nodeSelector;
+
+    @JsonPropertyDescription("Tolerations of the relay pods.")
+    public List<Toleration> tolerations;
+
+    @JsonPropertyDescription("Affinity of the relay pods. When unset and replicas > 1, pods are spread over nodes and zones.")
+    public Affinity affinity;
+
+    @JsonPropertyDescription("Periodic open-relay probe of this relay by the operator.")
+    public ProbeSpec probe;
+
+    @JsonPropertyDescription("Who may scrape the relay's metrics port (8080).")
+    public Monitoring monitoring;
+}

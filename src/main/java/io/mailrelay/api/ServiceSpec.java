@@ -1,0 +1,58 @@
+package io.mailrelay.api;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.proxyProtocol) || !self.proxyProtocol || self.type != 'ClusterIP'",
+        message = "service.proxyProtocol needs service.type LoadBalancer or NodePort (a load balancer that sends the PROXY header)",
+        fieldPath = ".proxyProtocol")
+@ValidationRule(value = "!has(self.loadBalancerSourceRanges) || self.type == 'LoadBalancer'",
+        message = "service.loadBalancerSourceRanges needs service.type LoadBalancer", fieldPath = ".loadBalancerSourceRanges")
+@ValidationRule(value = "!has(self.externalTrafficPolicy) || self.type != 'ClusterIP'",
+        message = "service.externalTrafficPolicy needs service.type LoadBalancer or NodePort", fieldPath = ".externalTrafficPolicy")
+public class ServiceSpec {
+
+    public enum Type {
+        ClusterIP, NodePort, LoadBalancer
+    }
+
+    public enum TrafficPolicy {
+        Local, Cluster
+    }
+
+    @JsonPropertyDescription("ClusterIP (default), NodePort or LoadBalancer.")
+    @Default("ClusterIP")
+    public Type type;
+
+    @JsonPropertyDescription("Service port for SMTP. Default 25 (the pods listen on 2525).")
+    @Default("25")
+    @Min(1)
+    @Max(65535)
+    public Integer port;
+
+    @JsonPropertyDescription("Annotations of the Service (e.g. for a cloud load balancer).")
+    public Map<String, String> annotations;
+
+    @JsonPropertyDescription("For NodePort/LoadBalancer. Default Local: Cluster would SNAT clients to node addresses, "
+            + "so every client would look internal to the relay.")
+    public TrafficPolicy externalTrafficPolicy;
+
+    @JsonPropertyDescription("For LoadBalancer: CIDRs the cloud load balancer admits.")
+    @Size(max = 256)
+    @ValidationRule(value = "self.all(c, isCIDR(c))", message = "loadBalancerSourceRanges must contain only CIDRs")
+    public List<@Size(max = 43) String> loadBalancerSourceRanges;
+
+    @JsonPropertyDescription("The load balancer sends a PROXY protocol v1/v2 header with the real client address. Default false.")
+    @Default("false")
+    public Boolean proxyProtocol;
+}

@@ -1,0 +1,43 @@
+package io.mailrelay.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Smarthost {
+
+    public enum TlsMode {
+        required, opportunistic, none
+    }
+
+    @JsonPropertyDescription("Host name of the smarthost (e.g. smtp.provider.net).")
+    @Required
+    @Pattern(Patterns.HOST)
+    @Size(max = 253)
+    public String host;
+
+    @JsonPropertyDescription("Port of the smarthost. Default 587.")
+    @Default("587")
+    @Min(1)
+    @Max(65535)
+    public Integer port;
+
+    @JsonPropertyDescription("STARTTLS to the smarthost: required (default), opportunistic or none.")
+    @Default("required")
+    public TlsMode tls;
+
+    @JsonPropertyDescription("Verify the smarthost's certificate and host name. Default true.")
+    @Default("true")
+    public Boolean verifyCertificate;
+
+    @JsonPropertyDescription("Name of a Secret in this namespace with keys 'username' and 'password' for AUTH at the smarthost.")
+    @Pattern(Patterns.OBJECT_NAME)
+    public String credentialsSecret;
+}

@@ -1,0 +1,167 @@
+package io.mailrelay.operator;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.operator.check.ConfigProblem;
+import io.mailrelay.operator.check.ReferencedSecrets;
+import io.mailrelay.operator.check.RiskAnalysis;
+import io.mailrelay.operator.check.SpoolVolumeChange;
+import io.mailrelay.operator.render.ConfigHash;
+import io.mailrelay.operator.render.DesiredState;
+import io.mailrelay.operator.render.PodTemplateFactory;
+import io.mailrelay.operator.render.RelayConfigRenderer;
+import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.render.WorkloadFactory;
+import io.mailrelay.operator.status.RelayEvents;
+import io.mailrelay.operator.status.StatusComposer;
+import io.mailrelay.operator.status.TransitionEvents;
+import io.mailrelay.operator.status.WorkloadState;
+
+/**
+ * MailRelay → ConfigMap, ServiceAccount, Service, NetworkPolicy, PodDisruptionBudget and a Deployment or
+ * StatefulSet, all owned by the MailRelay and applied with server-side apply as {@code mailrelay-operator}.
+ * A spec whose Secrets are missing or incomplete, or that would change the spool volumes of a running
+ * StatefulSet, changes nothing that runs: it is only reported.
+ * Referenced Secrets are read directly (not cached cluster-wide); the periodic reconciliation notices their
+ * changes.
+ */
+@ControllerConfiguration(name = MailRelayReconciler.NAME, fieldManager = OperatorSettings.FIELD_MANAGER,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 3, timeUnit = TimeUnit.MINUTES))
+public class MailRelayReconciler implements Reconciler<MailRelay> {
+
+    public static final String NAME = "mailrelay";
+
+    private final OperatorSettings settings;
+
+    public MailRelayReconciler(OperatorSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public List<EventSource<?, MailRelay>> prepareEventSources(EventSourceContext<MailRelay> context) {
+        // owned objects, found back through their owner reference; only ours are cached
+        return List.of(owned(Deployment.class, context), owned(StatefulSet.class, context));
+    }
+
+    private static <R extends HasMetadata> EventSource<?, MailRelay> owned(Class<R> type,
+            EventSourceContext<MailRelay> context) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, MailRelay.class)
+                .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR).build(), context);
+    }
+
+    @Override
+    public UpdateControl<MailRelay> reconcile(MailRelay relay, Context<MailRelay> context) {
+        KubernetesClient client = context.getClient();
+        String namespace = relay.getMetadata().getNamespace();
+        RelayEvents events = new RelayEvents(client);
+        MailRelayStatus before = relay.getStatus();
+
+        ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(),
+                name -> client.secrets().inNamespace(namespace).withName(name).get());
+        HasMetadata running = runningWorkload(client, relay);
+        List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
+        problems.addAll(SpoolVolumeChange.check(running, relay.getSpec().persistence));
+        WorkloadState workload;
+        if (problems.isEmpty()) {
+            String relayYaml = RelayConfigRenderer.render(relay.getSpec());
+            DesiredState desired = DesiredState.of(relay, settings,
+                    relayYaml, ConfigHash.of(relayYaml, secrets.rolloutData()));
+            workload = WorkloadState.of(apply(client, relay, desired));
+            announceRollout(events, relay, running, desired);
+        } else {
+            workload = WorkloadState.of(running);
+        }
+
+        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
+                workload, Instant.now());
+        TransitionEvents.record(events, relay, before, after);
+        // cached, so that the next reconciliation compares with this status and never repeats an event
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);
+        return UpdateControl.noUpdate();
+    }
+
+    private static MailRelay statusOnly(MailRelay relay, MailRelayStatus status) {
+        MailRelay patch = new MailRelay();
+        patch.getMetadata().setName(relay.getMetadata().getName());
+        patch.getMetadata().setNamespace(relay.getMetadata().getNamespace());
+        patch.setStatus(status);
+        return patch;
+    }
+
+    /** Applies every desired object and removes the ones the spec no longer wants; returns the applied workload. */
+    private static HasMetadata apply(KubernetesClient client, MailRelay relay, DesiredState desired) {
+        HasMetadata workload = null;
+        for (HasMetadata object : desired.objects()) {
+            workload = client.resource(object).fieldManager(OperatorSettings.FIELD_MANAGER).forceConflicts()
+                    .serverSideApply();
+        }
+        boolean persistent = WorkloadFactory.persistent(relay.getSpec());
+        deleteIfOwned(client, relay, persistent ? Deployment.class : StatefulSet.class);
+        if (desired.objects().stream().noneMatch(PodDisruptionBudget.class::isInstance)) {
+            deleteIfOwned(client, relay, PodDisruptionBudget.class);
+        }
+        return workload;
+    }
+
+    private static HasMetadata runningWorkload(KubernetesClient client, MailRelay relay) {
+        Class<? extends HasMetadata> type = WorkloadFactory.persistent(relay.getSpec()) ? StatefulSet.class
+                : Deployment.class;
+        return client.resources(type).inNamespace(relay.getMetadata().getNamespace())
+                .withName(relay.getMetadata().getName()).get();
+    }
+
+    private static void deleteIfOwned(KubernetesClient client, MailRelay relay, Class<? extends HasMetadata> type) {
+        var resource = client.resources(type).inNamespace(relay.getMetadata().getNamespace())
+                .withName(relay.getMetadata().getName());
+        HasMetadata existing = resource.get();
+        if (existing != null && existing.getMetadata().getOwnerReferences().stream()
+                .anyMatch(owner -> relay.getMetadata().getUid().equals(owner.getUid()))) {
+            resource.delete();
+        }
+    }
+
+    private static void announceRollout(RelayEvents events, MailRelay relay, HasMetadata running, DesiredState desired) {
+        if (running == null) {
+            events.normal(relay, "Created", "created " + desired.workload().getKind() + " "
+                    + desired.workload().getMetadata().getName() + " with its ConfigMap, Service, NetworkPolicy and ServiceAccount");
+            return;
+        }
+        String runningHash = configHash(running);
+        if (!desired.configHash().equals(runningHash)) {
+            events.normal(relay, "ConfigChanged", "relay configuration or Secrets changed: rolling the pods (config hash "
+                    + runningHash + " -> " + desired.configHash() + ")");
+        }
+    }
+
+    private static String configHash(HasMetadata workload) {
+        Map<String, String> annotations;
+        if (workload instanceof Deployment deployment) {
+            annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+        } else {
+            annotations = ((StatefulSet) workload).getSpec().getTemplate().getMetadata().getAnnotations();
+        }
+        return annotations == null ? null : annotations.get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+    }
+}

@@ -1,0 +1,112 @@
+package io.mailrelay.operator.check;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.operator.render.RelayPod;
+import io.mailrelay.operator.render.SecretRefs;
+
+/**
+ * Checks what the schema cannot: that each Secret the spec names exists and holds the keys the relay
+ * reads. Also collects the data of the Secrets whose change must restart the relay.
+ */
+public final class ReferencedSecrets {
+
+    public static final String SECRET_MISSING = "SecretMissing";
+    public static final String SECRET_INVALID = "SecretInvalid";
+
+    /** user:bcrypt-hash, the htpasswd -B format. */
+    private static final Pattern USER_LINE = Pattern.compile("[^:\\s]+:\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
+
+    private final List<ConfigProblem> problems = new ArrayList<>();
+    private final Map<String, String> rolloutData = new TreeMap<>();
+
+    private ReferencedSecrets() {
+    }
+
+    /** @param lookup reads a Secret of the relay's namespace by name, null when absent */
+    public static ReferencedSecrets check(MailRelaySpec spec, Function<String, Secret> lookup) {
+        ReferencedSecrets result = new ReferencedSecrets();
+        if (spec.tls != null) {
+            // not in the rollout hash: the relay reloads its certificate when the mounted files change
+            result.require("tls.secretName", lookup.apply(spec.tls.secretName), spec.tls.secretName,
+                    "kubernetes.io/tls", false, "tls.crt", "tls.key");
+        }
+        if (spec.authentication != null) {
+            Secret users = lookup.apply(spec.authentication.usersSecret);
+            if (result.require("authentication.usersSecret", users, spec.authentication.usersSecret, null, true,
+                    RelayPod.USERS_KEY)) {
+                result.checkUserLines(spec.authentication.usersSecret, users);
+            }
+        }
+        String credentials = SecretRefs.smarthostCredentials(spec);
+        if (credentials != null) {
+            result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null, true,
+                    RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY);
+        }
+        return result;
+    }
+
+    public boolean valid() {
+        return problems.isEmpty();
+    }
+
+    public List<ConfigProblem> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** secret/key → value of the Secrets that the relay reads only at start. */
+    public Map<String, String> rolloutData() {
+        return Map.copyOf(rolloutData);
+    }
+
+    private boolean require(String field, Secret secret, String name, String type, boolean rollOnChange,
+            String... keys) {
+        if (secret == null) {
+            problems.add(new ConfigProblem(SECRET_MISSING, field + ": Secret " + name + " not found"));
+            return false;
+        }
+        if (type != null && !type.equals(secret.getType())) {
+            problems.add(new ConfigProblem(SECRET_INVALID, field + ": Secret " + name + " has type " + secret.getType()
+                    + ", expected " + type));
+            return false;
+        }
+        boolean complete = true;
+        for (String key : keys) {
+            String value = value(secret, key);
+            if (value == null || value.isBlank()) {
+                problems.add(new ConfigProblem(SECRET_INVALID, field + ": Secret " + name + " has no key '" + key + "'"));
+                complete = false;
+            } else if (rollOnChange) {
+                rolloutData.put(name + "/" + key, value);
+            }
+        }
+        return complete;
+    }
+
+    private void checkUserLines(String name, Secret secret) {
+        String[] lines = value(secret, RelayPod.USERS_KEY).split("\\R");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (!line.isEmpty() && !line.startsWith("#") && !USER_LINE.matcher(line).matches()) {
+                problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
+                        + " key 'users' line " + (i + 1) + " is not 'user:<bcrypt hash>' (htpasswd -B)"));
+            }
+        }
+    }
+
+    private static String value(Secret secret, String key) {
+        if (secret.getData() != null && secret.getData().get(key) != null) {
+            return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+        }
+        return secret.getStringData() == null ? null : secret.getStringData().get(key);
+    }
+}

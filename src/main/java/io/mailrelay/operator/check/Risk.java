@@ -1,0 +1,8 @@
+package io.mailrelay.operator.check;
+
+/** Something in a spec that the API server accepts but that probably makes the relay more open than meant. */
+public record Risk(String reason, String message) {
+
+    public static final String RISKY_ALLOW_LIST = "RiskyAllowList";
+    public static final String CLIENT_ADDRESS_HIDDEN = "ClientAddressHidden";
+}

@@ -1,0 +1,67 @@
+package io.mailrelay.operator.check;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.operator.render.ServiceFactory;
+
+/** Static risk analysis of a spec: allow-lists wider than any real client network, SNAT that hides clients. */
+public final class RiskAnalysis {
+
+    /**
+     * Ranges that usually contain the pod, service or node networks: allow-listing a whole one lets every
+     * pod (and every SNATed client) relay. Anything covering one of them is as risky.
+     */
+    private static final Map<String, String> WIDE_RANGES = new LinkedHashMap<>();
+
+    static {
+        WIDE_RANGES.put("0.0.0.0/0", "every IPv4 address");
+        WIDE_RANGES.put("::/0", "every IPv6 address");
+        WIDE_RANGES.put("10.0.0.0/8", "the whole private range 10.0.0.0/8");
+        WIDE_RANGES.put("172.16.0.0/12", "the whole private range 172.16.0.0/12");
+        WIDE_RANGES.put("192.168.0.0/16", "the whole private range 192.168.0.0/16");
+        WIDE_RANGES.put("100.64.0.0/10", "the whole shared range 100.64.0.0/10");
+        WIDE_RANGES.put("fc00::/7", "the whole unique-local range fc00::/7");
+    }
+
+    private RiskAnalysis() {
+    }
+
+    public static List<Risk> analyse(MailRelaySpec spec) {
+        List<Risk> risks = new ArrayList<>();
+        if (spec.allowedNetworks != null) {
+            for (String network : spec.allowedNetworks) {
+                wideRangeCoveredBy(network).ifPresent(what -> risks.add(new Risk(Risk.RISKY_ALLOW_LIST,
+                        "allowedNetworks entry " + network + " includes " + what
+                                + ", which usually holds the pod or node network: every pod could relay")));
+            }
+        }
+        ServiceSpec service = spec.service;
+        if (service != null && service.type != null && service.type != ServiceSpec.Type.ClusterIP
+                && ServiceFactory.externalTrafficPolicy(service) == ServiceSpec.TrafficPolicy.Cluster
+                && !Boolean.TRUE.equals(service.proxyProtocol)) {
+            risks.add(new Risk(Risk.CLIENT_ADDRESS_HIDDEN, "service.externalTrafficPolicy Cluster on a "
+                    + service.type + " Service SNATs clients to node addresses: the relay sees node IPs, "
+                    + "not clients (use Local, or proxyProtocol)"));
+        }
+        return risks;
+    }
+
+    private static Optional<String> wideRangeCoveredBy(String network) {
+        Cidr allowed;
+        try {
+            allowed = Cidr.parse(network);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // the API server's isCIDR() rule already refuses these
+        }
+        return WIDE_RANGES.entrySet().stream()
+                .filter(wide -> allowed.covers(Cidr.parse(wide.getKey())))
+                .map(Map.Entry::getValue)
+                .findFirst();
+    }
+}

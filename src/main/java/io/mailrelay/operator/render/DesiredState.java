@@ -1,0 +1,41 @@
+package io.mailrelay.operator.render;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.OperatorSettings;
+
+/**
+ * Everything one MailRelay should have in the cluster, in apply order: configuration and identity
+ * before the pods that use them.
+ *
+ * @param relayYaml the rendered configuration
+ * @param configHash fingerprint of the configuration and the Secrets read at start
+ */
+public record DesiredState(String relayYaml, String configHash, List<HasMetadata> objects) {
+
+    public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash) {
+        String image = relay.getSpec().image != null ? relay.getSpec().image : settings.relayImage();
+        List<HasMetadata> objects = new ArrayList<>();
+        objects.add(SupportFactory.configMap(relay, relayYaml));
+        objects.add(SupportFactory.serviceAccount(relay));
+        objects.add(ServiceFactory.service(relay));
+        objects.add(NetworkPolicyFactory.networkPolicy(relay, settings.operatorNamespace()));
+        if (SupportFactory.needsDisruptionBudget(relay)) {
+            objects.add(SupportFactory.podDisruptionBudget(relay));
+        }
+        objects.add(WorkloadFactory.workload(relay, image, configHash));
+        return new DesiredState(relayYaml, configHash, List.copyOf(objects));
+    }
+
+    public <T extends HasMetadata> T get(Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no " + type.getSimpleName() + " in the desired state"));
+    }
+
+    public HasMetadata workload() {
+        return objects.get(objects.size() - 1);
+    }
+}

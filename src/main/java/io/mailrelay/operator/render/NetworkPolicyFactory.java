@@ -1,0 +1,93 @@
+package io.mailrelay.operator.render;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelaySpec;
+
+/**
+ * Who may open a connection to the relay pods. SMTP: the allow-listed networks, the selected namespaces
+ * and pods, and the operator's namespace (the probe); everyone when the relay must accept mail from
+ * anyone (local domains, or authenticated clients who may connect from anywhere). Metrics: only the
+ * monitoring namespaces. Egress is not restricted: delivery goes to arbitrary MX hosts or a smarthost.
+ */
+public final class NetworkPolicyFactory {
+
+    static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+    private NetworkPolicyFactory() {
+    }
+
+    public static NetworkPolicy networkPolicy(MailRelay relay, String operatorNamespace) {
+        List<NetworkPolicyIngressRule> ingress = new ArrayList<>();
+        List<NetworkPolicyPeer> smtpClients = smtpClients(relay.getSpec(), operatorNamespace);
+        if (!smtpClients.isEmpty()) {
+            ingress.add(rule(RelayPod.SMTP_PORT_NAME, smtpClients));
+        }
+        var monitoring = relay.getSpec().monitoring;
+        if (monitoring != null && monitoring.namespaceSelector != null) {
+            ingress.add(rule(RelayPod.HTTP_PORT_NAME,
+                    List.of(new NetworkPolicyPeerBuilder().withNamespaceSelector(monitoring.namespaceSelector).build())));
+        }
+        return new NetworkPolicyBuilder()
+                .withMetadata(Owned.meta(relay, relay.getMetadata().getName()))
+                .withNewSpec()
+                    .withNewPodSelector().withMatchLabels(RelayLabels.selector(relay)).endPodSelector()
+                    .withPolicyTypes("Ingress")
+                    .withIngress(ingress)
+                .endSpec()
+                .build();
+    }
+
+    /** Mail for local domains comes from the whole Internet, and authenticated users from wherever they are. */
+    public static boolean openToEveryone(MailRelaySpec spec) {
+        return (spec.localDomains != null && !spec.localDomains.isEmpty()) || spec.authentication != null;
+    }
+
+    private static List<NetworkPolicyPeer> smtpClients(MailRelaySpec spec, String operatorNamespace) {
+        List<NetworkPolicyPeer> peers = new ArrayList<>();
+        if (openToEveryone(spec)) {
+            peers.add(ipBlock("0.0.0.0/0"));
+            peers.add(ipBlock("::/0"));
+            return peers;
+        }
+        if (spec.allowedNetworks != null) {
+            spec.allowedNetworks.forEach(cidr -> peers.add(ipBlock(cidr)));
+        }
+        if (spec.allowedNamespaceSelector != null || spec.allowedPodSelector != null) {
+            peers.add(new NetworkPolicyPeerBuilder()
+                    .withNamespaceSelector(spec.allowedNamespaceSelector)
+                    .withPodSelector(spec.allowedPodSelector)
+                    .build());
+        }
+        if (operatorNamespace != null) {
+            peers.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(namespaceNamed(operatorNamespace)).build());
+        }
+        return peers;
+    }
+
+    private static LabelSelector namespaceNamed(String namespace) {
+        return new LabelSelectorBuilder().addToMatchLabels(NAMESPACE_NAME_LABEL, namespace).build();
+    }
+
+    private static NetworkPolicyPeer ipBlock(String cidr) {
+        return new NetworkPolicyPeerBuilder().withNewIpBlock().withCidr(cidr).endIpBlock().build();
+    }
+
+    private static NetworkPolicyIngressRule rule(String port, List<NetworkPolicyPeer> from) {
+        return new NetworkPolicyIngressRuleBuilder()
+                .addNewPort().withProtocol("TCP").withPort(new IntOrString(port)).endPort()
+                .withFrom(from)
+                .build();
+    }
+}

@@ -1,0 +1,201 @@
+package io.mailrelay.operator.render;
+
+import static java.util.Objects.requireNonNullElse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelaySpec;
+
+/**
+ * The relay pod: passes PodSecurity "restricted" (non-root fixed UID, read-only root file system, no
+ * capabilities, no privilege escalation, RuntimeDefault seccomp), has no API token, and stops gently.
+ */
+public final class PodTemplateFactory {
+
+    public static final String CONFIG_HASH_ANNOTATION = "mailrelay.io/config-hash";
+    public static final String CONTAINER = "relay";
+    public static final String SPOOL_VOLUME = "spool";
+    /** Endpoints are removed while the pod sleeps, so no new session arrives when SIGTERM comes. */
+    static final long PRE_STOP_SLEEP_SECONDS = 10;
+    /** preStop + time for the relay to finish in-flight sessions and close the spool. */
+    static final long TERMINATION_GRACE_SECONDS = 60;
+    private static final int FILE_MODE = 0440;
+
+    private PodTemplateFactory() {
+    }
+
+    /** @param persistentSpool true when a StatefulSet volume claim template provides the spool volume */
+    public static PodTemplateSpec podTemplate(MailRelay relay, String image, String configHash, boolean persistentSpool) {
+        MailRelaySpec spec = relay.getSpec();
+        return new PodTemplateSpecBuilder()
+                .withNewMetadata()
+                    .withLabels(RelayLabels.all(relay))
+                    .withAnnotations(Map.of(CONFIG_HASH_ANNOTATION, configHash,
+                            "kubectl.kubernetes.io/default-container", CONTAINER))
+                .endMetadata()
+                .withNewSpec()
+                    .withServiceAccountName(DependentNames.serviceAccount(relay))
+                    .withAutomountServiceAccountToken(false)
+                    .withEnableServiceLinks(false)
+                    .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+                    .withNewSecurityContext()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(RelayPod.UID)
+                        .withRunAsGroup(RelayPod.GID)
+                        .withFsGroup(RelayPod.GID)
+                        .withFsGroupChangePolicy("OnRootMismatch")
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                    .endSecurityContext()
+                    .withContainers(container(relay, image))
+                    .withVolumes(volumes(relay, persistentSpool))
+                    .withNodeSelector(spec.nodeSelector)
+                    .withTolerations(spec.tolerations)
+                    .withAffinity(spec.affinity)
+                    .withTopologySpreadConstraints(spread(relay))
+                .endSpec()
+                .build();
+    }
+
+    private static Container container(MailRelay relay, String image) {
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(image)
+                .withImagePullPolicy("IfNotPresent")
+                .withArgs("relay", "--config", RelayPod.CONFIG_FILE)
+                .addNewPort().withName(RelayPod.SMTP_PORT_NAME).withContainerPort(RelayPod.SMTP_PORT)
+                    .withProtocol("TCP").endPort()
+                .addNewPort().withName(RelayPod.HTTP_PORT_NAME).withContainerPort(RelayPod.HTTP_PORT)
+                    .withProtocol("TCP").endPort()
+                .withResources(resources(relay.getSpec().resources))
+                // the JVM starts slowly: liveness only counts once the relay has started
+                .withStartupProbe(health("/q/health/live", 2, 60))
+                .withLivenessProbe(health("/q/health/live", 10, 3))
+                .withReadinessProbe(health("/q/health/ready", 5, 2))
+                .withNewLifecycle().withNewPreStop().withNewSleep(PRE_STOP_SLEEP_SECONDS).endPreStop().endLifecycle()
+                .withNewSecurityContext()
+                    .withRunAsNonRoot(true)
+                    .withAllowPrivilegeEscalation(false)
+                    .withReadOnlyRootFilesystem(true)
+                    .withNewCapabilities().withDrop("ALL").endCapabilities()
+                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .withVolumeMounts(mounts(relay))
+                .build();
+    }
+
+    private static Probe health(String path, int periodSeconds, int failureThreshold) {
+        return new ProbeBuilder()
+                .withNewHttpGet().withPath(path).withNewPort(RelayPod.HTTP_PORT_NAME).endHttpGet()
+                .withPeriodSeconds(periodSeconds)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(failureThreshold)
+                .build();
+    }
+
+    static ResourceRequirements resources(ResourceRequirements requested) {
+        if (requested != null && (!isEmpty(requested.getRequests()) || !isEmpty(requested.getLimits()))) {
+            return requested;
+        }
+        return new ResourceRequirementsBuilder()
+                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
+                .withLimits(Map.of("memory", new Quantity("512Mi")))
+                .build();
+    }
+
+    private static boolean isEmpty(Map<?, ?> map) {
+        return map == null || map.isEmpty();
+    }
+
+    private static List<VolumeMount> mounts(MailRelay relay) {
+        MailRelaySpec spec = relay.getSpec();
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(mount("config", RelayPod.CONFIG_DIR, true));
+        if (spec.tls != null) {
+            mounts.add(mount("tls", RelayPod.TLS_DIR, true));
+        }
+        if (spec.authentication != null) {
+            mounts.add(mount("auth", RelayPod.AUTH_DIR, true));
+        }
+        if (SecretRefs.smarthostCredentials(spec) != null) {
+            mounts.add(mount("smarthost", RelayPod.SMARTHOST_DIR, true));
+        }
+        mounts.add(mount(SPOOL_VOLUME, RelayPod.SPOOL_DIR, false));
+        mounts.add(mount("tmp", RelayPod.TMP_DIR, false));
+        return mounts;
+    }
+
+    private static VolumeMount mount(String volume, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly).build();
+    }
+
+    private static List<Volume> volumes(MailRelay relay, boolean persistentSpool) {
+        MailRelaySpec spec = relay.getSpec();
+        List<Volume> volumes = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName("config").withNewConfigMap()
+                .withName(DependentNames.configMap(relay)).withDefaultMode(FILE_MODE)
+                .addNewItem().withKey(RelayPod.CONFIG_KEY).withPath(RelayPod.CONFIG_KEY).endItem()
+                .endConfigMap().build());
+        if (spec.tls != null) {
+            volumes.add(secretVolume("tls", spec.tls.secretName, "tls.crt", "tls.key"));
+        }
+        if (spec.authentication != null) {
+            volumes.add(secretVolume("auth", spec.authentication.usersSecret, RelayPod.USERS_KEY));
+        }
+        String credentials = SecretRefs.smarthostCredentials(spec);
+        if (credentials != null) {
+            volumes.add(secretVolume("smarthost", credentials, RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY));
+        }
+        if (!persistentSpool) {
+            volumes.add(new VolumeBuilder().withName(SPOOL_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        }
+        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("64Mi"))
+                .endEmptyDir().build());
+        return volumes;
+    }
+
+    private static Volume secretVolume(String volume, String secret, String... keys) {
+        var builder = new VolumeBuilder().withName(volume).withNewSecret().withSecretName(secret)
+                .withDefaultMode(FILE_MODE);
+        for (String key : keys) {
+            builder.addNewItem().withKey(key).withPath(key).endItem();
+        }
+        return builder.endSecret().build();
+    }
+
+    /** Spread over nodes and zones by default, so one node or zone failure does not take every replica. */
+    private static List<TopologySpreadConstraint> spread(MailRelay relay) {
+        MailRelaySpec spec = relay.getSpec();
+        if (requireNonNullElse(spec.replicas, 1) <= 1 || spec.affinity != null) {
+            return List.of();
+        }
+        return List.of(spreadOver("kubernetes.io/hostname", relay), spreadOver("topology.kubernetes.io/zone", relay));
+    }
+
+    private static TopologySpreadConstraint spreadOver(String topologyKey, MailRelay relay) {
+        return new TopologySpreadConstraintBuilder()
+                .withTopologyKey(topologyKey)
+                .withMaxSkew(1)
+                .withWhenUnsatisfiable("ScheduleAnyway")
+                .withLabelSelector(new LabelSelectorBuilder().withMatchLabels(RelayLabels.selector(relay)).build())
+                .build();
+    }
+}

@@ -1,0 +1,42 @@
+package io.mailrelay.operator.render;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.mailrelay.api.Limits;
+import io.mailrelay.api.LocalDomain;
+import io.mailrelay.api.SenderRestrictions;
+
+/**
+ * The relay's configuration file (docs/relay.md), as the operator writes it. Field names are the
+ * contract; {@link Limits}, {@link LocalDomain} and {@link SenderRestrictions} are reused from the CRD
+ * because their fields are the same by design.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RelayConfig(Server server, List<String> allowedNetworks, List<LocalDomain> localDomains,
+        Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
+        Limits limits, Spool spool) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Server(int port, String hostname, boolean proxyProtocol) {
+    }
+
+    public record Authentication(String usersFile, boolean allowWithoutTls) {
+    }
+
+    public record Tls(String certificateFile, String keyFile) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Outbound(String mode, Smarthost smarthost) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Smarthost(String host, int port, String tls, boolean verifyCertificate, String usernameFile,
+            String passwordFile) {
+    }
+
+    public record Spool(String directory) {
+    }
+}

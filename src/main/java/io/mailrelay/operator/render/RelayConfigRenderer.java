@@ -1,0 +1,69 @@
+package io.mailrelay.operator.render;
+
+import static java.util.Objects.requireNonNullElse;
+
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+
+import io.mailrelay.api.Authentication;
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.Outbound;
+import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.api.Smarthost;
+
+/** spec → relay.yaml (docs/relay.md). Paths point at the mounts {@link PodTemplateFactory} makes. */
+public final class RelayConfigRenderer {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+    private RelayConfigRenderer() {
+    }
+
+    public static String render(MailRelaySpec spec) {
+        try {
+            return YAML.writeValueAsString(config(spec));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static RelayConfig config(MailRelaySpec spec) {
+        ServiceSpec service = spec.service;
+        boolean proxyProtocol = service != null && Boolean.TRUE.equals(service.proxyProtocol);
+        return new RelayConfig(
+                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol),
+                spec.allowedNetworks, spec.localDomains, authentication(spec.authentication),
+                spec.tls == null ? null
+                        : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),
+                outbound(spec.outbound), spec.senderRestrictions, spec.limits,
+                new RelayConfig.Spool(RelayPod.SPOOL_DIR));
+    }
+
+    private static RelayConfig.Authentication authentication(Authentication auth) {
+        if (auth == null) {
+            return null;
+        }
+        return new RelayConfig.Authentication(RelayPod.AUTH_DIR + "/" + RelayPod.USERS_KEY,
+                Boolean.TRUE.equals(auth.allowWithoutTls));
+    }
+
+    private static RelayConfig.Outbound outbound(Outbound outbound) {
+        if (outbound.mode == Outbound.Mode.mx) {
+            return new RelayConfig.Outbound("mx", null);
+        }
+        Smarthost host = outbound.smarthost;
+        boolean credentials = host.credentialsSecret != null;
+        return new RelayConfig.Outbound("smarthost", new RelayConfig.Smarthost(host.host,
+                requireNonNullElse(host.port, 587),
+                requireNonNullElse(host.tls, Smarthost.TlsMode.required).name(),
+                requireNonNullElse(host.verifyCertificate, true),
+                credentials ? RelayPod.SMARTHOST_DIR + "/" + RelayPod.USERNAME_KEY : null,
+                credentials ? RelayPod.SMARTHOST_DIR + "/" + RelayPod.PASSWORD_KEY : null));
+    }
+}

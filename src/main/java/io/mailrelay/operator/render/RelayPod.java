@@ -1,0 +1,29 @@
+package io.mailrelay.operator.render;
+
+/** The relay pod contract of docs/relay.md: ports, mount paths, command, identity. */
+public final class RelayPod {
+
+    public static final int SMTP_PORT = 2525;
+    public static final int HTTP_PORT = 8080;
+    public static final String SMTP_PORT_NAME = "smtp";
+    public static final String HTTP_PORT_NAME = "http";
+
+    public static final String CONFIG_DIR = "/etc/mailrelay/config";
+    public static final String CONFIG_KEY = "relay.yaml";
+    public static final String CONFIG_FILE = CONFIG_DIR + "/" + CONFIG_KEY;
+    public static final String TLS_DIR = "/etc/mailrelay/tls";
+    public static final String AUTH_DIR = "/etc/mailrelay/auth";
+    public static final String USERS_KEY = "users";
+    public static final String SMARTHOST_DIR = "/etc/mailrelay/smarthost";
+    public static final String USERNAME_KEY = "username";
+    public static final String PASSWORD_KEY = "password";
+    public static final String SPOOL_DIR = "/var/spool/mailrelay";
+    public static final String TMP_DIR = "/tmp";
+
+    /** A fixed non-root identity, so spool files keep their owner across image versions. */
+    public static final long UID = 10025L;
+    public static final long GID = 10025L;
+
+    private RelayPod() {
+    }
+}

@@ -1,0 +1,63 @@
+package io.mailrelay.operator.status;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+
+/** MailRelay conditions, kept in the Kubernetes convention (lastTransitionTime moves only when status does). */
+public final class Conditions {
+
+    public static final String READY = "Ready";
+    public static final String CONFIG_VALID = "ConfigValid";
+    public static final String NETWORK_RISK = "NetworkRisk";
+    /** Owned by the probe; the reconciler only seeds it. */
+    public static final String RELAY_CLOSED = "RelayClosed";
+
+    public static final String TRUE = "True";
+    public static final String FALSE = "False";
+    public static final String UNKNOWN = "Unknown";
+
+    private final List<Condition> conditions;
+    private final long generation;
+    private final String now;
+
+    public Conditions(List<Condition> previous, long generation, Instant now) {
+        this.conditions = new ArrayList<>(previous == null ? List.of() : previous);
+        this.generation = generation;
+        this.now = now.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    public static Optional<Condition> find(List<Condition> conditions, String type) {
+        return conditions == null ? Optional.empty()
+                : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    public Optional<Condition> get(String type) {
+        return find(conditions, type);
+    }
+
+    public void set(String type, String status, String reason, String message) {
+        Optional<Condition> previous = get(type);
+        String since = previous.filter(c -> status.equals(c.getStatus()))
+                .map(Condition::getLastTransitionTime).orElse(now);
+        Condition condition = new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
+                .withMessage(message).withObservedGeneration(generation).withLastTransitionTime(since).build();
+        previous.ifPresentOrElse(c -> conditions.set(conditions.indexOf(c), condition), () -> conditions.add(condition));
+    }
+
+    /** Sets the condition only when nobody has yet (for conditions another component owns). */
+    public void seed(String type, String status, String reason, String message) {
+        if (get(type).isEmpty()) {
+            set(type, status, reason, message);
+        }
+    }
+
+    public List<Condition> list() {
+        return List.copyOf(conditions);
+    }
+}

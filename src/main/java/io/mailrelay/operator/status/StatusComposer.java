@@ -1,0 +1,71 @@
+package io.mailrelay.operator.status;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.operator.check.ConfigProblem;
+import io.mailrelay.operator.check.Risk;
+import io.mailrelay.operator.render.DependentNames;
+import io.mailrelay.operator.render.ServiceFactory;
+
+/** The MailRelay status for one reconciliation: what was checked, what runs. */
+public final class StatusComposer {
+
+    private StatusComposer() {
+    }
+
+    public static MailRelayStatus compose(MailRelay relay, List<ConfigProblem> problems, List<Risk> risks,
+            WorkloadState workload, Instant now) {
+        MailRelayStatus previous = relay.getStatus();
+        Conditions conditions = new Conditions(previous == null ? null : previous.conditions,
+                relay.getMetadata().getGeneration(), now);
+
+        ready(conditions, problems.isEmpty(), workload); // first: kubectl describe lists them in this order
+        if (problems.isEmpty()) {
+            conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Applied", "configuration rendered and applied");
+        } else {
+            conditions.set(Conditions.CONFIG_VALID, Conditions.FALSE, problems.get(0).reason(),
+                    problems.stream().map(ConfigProblem::message).collect(Collectors.joining("; "))
+                            + (workload.exists() ? " (the previous configuration keeps running)" : ""));
+        }
+        if (risks.isEmpty()) {
+            conditions.set(Conditions.NETWORK_RISK, Conditions.FALSE, "NoRiskFound",
+                    "allow-lists and client address handling look safe");
+        } else {
+            conditions.set(Conditions.NETWORK_RISK, Conditions.TRUE, risks.get(0).reason(),
+                    risks.stream().map(Risk::message).collect(Collectors.joining("; ")));
+        }
+        if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
+            conditions.set(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "ProbeDisabled", "spec.probe.enabled is false");
+        } else {
+            conditions.seed(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "NotProbedYet",
+                    "the relay has not been probed for open relaying yet");
+        }
+
+        MailRelayStatus status = new MailRelayStatus();
+        status.observedGeneration = relay.getMetadata().getGeneration();
+        status.conditions = conditions.list();
+        status.readyReplicas = workload.ready();
+        // the Service exists exactly when the workload does: both are applied together or not at all
+        status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceFactory.port(relay)) : null;
+        status.allowedNetworkCount = relay.getSpec().allowedNetworks == null ? 0 : relay.getSpec().allowedNetworks.size();
+        status.probe = previous == null ? null : previous.probe;
+        return status;
+    }
+
+    private static void ready(Conditions conditions, boolean configValid, WorkloadState workload) {
+        if (!workload.exists()) {
+            conditions.set(Conditions.READY, Conditions.FALSE, configValid ? "Creating" : "ConfigInvalid",
+                    configValid ? "relay workload created, waiting for pods" : "nothing deployed: see ConfigValid");
+        } else if (workload.desired() == 0) {
+            conditions.set(Conditions.READY, Conditions.FALSE, "ScaledToZero", "spec.replicas is 0");
+        } else if (workload.fullyAvailable()) {
+            conditions.set(Conditions.READY, Conditions.TRUE, "Available", workload.describe());
+        } else {
+            conditions.set(Conditions.READY, Conditions.FALSE, "Progressing", workload.describe());
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.mailrelay.operator.status;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelayStatus;
+
+/**
+ * Events for what changed between the previous and the new status, so that the same state is never
+ * reported twice however often the relay is reconciled.
+ */
+public final class TransitionEvents {
+
+    private TransitionEvents() {
+    }
+
+    public static void record(RelayEvents events, MailRelay relay, MailRelayStatus before, MailRelayStatus after) {
+        List<Condition> old = before == null ? null : before.conditions;
+        changed(old, after.conditions, Conditions.CONFIG_VALID).ifPresent(c -> {
+            if (Conditions.FALSE.equals(c.getStatus())) {
+                events.warning(relay, "InvalidConfig", c.getMessage());
+            } else if (Conditions.find(old, Conditions.CONFIG_VALID).isPresent()) {
+                events.normal(relay, "ConfigValid", "configuration is valid again and applied");
+            }
+        });
+        changed(old, after.conditions, Conditions.NETWORK_RISK)
+                .filter(c -> Conditions.TRUE.equals(c.getStatus()))
+                .ifPresent(c -> events.warning(relay, c.getReason(), c.getMessage()));
+        changed(old, after.conditions, Conditions.READY)
+                .filter(c -> Conditions.TRUE.equals(c.getStatus()))
+                .ifPresent(c -> events.normal(relay, "Ready", c.getMessage()));
+    }
+
+    /** The new condition when its status, reason or message differs from the old one. */
+    private static Optional<Condition> changed(List<Condition> before, List<Condition> after, String type) {
+        Optional<Condition> previous = Conditions.find(before, type);
+        return Conditions.find(after, type).filter(now -> previous.isEmpty()
+                || !Objects.equals(previous.get().getStatus(), now.getStatus())
+                || !Objects.equals(previous.get().getReason(), now.getReason())
+                || !Objects.equals(previous.get().getMessage(), now.getMessage()));
+    }
+}

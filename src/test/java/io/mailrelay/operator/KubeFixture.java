@@ -1,0 +1,122 @@
+package io.mailrelay.operator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.awaitility.Awaitility;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.mailrelay.api.CrdsUpToDateTest;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.status.Conditions;
+
+/** The checked-in CRD, a JOSDK operator running the reconciler with the test's client, and small helpers. */
+final class KubeFixture {
+
+    static final String OPERATOR_NAMESPACE = "mailrelay-system";
+    static final String TEST_IMAGE = "registry.example/mailrelay:test";
+
+    private final KubernetesClient client;
+    private Operator operator;
+
+    KubeFixture(KubernetesClient client) {
+        this.client = client;
+    }
+
+    void installCrdAndStartOperator() {
+        installCrdOnly();
+        startOperator(client);
+    }
+
+    /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
+    void startOperator(KubernetesClient operatorClient) {
+        namespace(OPERATOR_NAMESPACE, Map.of());
+        operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false));
+        operator.register(new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE)));
+        operator.start();
+    }
+
+    void installCrdOnly() {
+        try (var in = Files.newInputStream(CrdsUpToDateTest.CHECKED_IN)) {
+            CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            client.resource(crd).serverSideApply();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        client.apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io")
+                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream()
+                        .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
+                        60, TimeUnit.SECONDS);
+    }
+
+    void stop() {
+        if (operator != null) {
+            operator.stop();
+        }
+    }
+
+    void namespace(String name, Map<String, String> labels) {
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+                .serverSideApply();
+    }
+
+    MailRelay example(String file, String namespace) {
+        try (var in = Files.newInputStream(Path.of("deploy", "examples", file))) {
+            MailRelay relay = client.resources(MailRelay.class).load(in).item();
+            relay.getMetadata().setNamespace(namespace);
+            return relay;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    MailRelay create(MailRelay relay) {
+        return client.resource(relay).create();
+    }
+
+    MailRelay get(String namespace, String name) {
+        return client.resources(MailRelay.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** Waits until the MailRelay's status satisfies the predicate, and returns it then. */
+    MailRelay awaitRelay(String namespace, String name, Predicate<MailRelay> until) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> get(namespace, name), relay -> relay != null && relay.getStatus() != null
+                        && until.test(relay));
+    }
+
+    static Predicate<MailRelay> observed(MailRelay relay) {
+        return r -> r.getStatus().observedGeneration != null
+                && r.getStatus().observedGeneration >= r.getMetadata().getGeneration();
+    }
+
+    static Optional<Condition> condition(MailRelay relay, String type) {
+        return Conditions.find(relay.getStatus().conditions, type);
+    }
+
+    static Predicate<MailRelay> conditionIs(String type, String status) {
+        return r -> condition(r, type).map(c -> status.equals(c.getStatus())).orElse(false);
+    }
+
+    Secret secret(String namespace, String name, String type, Map<String, String> data) {
+        var encoded = new java.util.HashMap<String, String>();
+        data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes())));
+        return client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                .endMetadata().withType(type).withData(encoded).build()).serverSideApply();
+    }
+}

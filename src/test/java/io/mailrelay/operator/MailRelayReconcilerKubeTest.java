@@ -1,0 +1,417 @@
+package io.mailrelay.operator;
+
+import static io.mailrelay.operator.KubeFixture.condition;
+import static io.mailrelay.operator.KubeFixture.conditionIs;
+import static io.mailrelay.operator.KubeFixture.observed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.awaitility.Awaitility;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.render.PodTemplateFactory;
+import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.testing.RealKubeApiServer;
+
+/** The reconciler against a real API server: every dependent, status, events, invalid references, kubectl. */
+@Tag("kube")
+class MailRelayReconcilerKubeTest {
+
+    @RegisterExtension
+    static final RealKubeApiServer api = new RealKubeApiServer();
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = List.of(ConfigMap.class, ServiceAccount.class,
+            Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
+    static KubeFixture kube;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void operator() {
+        client = api.client();
+        kube = new KubeFixture(client);
+        kube.installCrdAndStartOperator();
+    }
+
+    @AfterAll
+    static void stop() {
+        kube.stop();
+    }
+
+    @Test
+    void minimalRelayGetsEveryDependentOwnedAndHardened() throws Exception {
+        String ns = "minimal";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
+        MailRelay done = kube.awaitRelay(ns, "minimal", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+
+        JsonNode config = YAML.readTree(configMap(ns, "minimal-config").getData().get("relay.yaml"));
+        assertThat(config.at("/server/port").asInt()).isEqualTo(2525);
+        assertThat(config.at("/allowedNetworks/0").asText()).isEqualTo("10.20.0.0/16");
+        assertThat(config.at("/outbound/mode").asText()).isEqualTo("mx");
+        assertThat(config.at("/spool/directory").asText()).isEqualTo("/var/spool/mailrelay");
+        assertThat(config.has("authentication")).isFalse();
+        assertThat(config.has("tls")).isFalse();
+
+        Deployment deployment = client.apps().deployments().inNamespace(ns).withName("minimal").get();
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(deployment.getSpec().getSelector().getMatchLabels())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/name", "mailrelay",
+                        "app.kubernetes.io/instance", "minimal"));
+        assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
+        var pod = deployment.getSpec().getTemplate();
+        assertThat(pod.getMetadata().getAnnotations()).containsKey(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal");
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(10025L);
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10025L);
+        assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSpec().getTopologySpreadConstraints()).isEmpty();
+        var container = pod.getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo(KubeFixture.TEST_IMAGE);
+        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml");
+        assertThat(container.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
+                .containsExactly("smtp:2525", "http:8080");
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(container.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(10L);
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getResources().getLimits()).containsKey("memory");
+        assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + "@" + m.getMountPath())
+                .containsExactly("config@/etc/mailrelay/config", "spool@/var/spool/mailrelay", "tmp@/tmp");
+        assertThat(pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("spool")).findFirst().orElseThrow()
+                .getEmptyDir()).isNotNull();
+
+        Service service = client.services().inNamespace(ns).withName("minimal").get();
+        assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
+        assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(25);
+            assertThat(p.getTargetPort()).isEqualTo(new IntOrString("smtp"));
+        });
+
+        NetworkPolicy policy = client.network().v1().networkPolicies().inNamespace(ns).withName("minimal").get();
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(new IntOrString("smtp")));
+            assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
+                    .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
+        });
+        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal").get().getAutomountServiceAccountToken())
+                .isFalse();
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
+
+        assertThat(done.getStatus().endpoint).isEqualTo("minimal.minimal.svc:25");
+        assertThat(condition(done, Conditions.READY).orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(condition(done, Conditions.NETWORK_RISK).orElseThrow().getStatus()).isEqualTo("False");
+        assertThat(condition(done, Conditions.RELAY_CLOSED).orElseThrow())
+                .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("Unknown/NotProbedYet"));
+        assertThat(done.getStatus().probe).isNull();
+        assertThat(eventReasons(ns, "minimal")).contains("Created");
+        assertEverythingOwned(ns, done, 5);
+    }
+
+    @Test
+    void specChangeRollsThePodsAndAvailabilityMakesItReady() {
+        String ns = "rollout";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
+        kube.awaitRelay(ns, "minimal", observed(relay));
+        String firstHash = configHash(ns);
+
+        relay = kube.get(ns, "minimal");
+        relay.getSpec().allowedNetworks = List.of("10.20.0.0/16", "192.0.2.0/24");
+        MailRelay updated = client.resource(relay).update();
+        kube.awaitRelay(ns, "minimal", observed(updated));
+
+        assertThat(configMap(ns, "minimal-config").getData().get("relay.yaml")).contains("192.0.2.0/24");
+        assertThat(configHash(ns)).isNotEqualTo(firstHash);
+        assertThat(eventReasons(ns, "minimal")).contains("ConfigChanged");
+
+        // no kubelet or controller-manager here: report the rollout as done, as they would
+        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                    .withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+            return d;
+        });
+        MailRelay ready = kube.awaitRelay(ns, "minimal", conditionIs(Conditions.READY, "True"));
+        assertThat(ready.getStatus().readyReplicas).isEqualTo(1);
+        assertThat(condition(ready, Conditions.READY).orElseThrow().getMessage()).isEqualTo("1/1 relay pods available");
+        assertThat(eventReasons(ns, "minimal")).contains("Ready");
+
+        var get = api.kubectl("get", "mr", "-n", ns).assertSuccess().stdout();
+        assertThat(get.lines().findFirst().orElseThrow().split("\\s+")).as(get)
+                .containsExactly("NAME", "READY", "REPLICAS", "RELAY", "ENDPOINT", "AGE");
+        assertThat(get).containsPattern("minimal\\s+True\\s+1\\s+minimal\\.rollout\\.svc:25");
+        var describe = api.kubectl("describe", "mr", "minimal", "-n", ns).assertSuccess().stdout();
+        assertThat(describe).contains("Type:", "Ready", "ConfigValid", "NetworkRisk", "RelayClosed", "NotProbedYet",
+                "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
+    }
+
+    @Test
+    void missingSecretsAreReportedAndNothingIsHalfApplied() throws Exception {
+        String ns = "tls-auth";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("tls-auth.yaml", ns));
+        MailRelay invalid = kube.awaitRelay(ns, "tls-auth", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(invalid, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("SecretMissing");
+            assertThat(c.getMessage()).contains("tls.secretName: Secret relay-tls not found")
+                    .contains("authentication.usersSecret: Secret relay-users not found");
+        });
+        assertThat(condition(invalid, Conditions.READY).orElseThrow().getReason()).isEqualTo("ConfigInvalid");
+        for (var kind : DEPENDENT_KINDS) {
+            assertThat(client.resources(kind).inNamespace(ns).list().getItems()).as(kind.getSimpleName()).isEmpty();
+        }
+        assertThat(eventReasons(ns, "tls-auth")).containsOnlyOnce("InvalidConfig");
+
+        kube.secret(ns, "relay-tls", "kubernetes.io/tls", Map.of("tls.crt", "CERT", "tls.key", "KEY"));
+        kube.secret(ns, "relay-users", "Opaque", Map.of("users", "alice:" + bcrypt("secret") + "\n"));
+        relay = kube.get(ns, "tls-auth");
+        relay.getSpec().limits.maxAuthFailures = 3; // a spec change reconciles now rather than at the next resync
+        relay = client.resource(relay).update();
+        MailRelay valid = kube.awaitRelay(ns, "tls-auth", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+        JsonNode config = YAML.readTree(configMap(ns, "tls-auth-config").getData().get("relay.yaml"));
+        assertThat(config.at("/tls/certificateFile").asText()).isEqualTo("/etc/mailrelay/tls/tls.crt");
+        assertThat(config.at("/authentication/usersFile").asText()).isEqualTo("/etc/mailrelay/auth/users");
+        assertThat(config.at("/limits/maxAuthFailures").asInt()).isEqualTo(3);
+        var podSpec = client.apps().deployments().inNamespace(ns).withName("tls-auth").get().getSpec().getTemplate().getSpec();
+        assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
+                .containsExactly("tls=relay-tls", "auth=relay-users");
+        String validYaml = configMap(ns, "tls-auth-config").getData().get("relay.yaml");
+        String validHash = configHash(ns, "tls-auth");
+
+        valid.getSpec().authentication.usersSecret = "gone";
+        valid.getSpec().limits.maxAuthFailures = 9;
+        MailRelay broken = client.resource(valid).update();
+        MailRelay reported = kube.awaitRelay(ns, "tls-auth", observed(broken).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(reported, Conditions.CONFIG_VALID).orElseThrow().getMessage())
+                .contains("Secret gone not found").contains("the previous configuration keeps running");
+        assertThat(configMap(ns, "tls-auth-config").getData().get("relay.yaml")).isEqualTo(validYaml);
+        assertThat(configHash(ns, "tls-auth")).isEqualTo(validHash);
+        assertEverythingOwned(ns, reported, 5);
+    }
+
+    @Test
+    void smarthostRelayWithTwoReplicasIsSpreadBudgetedAndOpenForItsLocalDomain() throws Exception {
+        String ns = "smarthost";
+        kube.namespace(ns, Map.of());
+        kube.secret(ns, "smarthost-credentials", "Opaque", Map.of("username", "relay", "password", "pw"));
+        MailRelay relay = kube.create(kube.example("smarthost.yaml", ns));
+        MailRelay done = kube.awaitRelay(ns, "smarthost", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+
+        JsonNode config = YAML.readTree(configMap(ns, "smarthost-config").getData().get("relay.yaml"));
+        assertThat(config.at("/outbound/smarthost/host").asText()).isEqualTo("smtp.provider.example");
+        assertThat(config.at("/outbound/smarthost/port").asInt()).isEqualTo(587);
+        assertThat(config.at("/outbound/smarthost/tls").asText()).isEqualTo("required");
+        assertThat(config.at("/outbound/smarthost/usernameFile").asText()).isEqualTo("/etc/mailrelay/smarthost/username");
+        assertThat(config.at("/localDomains/0/deliverTo").asText()).isEqualTo("mail.example.com:25");
+        assertThat(config.at("/senderRestrictions/allowedSenderDomains/0").asText()).isEqualTo("example.com");
+
+        var pod = client.apps().deployments().inNamespace(ns).withName("smarthost").get().getSpec().getTemplate().getSpec();
+        assertThat(pod.getTopologySpreadConstraints()).extracting(c -> c.getTopologyKey())
+                .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()
+                .getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(1));
+
+        var ingress = client.network().v1().networkPolicies().inNamespace(ns).withName("smarthost").get().getSpec()
+                .getIngress();
+        assertThat(ingress).hasSize(2);
+        assertThat(ingress.get(0).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
+                .containsExactly("ip:0.0.0.0/0", "ip:::/0");
+        assertThat(ingress.get(1).getPorts().get(0).getPort()).isEqualTo(new IntOrString("http"));
+        assertThat(ingress.get(1).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
+                .containsExactly("ns:{kubernetes.io/metadata.name=monitoring}");
+
+        // scaling down to one removes the budget, which would otherwise block every drain
+        done.getSpec().replicas = 1;
+        MailRelay single = client.resource(done).update();
+        kube.awaitRelay(ns, "smarthost", observed(single));
+        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNull();
+        assertEverythingOwned(ns, single, 5);
+    }
+
+    @Test
+    void persistentRelayIsAStatefulSetUntilPersistenceIsTurnedOff() {
+        String ns = "persistent";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("persistent.yaml", ns));
+        MailRelay done = kube.awaitRelay(ns, "persistent", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+
+        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(ns).withName("persistent").get();
+        assertThat(statefulSet.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(statefulSet.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim -> {
+            assertThat(claim.getMetadata().getName()).isEqualTo("spool");
+            assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
+        });
+        assertThat(statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Retain");
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+                .doesNotContain("spool");
+        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+        assertEverythingOwned(ns, done, 6);
+
+        // volume claim templates are immutable: refused before anything is applied, not halfway through
+        done.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("5Gi");
+        done.getSpec().limits = new io.mailrelay.api.Limits();
+        done.getSpec().limits.maxRecipients = 10;
+        MailRelay resized = client.resource(done).update();
+        MailRelay refused = kube.awaitRelay(ns, "persistent",
+                observed(resized).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(refused, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("SpoolVolumeImmutable");
+            assertThat(c.getMessage()).startsWith("persistence.size: the spool volumes of the running StatefulSet are 1Gi");
+        });
+        assertThat(configMap(ns, "persistent-config").getData().get("relay.yaml")).doesNotContain("maxRecipients");
+        assertThat(client.apps().statefulSets().inNamespace(ns).withName("persistent").get().getMetadata().getGeneration())
+                .isEqualTo(statefulSet.getMetadata().getGeneration());
+
+        refused.getSpec().persistence.enabled = false;
+        MailRelay ephemeral = client.resource(refused).update();
+        kube.awaitRelay(ns, "persistent", observed(ephemeral));
+        assertThat(client.apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
+        assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    void loadBalancerWithProxyProtocolKeepsClientAddresses() throws Exception {
+        String ns = "edge";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("loadbalancer-proxy.yaml", ns));
+        MailRelay done = kube.awaitRelay(ns, "edge", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+
+        Service service = client.services().inNamespace(ns).withName("edge").get();
+        assertThat(service.getSpec().getType()).isEqualTo("LoadBalancer");
+        assertThat(service.getSpec().getExternalTrafficPolicy()).isEqualTo("Local");
+        assertThat(service.getSpec().getLoadBalancerSourceRanges()).containsExactly("198.51.100.0/24");
+        assertThat(service.getMetadata().getAnnotations())
+                .containsEntry("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol", "*");
+        assertThat(YAML.readTree(configMap(ns, "edge-config").getData().get("relay.yaml")).at("/server/proxyProtocol")
+                .asBoolean()).isTrue();
+        assertThat(condition(done, Conditions.NETWORK_RISK).orElseThrow().getStatus()).isEqualTo("False");
+    }
+
+    @Test
+    void riskyAllowListIsFlaggedOnceNotAtEveryReconciliation() {
+        String ns = "risky";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.example("minimal.yaml", ns);
+        relay.getSpec().allowedNetworks = List.of("10.0.0.0/8");
+        relay = kube.create(relay);
+        MailRelay flagged = kube.awaitRelay(ns, "minimal", observed(relay).and(conditionIs(Conditions.NETWORK_RISK, "True")));
+        assertThat(condition(flagged, Conditions.NETWORK_RISK).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("RiskyAllowList");
+            assertThat(c.getMessage()).contains("10.0.0.0/8");
+        });
+
+        flagged.getSpec().replicas = 1;
+        flagged.getSpec().hostname = "relay.example.com";
+        MailRelay again = client.resource(flagged).update();
+        kube.awaitRelay(ns, "minimal", observed(again));
+        assertThat(eventReasons(ns, "minimal")).containsOnlyOnce("RiskyAllowList");
+    }
+
+    @Test
+    void podTemplateIsAdmittedByARestrictedNamespace() {
+        String ns = "restricted";
+        kube.namespace(ns, Map.of("pod-security.kubernetes.io/enforce", "restricted",
+                "pod-security.kubernetes.io/enforce-version", "latest"));
+        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
+        kube.awaitRelay(ns, "minimal", observed(relay));
+        var template = client.apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate();
+
+        Pod pod = new PodBuilder().withNewMetadata().withName("relay-pod").withNamespace(ns)
+                .withLabels(template.getMetadata().getLabels()).endMetadata()
+                .withSpec(template.getSpec()).build();
+        assertThat(client.pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
+                .isEqualTo("relay-pod");
+
+        // control: the namespace really enforces "restricted"
+        Pod weakened = new PodBuilder(pod).editSpec().editFirstContainer().editSecurityContext()
+                .withAllowPrivilegeEscalation(true).endSecurityContext().endContainer().endSpec().build();
+        assertThatThrownBy(() -> client.pods().inNamespace(ns).resource(weakened).dryRun().create())
+                .isInstanceOf(KubernetesClientException.class).hasMessageContaining("allowPrivilegeEscalation");
+    }
+
+    private static ConfigMap configMap(String ns, String name) {
+        return client.configMaps().inNamespace(ns).withName(name).get();
+    }
+
+    private static String configHash(String ns) {
+        return configHash(ns, "minimal");
+    }
+
+    private static String configHash(String ns, String name) {
+        return client.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getTemplate().getMetadata()
+                .getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+    }
+
+    private static List<String> eventReasons(String ns, String name) {
+        return Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace(ns).list()
+                .getItems().stream().filter(e -> name.equals(e.getInvolvedObject().getName()))
+                .map(Event::getReason).toList(), reasons -> !reasons.isEmpty());
+    }
+
+    private static String peer(NetworkPolicyPeer peer) {
+        if (peer.getIpBlock() != null) {
+            return "ip:" + peer.getIpBlock().getCidr();
+        }
+        return "ns:" + peer.getNamespaceSelector().getMatchLabels();
+    }
+
+    /** The API server runs no garbage collector here, so ownership is checked object by object. */
+    private static void assertEverythingOwned(String ns, MailRelay relay, int expected) {
+        List<HasMetadata> all = DEPENDENT_KINDS.stream()
+                .flatMap(kind -> client.resources(kind).inNamespace(ns).list().getItems().stream().map(HasMetadata.class::cast))
+                .toList();
+        assertThat(all).hasSize(expected);
+        assertThat(all).allSatisfy(object -> {
+            assertThat(object.getMetadata().getOwnerReferences()).as(object.getKind() + " " + object.getMetadata().getName())
+                    .singleElement().satisfies(owner -> {
+                        assertThat(owner.getUid()).isEqualTo(relay.getMetadata().getUid());
+                        assertThat(owner.getKind()).isEqualTo("MailRelay");
+                        assertThat(owner.getController()).isTrue();
+                    });
+            assertThat(object.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "mailrelay-operator")
+                    .containsEntry("app.kubernetes.io/instance", relay.getMetadata().getName());
+        });
+    }
+
+    private static String bcrypt(String password) {
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        return OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 5);
+    }
+
+}

@@ -1,0 +1,134 @@
+package io.mailrelay.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mailrelay.testing.RealKubeApiServer;
+
+/** The API server itself refuses bad MailRelays, with a message naming the field; every example passes. */
+@Tag("kube")
+class MailRelaySchemaKubeTest {
+
+    @RegisterExtension
+    static final RealKubeApiServer api = new RealKubeApiServer();
+    static final String NS = "schema";
+    static KubeFixture kube;
+
+    @BeforeAll
+    static void crd() {
+        kube = new KubeFixture(api.client());
+        kube.installCrdOnly();
+        kube.namespace(NS, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        kube.stop();
+    }
+
+    static Stream<Arguments> invalidSpecs() {
+        return Stream.of(
+                Arguments.of("bad CIDR", """
+                        allowedNetworks: ["10.20.0.0/16", "10.0.0.300/8"]
+                        outbound: {mode: mx}
+                        """, "spec.allowedNetworks", "allowedNetworks must contain only CIDRs"),
+                Arguments.of("CIDR without prefix", """
+                        allowedNetworks: ["10.20.0.1"]
+                        outbound: {mode: mx}
+                        """, "spec.allowedNetworks", "must contain only CIDRs"),
+                Arguments.of("bad domain", """
+                        localDomains: [{domain: "exa mple.com", deliverTo: "mail.example.com:25"}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0].domain", "should match"),
+                Arguments.of("bad deliverTo", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com"}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0].deliverTo", "should match"),
+                Arguments.of("smarthost mode without smarthost", """
+                        allowedNetworks: ["10.20.0.0/16"]
+                        outbound: {mode: smarthost}
+                        """, "spec.outbound.smarthost", "outbound.smarthost is required when outbound.mode is smarthost"),
+                Arguments.of("unknown outbound mode", """
+                        outbound: {mode: pigeon}
+                        """, "spec.outbound.mode", "Unsupported value"),
+                Arguments.of("no outbound", """
+                        allowedNetworks: ["10.20.0.0/16"]
+                        """, "spec.outbound", "Required value"),
+                Arguments.of("PROXY protocol on a ClusterIP Service", """
+                        outbound: {mode: mx}
+                        service: {proxyProtocol: true}
+                        """, "spec.service.proxyProtocol", "needs service.type LoadBalancer or NodePort"),
+                Arguments.of("persistence without size", """
+                        outbound: {mode: mx}
+                        persistence: {enabled: true}
+                        """, "spec.persistence.size", "persistence.size is required"),
+                Arguments.of("probe more often than every minute", """
+                        outbound: {mode: mx}
+                        probe: {interval: 30s}
+                        """, "spec.probe.interval", "probe.interval must be at least 1m"),
+                Arguments.of("AUTH in clear text without saying so", """
+                        outbound: {mode: mx}
+                        authentication: {usersSecret: users}
+                        """, "spec.authentication", "authentication needs tls"),
+                Arguments.of("negative replicas", """
+                        replicas: -1
+                        outbound: {mode: mx}
+                        """, "spec.replicas", "greater than or equal to 0"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidSpecs")
+    void apiServerRefusesWithTheFieldNamed(String what, String spec, String field, String message) {
+        String name = "bad-" + Integer.toHexString(what.hashCode());
+        String yaml = "apiVersion: mailrelay.io/v1alpha1\nkind: MailRelay\nmetadata: {name: " + name
+                + ", namespace: " + NS + "}\nspec:\n" + spec.indent(2);
+
+        assertThatThrownBy(() -> api.client().resource(yaml).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+                .hasMessageContaining(field)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void everyExampleIsAccepted() throws IOException {
+        List<Path> examples;
+        try (var files = Files.list(Path.of("deploy", "examples"))) {
+            examples = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(examples).hasSizeGreaterThanOrEqualTo(5);
+        for (Path example : examples) {
+            var relay = kube.example(example.getFileName().toString(), NS);
+            var created = api.client().resource(relay).dryRun().create();
+            assertThat(created.getSpec().outbound).as(example.toString()).isNotNull();
+        }
+    }
+
+    @Test
+    void kubectlExplainTeachesTheSpec() {
+        var result = api.kubectl("explain", "mailrelay.spec").assertSuccess();
+        assertThat(result.stdout())
+                .contains("allowedNetworks")
+                .contains("CIDRs allowed to relay to any recipient")
+                .contains("outbound").contains("-required-");
+        assertThat(api.kubectl("explain", "mailrelay.spec.service.externalTrafficPolicy").assertSuccess().stdout())
+                .contains("SNAT");
+    }
+}

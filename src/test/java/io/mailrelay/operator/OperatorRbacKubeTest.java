@@ -1,0 +1,102 @@
+package io.mailrelay.operator;
+
+import static io.mailrelay.operator.KubeFixture.conditionIs;
+import static io.mailrelay.operator.KubeFixture.observed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.testing.RealKubeApiServer;
+
+/**
+ * The operator with exactly the rights of deploy/rbac.yaml (impersonating its ServiceAccount on an API
+ * server that authorizes with RBAC): every path of the reconciler that writes or deletes must work.
+ */
+@Tag("kube")
+class OperatorRbacKubeTest {
+
+    @RegisterExtension
+    static final RealKubeApiServer api = new RealKubeApiServer();
+    static final String SERVICE_ACCOUNT = "system:serviceaccount:" + KubeFixture.OPERATOR_NAMESPACE + ":mailrelay-operator";
+    static KubeFixture kube;
+    static KubernetesClient operatorClient;
+
+    @BeforeAll
+    static void operatorWithDeclaredRights() throws IOException {
+        KubernetesClient admin = api.client();
+        kube = new KubeFixture(admin);
+        kube.installCrdOnly();
+        try (var rbac = Files.newInputStream(Path.of("deploy", "rbac.yaml"))) {
+            admin.load(rbac).serverSideApply();
+        }
+        admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("mailrelay-operator").endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                    .withName("mailrelay-operator").endRoleRef()
+                .addNewSubject().withKind("ServiceAccount").withName("mailrelay-operator")
+                    .withNamespace(KubeFixture.OPERATOR_NAMESPACE).endSubject()
+                .build()).serverSideApply();
+        operatorClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(admin.getConfiguration())
+                .withImpersonateUsername(SERVICE_ACCOUNT)
+                .withImpersonateGroups("system:serviceaccounts", "system:authenticated")
+                .build()).build();
+        kube.startOperator(operatorClient);
+    }
+
+    @AfterAll
+    static void stop() {
+        kube.stop();
+        if (operatorClient != null) {
+            operatorClient.close();
+        }
+    }
+
+    @Test
+    void theServiceAccountCannotDoMoreThanDeclared() {
+        assertThat(api.kubectl("auth", "can-i", "list", "secrets", "--all-namespaces", "--as", SERVICE_ACCOUNT).stdout())
+                .startsWith("no");
+        assertThat(api.kubectl("auth", "can-i", "get", "secrets", "-n", "any", "--as", SERVICE_ACCOUNT).stdout())
+                .startsWith("yes");
+    }
+
+    @Test
+    void everyReconcilerPathWorksWithTheDeclaredRights() {
+        String ns = "rbac";
+        kube.namespace(ns, Map.of());
+        kube.secret(ns, "smarthost-credentials", "Opaque", Map.of("username", "relay", "password", "pw"));
+        MailRelay relay = kube.create(kube.example("smarthost.yaml", ns));
+        MailRelay applied = kube.awaitRelay(ns, "smarthost",
+                observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+        assertThat(api.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNotNull();
+
+        // StatefulSet instead of Deployment, one replica: both deletion paths run
+        applied.getSpec().replicas = 1;
+        applied.getSpec().persistence = new io.mailrelay.api.Persistence();
+        applied.getSpec().persistence.enabled = true;
+        applied.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("1Gi");
+        MailRelay changed = api.client().resource(applied).update();
+        kube.awaitRelay(ns, "smarthost", observed(changed).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+
+        assertThat(api.client().apps().statefulSets().inNamespace(ns).withName("smarthost").get()).isNotNull();
+        assertThat(api.client().apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(api.client().policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(api.client().v1().events().inNamespace(ns).list().getItems())
+                .extracting(e -> e.getReason() + ": " + e.getMessage())
+                .anySatisfy(e -> assertThat(e).startsWith("Created: created Deployment smarthost"))
+                .anySatisfy(e -> assertThat(e).startsWith("Created: created StatefulSet smarthost"));
+    }
+}

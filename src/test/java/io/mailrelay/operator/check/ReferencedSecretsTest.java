@@ -1,0 +1,95 @@
+package io.mailrelay.operator.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.mailrelay.api.Authentication;
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.Outbound;
+import io.mailrelay.api.Smarthost;
+import io.mailrelay.api.Tls;
+import io.mailrelay.operator.Specs;
+
+@Tag("unit")
+class ReferencedSecretsTest {
+
+    private static final String HASH = "$2y$05$" + "a".repeat(53);
+    private final Map<String, Secret> secrets = new HashMap<>();
+
+    @Test
+    void noReferencesNothingToCheck() {
+        ReferencedSecrets result = ReferencedSecrets.check(Specs.minimal(), secrets::get);
+
+        assertThat(result.valid()).isTrue();
+        assertThat(result.rolloutData()).isEmpty();
+    }
+
+    @Test
+    void everyMissingSecretIsNamedWithItsField() {
+        ReferencedSecrets result = ReferencedSecrets.check(fullSpec(), secrets::get);
+
+        assertThat(result.valid()).isFalse();
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
+                "tls.secretName: Secret tls not found",
+                "authentication.usersSecret: Secret users not found",
+                "outbound.smarthost.credentialsSecret: Secret creds not found");
+        assertThat(result.problems()).extracting(ConfigProblem::reason).containsOnly("SecretMissing");
+    }
+
+    @Test
+    void wrongTypeMissingKeysAndNonBcryptUsersAreInvalid() {
+        put("tls", "Opaque", Map.of("tls.crt", "c", "tls.key", "k"));
+        put("users", "Opaque", Map.of("users", "alice:" + HASH + "\nbob:plaintext\n"));
+        put("creds", "Opaque", Map.of("username", "relay"));
+
+        ReferencedSecrets result = ReferencedSecrets.check(fullSpec(), secrets::get);
+
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
+                "tls.secretName: Secret tls has type Opaque, expected kubernetes.io/tls",
+                "authentication.usersSecret: Secret users key 'users' line 2 is not 'user:<bcrypt hash>' (htpasswd -B)",
+                "outbound.smarthost.credentialsSecret: Secret creds has no key 'password'");
+        assertThat(result.problems()).extracting(ConfigProblem::reason).containsOnly("SecretInvalid");
+    }
+
+    @Test
+    void completeSecretsAreValidAndAllButTlsRollThePods() {
+        put("tls", "kubernetes.io/tls", Map.of("tls.crt", "c", "tls.key", "k"));
+        put("users", "Opaque", Map.of("users", "# admins\nalice:" + HASH + "\n\n"));
+        put("creds", "Opaque", Map.of("username", "relay", "password", "pw"));
+
+        ReferencedSecrets result = ReferencedSecrets.check(fullSpec(), secrets::get);
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.rolloutData()).containsOnlyKeys("users/users", "creds/username", "creds/password")
+                .containsEntry("creds/password", "pw");
+    }
+
+    private void put(String name, String type, Map<String, String> data) {
+        Map<String, String> encoded = new HashMap<>();
+        data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        secrets.put(name, new SecretBuilder().withNewMetadata().withName(name).endMetadata().withType(type)
+                .withData(encoded).build());
+    }
+
+    private static MailRelaySpec fullSpec() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.tls = new Tls();
+        spec.tls.secretName = "tls";
+        spec.authentication = new Authentication();
+        spec.authentication.usersSecret = "users";
+        spec.outbound.mode = Outbound.Mode.smarthost;
+        spec.outbound.smarthost = new Smarthost();
+        spec.outbound.smarthost.host = "smtp.provider.example";
+        spec.outbound.smarthost.credentialsSecret = "creds";
+        return spec;
+    }
+}

@@ -1,0 +1,70 @@
+package io.mailrelay.operator.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.operator.Specs;
+
+@Tag("unit")
+class RiskAnalysisTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = { "0.0.0.0/0", "::/0", "10.0.0.0/8", "0.0.0.0/1", "172.16.0.0/12", "172.0.0.0/8",
+            "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fc00::/6" })
+    void allowListCoveringAWholeSharedRangeIsRisky(String network) {
+        MailRelaySpec spec = Specs.minimal();
+        spec.allowedNetworks = List.of("192.0.2.0/24", network);
+
+        assertThat(RiskAnalysis.analyse(spec)).singleElement().satisfies(risk -> {
+            assertThat(risk.reason()).isEqualTo("RiskyAllowList");
+            assertThat(risk.message()).contains(network);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "10.20.0.0/16", "10.0.0.0/9", "192.168.1.0/24", "172.16.0.0/13", "2001:db8::/32",
+            "fd12:3456::/48", "203.0.113.7/32" })
+    void narrowAllowListsAreNot(String network) {
+        MailRelaySpec spec = Specs.minimal();
+        spec.allowedNetworks = List.of(network);
+
+        assertThat(RiskAnalysis.analyse(spec)).isEmpty();
+    }
+
+    @Test
+    void externalServiceWithClusterTrafficPolicyHidesClients() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.LoadBalancer;
+        spec.service.externalTrafficPolicy = ServiceSpec.TrafficPolicy.Cluster;
+
+        assertThat(RiskAnalysis.analyse(spec)).extracting(Risk::reason).containsExactly("ClientAddressHidden");
+
+        spec.service.proxyProtocol = true; // the PROXY header carries the real client address
+        assertThat(RiskAnalysis.analyse(spec)).isEmpty();
+        spec.service.proxyProtocol = false;
+        spec.service.externalTrafficPolicy = null; // defaults to Local
+        assertThat(RiskAnalysis.analyse(spec)).isEmpty();
+    }
+
+    @Test
+    void cidrCoverageIsPerAddressFamily() {
+        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("10.1.2.3/32"))).isTrue();
+        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("::1/128"))).isFalse();
+        assertThat(Cidr.parse("10.0.0.0/8").covers(Cidr.parse("10.0.0.0/7"))).isFalse();
+        assertThat(Cidr.parse("10.1.0.0/16").covers(Cidr.parse("10.2.0.0/24"))).isFalse();
+        assertThat(Cidr.parse("2001:db8::/32").covers(Cidr.parse("2001:db8:1::/48"))).isTrue();
+        assertThatThrownBy(() -> Cidr.parse("relay.example/8")).hasMessageContaining("relay.example/8");
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("prefix length");
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0")).hasMessageContaining("no /prefix");
+    }
+}

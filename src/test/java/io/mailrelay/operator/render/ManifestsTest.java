@@ -1,0 +1,175 @@
+package io.mailrelay.operator.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.mailrelay.api.Authentication;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.Persistence;
+import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.operator.OperatorSettings;
+import io.mailrelay.operator.Specs;
+
+/** spec → manifests, with plain objects. */
+@Tag("unit")
+class ManifestsTest {
+
+    private static final OperatorSettings SETTINGS = new OperatorSettings("mailrelay/mailrelay-operator:1.0", "ops");
+
+    private static DesiredState desired(MailRelaySpec spec) {
+        return DesiredState.of(Specs.relay("r", spec), SETTINGS, "yaml", "hash1");
+    }
+
+    @Test
+    void everyObjectIsOwnedByTheRelayAndLabelled() {
+        DesiredState state = desired(Specs.minimal());
+
+        assertThat(state.objects()).extracting(HasMetadata::getKind)
+                .containsExactly("ConfigMap", "ServiceAccount", "Service", "NetworkPolicy", "Deployment");
+        assertThat(state.objects()).allSatisfy(object -> {
+            assertThat(object.getMetadata().getNamespace()).isEqualTo("mail");
+            assertThat(object.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+                assertThat(owner.getUid()).isEqualTo("uid-r");
+                assertThat(owner.getController()).isTrue();
+                assertThat(owner.getBlockOwnerDeletion()).isTrue();
+                assertThat(owner.getApiVersion()).isEqualTo("mailrelay.io/v1alpha1");
+            });
+            assertThat(object.getMetadata().getLabels()).containsEntry("app.kubernetes.io/instance", "r")
+                    .containsEntry("app.kubernetes.io/managed-by", "mailrelay-operator");
+        });
+    }
+
+    @Test
+    void podRunsAsFixedNonRootUserWithNothingToEscalate() {
+        var pod = desired(Specs.minimal()).get(Deployment.class).getSpec().getTemplate().getSpec();
+        var container = pod.getContainers().get(0);
+
+        assertThat(container.getImage()).isEqualTo("mailrelay/mailrelay-operator:1.0");
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10025L);
+        assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(10025L);
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(PodTemplateFactory.PRE_STOP_SLEEP_SECONDS);
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "spool", "tmp");
+    }
+
+    @Test
+    void ownImageAndResourcesWin() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.image = "registry.example/relay:2";
+        spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build();
+
+        var container = desired(spec).get(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(container.getImage()).isEqualTo("registry.example/relay:2");
+        assertThat(container.getResources().getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("1Gi"));
+    }
+
+    @Test
+    void severalReplicasAreSpreadAndBudgetedUnlessAffinityIsGiven() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.replicas = 3;
+        DesiredState state = desired(spec);
+        assertThat(state.get(Deployment.class).getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).hasSize(2);
+        assertThat(state.get(PodDisruptionBudget.class).getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+
+        spec.affinity = new AffinityBuilder().withNewNodeAffinity().endNodeAffinity().build();
+        assertThat(desired(spec).get(Deployment.class).getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
+                .isEmpty();
+    }
+
+    @Test
+    void persistenceMakesAStatefulSetWithAClaimPerPod() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.persistence = new Persistence();
+        spec.persistence.enabled = true;
+        spec.persistence.size = new Quantity("2Gi");
+        spec.persistence.storageClassName = "fast";
+
+        StatefulSet statefulSet = desired(spec).get(StatefulSet.class);
+
+        assertThat(statefulSet.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim -> {
+            assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast");
+            assertThat(claim.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("2Gi"));
+        });
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getName() + "@" + m.getMountPath()).isEqualTo("spool@/var/spool/mailrelay"));
+    }
+
+    @Test
+    void externalServicesKeepClientAddressesByDefault() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.NodePort;
+        spec.service.port = 2525;
+
+        Service service = desired(spec).get(Service.class);
+
+        assertThat(service.getSpec().getType()).isEqualTo("NodePort");
+        assertThat(service.getSpec().getExternalTrafficPolicy()).isEqualTo("Local");
+        assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(2525);
+        assertThat(desired(Specs.minimal()).get(Service.class).getSpec().getExternalTrafficPolicy()).isNull();
+    }
+
+    @Test
+    void networkPolicyAdmitsAllowListSelectorsAndTheOperatorOnly() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.allowedNamespaceSelector = new LabelSelectorBuilder().addToMatchLabels("team", "apps").build();
+        spec.allowedPodSelector = new LabelSelectorBuilder().addToMatchLabels("sends-mail", "true").build();
+
+        NetworkPolicy policy = desired(spec).get(NetworkPolicy.class);
+
+        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getFrom()).hasSize(3);
+            assertThat(rule.getFrom().get(0).getIpBlock().getCidr()).isEqualTo("10.20.0.0/16");
+            // both selectors in one peer: pods with that label in those namespaces, not either one
+            assertThat(rule.getFrom().get(1).getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("team", "apps"));
+            assertThat(rule.getFrom().get(1).getPodSelector().getMatchLabels()).isEqualTo(Map.of("sends-mail", "true"));
+            assertThat(rule.getFrom().get(2).getNamespaceSelector().getMatchLabels())
+                    .isEqualTo(Map.of("kubernetes.io/metadata.name", "ops"));
+        });
+    }
+
+    @Test
+    void authenticationOpensSmtpToEveryoneBecauseUsersConnectFromAnywhere() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.authentication = new Authentication();
+        spec.authentication.usersSecret = "users";
+
+        var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+
+        assertThat(from).extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("0.0.0.0/0", "::/0");
+    }
+
+    @Test
+    void noAllowedClientsMeansNoSmtpIngressRuleAtAll() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.allowedNetworks = List.of();
+        MailRelay relay = Specs.relay("r", spec);
+
+        NetworkPolicy policy = NetworkPolicyFactory.networkPolicy(relay, null);
+
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(policy.getSpec().getIngress()).isEmpty();
+    }
+}

@@ -1,0 +1,86 @@
+package io.mailrelay.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.ProbeStatus;
+import io.mailrelay.operator.Specs;
+import io.mailrelay.operator.check.ConfigProblem;
+import io.mailrelay.operator.check.Risk;
+
+@Tag("unit")
+class StatusComposerTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant T1 = Instant.parse("2026-01-01T00:05:00Z");
+
+    @Test
+    void lastTransitionTimeMovesOnlyWhenTheStatusDoes() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        relay.setStatus(StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0));
+
+        MailRelayStatus same = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T1);
+        assertThat(condition(same, "Ready").getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+
+        MailRelayStatus ready = StatusComposer.compose(relay, List.of(), List.of(),
+                new WorkloadState(true, 1, 1, 1, true), T1);
+        assertThat(condition(ready, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
+            assertThat(c.getObservedGeneration()).isEqualTo(1L);
+        });
+        assertThat(condition(ready, "ConfigValid").getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
+    }
+
+    @Test
+    void invalidConfigAndRisksAreExplained() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        MailRelayStatus status = StatusComposer.compose(relay,
+                List.of(new ConfigProblem("SecretMissing", "tls.secretName: Secret t not found")),
+                List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT, T0);
+
+        assertThat(condition(status, "ConfigValid").getReason()).isEqualTo("SecretMissing");
+        assertThat(condition(status, "ConfigValid").getMessage()).isEqualTo("tls.secretName: Secret t not found");
+        assertThat(condition(status, "Ready").getReason()).isEqualTo("ConfigInvalid");
+        assertThat(condition(status, "NetworkRisk").getStatus()).isEqualTo("True");
+        assertThat(status.endpoint).as("no Service yet").isNull();
+        assertThat(status.allowedNetworkCount).isEqualTo(1);
+        assertThat(status.conditions).extracting(Condition::getType)
+                .containsExactly("Ready", "ConfigValid", "NetworkRisk", "RelayClosed");
+        assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0).endpoint)
+                .isEqualTo("r.mail.svc:25");
+    }
+
+    @Test
+    void probeResultsAreLeftToTheProbe() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        MailRelayStatus previous = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0);
+        previous.probe = new ProbeStatus();
+        previous.probe.verdict = "Closed";
+        Conditions probed = new Conditions(previous.conditions, 1, T0);
+        probed.set("RelayClosed", "True", "ProbeRejectedEveryAttempt", "closed");
+        previous.conditions = probed.list();
+        relay.setStatus(previous);
+
+        MailRelayStatus next = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T1);
+
+        assertThat(next.probe.verdict).isEqualTo("Closed");
+        assertThat(condition(next, "RelayClosed").getReason()).isEqualTo("ProbeRejectedEveryAttempt");
+    }
+
+    private static WorkloadState progressing() {
+        return new WorkloadState(true, 1, 0, 0, true);
+    }
+
+    private static Condition condition(MailRelayStatus status, String type) {
+        return Conditions.find(status.conditions, type).orElseThrow();
+    }
+}
