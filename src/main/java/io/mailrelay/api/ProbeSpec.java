@@ -14,9 +14,10 @@ public class ProbeSpec {
     @Default("true")
     public Boolean enabled;
 
-    @JsonPropertyDescription("Time between probes (e.g. 5m, 1h); at least 1m. Default 5m.")
+    @JsonPropertyDescription("Time between probes (e.g. 5m, 1h); at least 10s. Default 5m. A probe also runs as soon"
+            + " as a new configuration has rolled out and become ready.")
     @Default("5m")
     @Pattern(Patterns.DURATION)
-    @ValidationRule(value = "duration(self) >= duration('1m')", message = "probe.interval must be at least 1m")
+    @ValidationRule(value = "duration(self) >= duration('10s')", message = "probe.interval must be at least 10s")
     public String interval;
 }

@@ -5,15 +5,23 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** Filled by the periodic probe (next step); the reconciler keeps whatever is there. */
+/** Filled from the operator's periodic open-relay probe of the relay (io.mailrelay.operator.probing). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ProbeStatus {
 
     @JsonPropertyDescription("When the last probe ran (RFC 3339).")
     public String lastRunTime;
 
-    @JsonPropertyDescription("Closed, Open or Error.")
+    @JsonPropertyDescription("Closed (every relay attempt refused), Open (some accepted: an open relay), Inconclusive"
+            + " (unreachable, timeouts, only temporary failures) or Insider (probed from inside allowedNetworks:"
+            + " proves nothing about outsiders).")
     public String verdict;
+
+    @JsonPropertyDescription("The host:port probed (the relay's Service).")
+    public String target;
+
+    @JsonPropertyDescription("The address the probe came from, as the relay saw it, when known.")
+    public String source;
 
     @JsonPropertyDescription("How long the last probe took.")
     public Long durationMillis;

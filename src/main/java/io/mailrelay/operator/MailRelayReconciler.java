@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -28,12 +30,15 @@ import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
 import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
+import io.mailrelay.operator.probing.ProbeStatusMapper;
+import io.mailrelay.operator.probing.RelayProber;
 import io.mailrelay.operator.render.ConfigHash;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.render.RelayConfigRenderer;
 import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.WorkloadFactory;
+import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.operator.status.RelayEvents;
 import io.mailrelay.operator.status.StatusComposer;
 import io.mailrelay.operator.status.TransitionEvents;
@@ -54,15 +59,28 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     public static final String NAME = "mailrelay";
 
     private final OperatorSettings settings;
+    private final RelayProber prober;
 
+    /** Without probing (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
+        this(settings, null);
+    }
+
+    @Inject
+    public MailRelayReconciler(OperatorSettings settings, RelayProber prober) {
         this.settings = settings;
+        this.prober = prober;
     }
 
     @Override
     public List<EventSource<?, MailRelay>> prepareEventSources(EventSourceContext<MailRelay> context) {
         // owned objects, found back through their owner reference; only ours are cached
-        return List.of(owned(Deployment.class, context), owned(StatefulSet.class, context));
+        List<EventSource<?, MailRelay>> sources = new ArrayList<>(
+                List.of(owned(Deployment.class, context), owned(StatefulSet.class, context)));
+        if (prober != null) {
+            sources.add(prober.eventSource(context)); // a finished probe wakes its MailRelay's reconciliation
+        }
+        return sources;
     }
 
     private static <R extends HasMetadata> EventSource<?, MailRelay> owned(Class<R> type,
@@ -84,18 +102,30 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
         problems.addAll(SpoolVolumeChange.check(running, relay.getSpec().persistence));
         WorkloadState workload;
+        String deployedVersion = "invalid";
         if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
             DesiredState desired = DesiredState.of(relay, settings,
                     relayYaml, ConfigHash.of(relayYaml, secrets.rolloutData()));
             workload = WorkloadState.of(apply(client, relay, desired));
+            deployedVersion = relay.getMetadata().getGeneration() + "/" + desired.configHash();
             announceRollout(events, relay, running, desired);
         } else {
             workload = WorkloadState.of(running);
         }
 
+        Instant now = Instant.now();
         MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
-                workload, Instant.now());
+                workload, now);
+        if (prober != null) {
+            prober.track(relay, problems.isEmpty() && workload.fullyAvailable(), deployedVersion);
+            prober.latest(relay).ifPresent(run -> {
+                Conditions conditions = new Conditions(after.conditions, relay.getMetadata().getGeneration(), now);
+                ProbeStatusMapper.applyCondition(conditions, run);
+                after.conditions = conditions.list();
+                after.probe = ProbeStatusMapper.status(run);
+            });
+        }
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);

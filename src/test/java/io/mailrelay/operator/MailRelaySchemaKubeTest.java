@@ -79,10 +79,10 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         persistence: {enabled: true}
                         """, "spec.persistence.size", "persistence.size is required"),
-                Arguments.of("probe more often than every minute", """
+                Arguments.of("probe more often than every 10 seconds", """
                         outbound: {mode: mx}
-                        probe: {interval: 30s}
-                        """, "spec.probe.interval", "probe.interval must be at least 1m"),
+                        probe: {interval: 5s}
+                        """, "spec.probe.interval", "probe.interval must be at least 10s"),
                 Arguments.of("AUTH in clear text without saying so", """
                         outbound: {mode: mx}
                         authentication: {usersSecret: users}

@@ -29,9 +29,34 @@ public final class TransitionEvents {
         changed(old, after.conditions, Conditions.NETWORK_RISK)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.warning(relay, c.getReason(), c.getMessage()));
+        relayClosedTransition(events, relay, old, after.conditions);
         changed(old, after.conditions, Conditions.READY)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.normal(relay, "Ready", c.getMessage()));
+    }
+
+    /**
+     * A Warning when the probe finds the relay open (again, or with other accepted attempts), a Normal event
+     * when it is closed after having been open or unproven; identical results repeat nothing.
+     */
+    private static void relayClosedTransition(RelayEvents events, MailRelay relay, List<Condition> before,
+            List<Condition> after) {
+        Optional<Condition> previous = Conditions.find(before, Conditions.RELAY_CLOSED);
+        Conditions.find(after, Conditions.RELAY_CLOSED).ifPresent(now -> {
+            boolean sameReason = previous.isPresent() && Objects.equals(previous.get().getReason(), now.getReason());
+            if (Conditions.FALSE.equals(now.getStatus())) {
+                if (!sameReason || !Objects.equals(previous.get().getMessage(), now.getMessage())) {
+                    events.warning(relay, now.getReason(), now.getMessage());
+                }
+            } else if (!sameReason && previous.isPresent() && !"NotProbedYet".equals(now.getReason())
+                    && !"ProbeDisabled".equals(now.getReason())) {
+                if (Conditions.TRUE.equals(now.getStatus())) {
+                    events.normal(relay, "RelayClosed", now.getMessage());
+                } else {
+                    events.warning(relay, now.getReason(), now.getMessage());
+                }
+            }
+        });
     }
 
     /** The new condition when its status, reason or message differs from the old one. */

@@ -1,0 +1,189 @@
+package io.mailrelay.operator.probing;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.check.Cidr;
+import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.probe.ProbeOptions;
+import io.mailrelay.probe.ProbeReport;
+import io.mailrelay.probe.ProbeTarget;
+import io.mailrelay.probe.RelayProbe;
+
+/**
+ * Keeps probing every MailRelay for open relaying from where the operator runs, the vantage point of an
+ * outsider: on the relay's {@code spec.probe.interval}, once more as soon as a new spec or config has
+ * rolled out and become ready, never two probes of one relay at once, and at most
+ * {@link ProbeSettings#maxConcurrentProbes()} across all relays (see {@link ProbeScheduler}).
+ *
+ * <p>Probes run on their own threads, never the reconciler's. A finished probe does not write the status
+ * itself: it raises an event for its MailRelay and the reconciler, the single writer of the status, puts
+ * the result there ({@link #latest(MailRelay)}).
+ */
+public final class RelayProber implements AutoCloseable {
+
+    /** host:port to probe instead of the Service (out-of-cluster runs); honoured only when enabled. */
+    public static final String ADDRESS_ANNOTATION = "mailrelay.io/probe-address";
+
+    private static final Logger LOG = Logger.getLogger(RelayProber.class);
+
+    private final ProbeSettings settings;
+    private final ProbeMetrics metrics;
+    private final ProbeScheduler<ProbeRun> scheduler;
+    private final SimpleInboundEventSource<MailRelay> results = new SimpleInboundEventSource<>("relay-probes");
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
+    private final Map<String, ProbeRun> latest = new ConcurrentHashMap<>();
+    private final Map<String, String> probedVersion = new ConcurrentHashMap<>();
+    private volatile EventSourceContext<MailRelay> relays;
+
+    /** Where and how to probe one relay, refreshed by every reconciliation. */
+    private record Target(ResourceID id, ProbeTarget address, boolean insider, String specVersion) {
+    }
+
+    public RelayProber(ProbeSettings settings, ProbeMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.scheduler = new ProbeScheduler<>(settings.maxConcurrentProbes(), this::finished);
+    }
+
+    /** The event source that wakes the reconciler when a probe of its MailRelay finished. */
+    public EventSource<Void, MailRelay> eventSource(EventSourceContext<MailRelay> context) {
+        this.relays = context;
+        return results;
+    }
+
+    /**
+     * Called by every reconciliation of {@code relay}: (re)schedules its probe, or stops it when probing is
+     * disabled. {@code specVersion} identifies what is deployed; when it is {@code ready} and not yet
+     * probed, a probe runs right away.
+     */
+    public void track(MailRelay relay, boolean ready, String specVersion) {
+        String key = key(relay);
+        if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
+            forget(relay.getMetadata().getNamespace(), relay.getMetadata().getName());
+            return;
+        }
+        targets.put(key, new Target(ResourceID.fromResource(relay), address(relay), insider(relay), specVersion));
+        Duration interval = interval(relay);
+        scheduler.schedule(key, interval, interval, () -> probe(key));
+        if (ready && !specVersion.equals(probedVersion.get(key))) {
+            probedVersion.put(key, specVersion);
+            scheduler.runNow(key);
+        }
+    }
+
+    /** The last probe of {@code relay} made by this operator process, if any. */
+    public Optional<ProbeRun> latest(MailRelay relay) {
+        return Optional.ofNullable(latest.get(key(relay)));
+    }
+
+    /** The address the relays see the probe come from, when known. */
+    public Optional<InetAddress> vantage() {
+        return Optional.ofNullable(settings.vantageAddress());
+    }
+
+    private ProbeRun probe(String key) {
+        Target target = targets.get(key);
+        if (target == null) {
+            return null;
+        }
+        if (relays != null && relays.getPrimaryCache().get(target.id()).isEmpty()) {
+            // the MailRelay was deleted: nothing to probe any more
+            forget(target.id().getNamespace().orElse(""), target.id().getName());
+            return null;
+        }
+        ProbeOptions.Builder options = ProbeOptions.defaults().toBuilder()
+                .testDomain(settings.testDomain())
+                .connectTimeout(settings.timeout()).commandTimeout(settings.timeout())
+                .maxDuration(settings.maxDuration());
+        if (settings.sourceAddress() != null) {
+            options.sourceAddress(settings.sourceAddress());
+        }
+        ProbeReport report = RelayProbe.run(target.address(), options.build());
+        LOG.infof("probe of %s at %s: %s (%s)", key, target.address(), report.verdict(), report.reason());
+        return new ProbeRun(report, target.address().toString(), settings.vantageAddress(), target.insider(),
+                target.specVersion());
+    }
+
+    private void finished(String key, ProbeRun run) {
+        Target target = targets.get(key);
+        if (target == null) {
+            return;
+        }
+        latest.put(key, run);
+        metrics.record(target.id().getNamespace().orElse(""), target.id().getName(), run);
+        results.propagateEvent(target.id());
+    }
+
+    private void forget(String namespace, String name) {
+        String key = namespace + "/" + name;
+        scheduler.cancel(key);
+        targets.remove(key);
+        latest.remove(key);
+        probedVersion.remove(key);
+        metrics.forget(namespace, name);
+    }
+
+    /** The relay's Service, or the annotated address when out-of-cluster overrides are enabled. */
+    private ProbeTarget address(MailRelay relay) {
+        Map<String, String> annotations = relay.getMetadata().getAnnotations();
+        String override = annotations == null ? null : annotations.get(ADDRESS_ANNOTATION);
+        if (settings.addressOverride() && override != null && !override.isBlank()) {
+            return ProbeTarget.parse(override.strip());
+        }
+        return new ProbeTarget(relay.getMetadata().getName() + "." + relay.getMetadata().getNamespace() + ".svc",
+                ServiceFactory.port(relay));
+    }
+
+    /** True when the relay trusts the address the probe comes from: its verdict is then an insider's. */
+    private boolean insider(MailRelay relay) {
+        InetAddress source = settings.vantageAddress();
+        List<String> allowed = relay.getSpec().allowedNetworks;
+        if (source == null || allowed == null) {
+            return false;
+        }
+        Cidr host = Cidr.parse(source.getHostAddress() + (source.getAddress().length == 4 ? "/32" : "/128"));
+        return allowed.stream().anyMatch(network -> {
+            try {
+                return Cidr.parse(network).covers(host);
+            } catch (IllegalArgumentException invalid) {
+                return false;
+            }
+        });
+    }
+
+    static Duration interval(MailRelay relay) {
+        String text = relay.getSpec().probe == null ? null : relay.getSpec().probe.interval;
+        if (text == null || text.isBlank()) {
+            return ProbeSettings.DEFAULT_INTERVAL;
+        }
+        long amount = Long.parseLong(text.substring(0, text.length() - 1));
+        return switch (text.charAt(text.length() - 1)) {
+            case 's' -> Duration.ofSeconds(amount);
+            case 'm' -> Duration.ofMinutes(amount);
+            case 'h' -> Duration.ofHours(amount);
+            default -> throw new IllegalArgumentException("spec.probe.interval: \"" + text + "\" is not like 30s, 5m, 1h");
+        };
+    }
+
+    private static String key(MailRelay relay) {
+        return Objects.requireNonNull(relay.getMetadata().getNamespace()) + "/" + relay.getMetadata().getName();
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+    }
+}
