@@ -132,6 +132,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         pipeline.addLast("admission", admission);
         if (config.server().proxyProtocol()) {
             pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
+            pipeline.addLast("proxyGate", new ProxyHeaderGate());
         }
         StrictLineFramer framer = new StrictLineFramer();
         pipeline.addLast(HandlerConstants.FRAMER, framer);
@@ -155,6 +156,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
 
         @Override
         protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            if (ctx.channel().attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).get() == null) {
+                ctx.close(); // no session yet (PROXY header still missing): nothing to say
+                return;
+            }
             ctx.writeAndFlush(Unpooled.copiedBuffer("421 4.4.2 Error: timeout exceeded\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
         }
