@@ -149,8 +149,13 @@ public final class RelayFixture implements AutoCloseable {
 
     /** A users-file line with a bcrypt hash (cost 4: fast enough for tests). */
     public static String userLine(String user, String password) {
+        return userLine(user, password, 4);
+    }
+
+    /** A users-file line with a bcrypt hash of the given cost (each step doubles the time to check it). */
+    public static String userLine(String user, String password, int cost) {
         return user + ":" + OpenBSDBCrypt.generate("2y", password.toCharArray(),
-                new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, 4) + "\n";
+                new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, cost) + "\n";
     }
 
     public static void selfSignedCertificate(Path dir, String certName, String keyName, String commonName) {

@@ -62,18 +62,23 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
 
-    public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor workers, RelayMetrics metrics,
-            ChannelGroup sessions) throws IOException {
+    /**
+     * @param spoolWorkers runs every spool call
+     * @param authWorkers runs the password checks (CPU-bound bcrypt), apart so that they never delay a commit
+     */
+    public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
+            Executor authWorkers, RelayMetrics metrics, ChannelGroup sessions) throws IOException {
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
                 config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval()));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
-        this.protocol = new SMTPProtocol(chain(config, spool, workers, metrics), new RelaySmtpConfiguration(config));
+        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics),
+                new RelaySmtpConfiguration(config));
     }
 
-    private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor workers,
-            RelayMetrics metrics) throws IOException {
+    private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
+            Executor authWorkers, RelayMetrics metrics) throws IOException {
         MetricFactory noMetrics = new NoopJamesMetrics();
         RelayConfig.Limits limits = config.limits();
         RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
@@ -101,13 +106,14 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             chain.add(new StartTlsCmdHandler());
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
-        chain.add(new SpoolingDataFilter(spool, workers, config.server().hostname(), limits.maxMessageSize(), metrics));
+        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(), metrics));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
         if (config.authentication() != null) {
-            chain.add(new PasswordAuthHook(PasswordFile.load(config.authentication().usersFile()),
-                    config.authentication().allowWithoutTls(), authFailures, metrics));
+            PasswordFile passwords = PasswordFile.load(config.authentication().usersFile());
+            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(() -> passwords,
+                    config.authentication().allowWithoutTls(), authFailures, metrics), authWorkers));
         }
         try {
             chain.wireExtensibleHandlers();
