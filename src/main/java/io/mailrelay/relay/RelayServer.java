@@ -115,6 +115,11 @@ public final class RelayServer implements AutoCloseable {
         return initializer.tlsReloadIfChanged();
     }
 
+    /** Checks the users file now instead of waiting for the next poll; true if new users are in use. */
+    public boolean reloadUsersIfChanged() {
+        return initializer.usersReloadIfChanged();
+    }
+
     @Override
     public synchronized void close() {
         initializer.stopAccepting();

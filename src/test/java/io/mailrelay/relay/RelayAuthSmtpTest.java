@@ -43,16 +43,9 @@ class RelayAuthSmtpTest {
     }
 
     private static RawSmtp overTls(String client) {
-        RawSmtp smtp = relay.connect(client);
-        smtp.command("EHLO client.test");
-        assertThat(smtp.command("STARTTLS")).startsWith("220");
-        smtp.startTls();
+        RawSmtp smtp = relay.connectOverTls(client);
         assertThat(smtp.command("EHLO client.test")).contains("AUTH LOGIN PLAIN");
         return smtp;
-    }
-
-    private static String plain(String user, String password) {
-        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String base64(String text) {
@@ -69,7 +62,7 @@ class RelayAuthSmtpTest {
             for (int i = 0; i < sessions; i++) {
                 others.add(relay.connect("127.0.0." + (30 + i)));
             }
-            authing.send("AUTH PLAIN " + plain(SLOW_USER, SLOW_PASSWORD) + "\r\n");
+            authing.send("AUTH PLAIN " + RelayFixture.plain(SLOW_USER, SLOW_PASSWORD) + "\r\n");
 
             String checker = Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                     .until(RelayAuthSmtpTest::threadRunningBcrypt, Optional::isPresent).orElseThrow();
@@ -106,7 +99,7 @@ class RelayAuthSmtpTest {
     void commandsPipelinedBehindAuthWaitForItsOutcome() {
         try (RawSmtp smtp = overTls("127.0.0.21")) {
             // RCPT to an external domain is allowed only if AUTH was fully applied before it is read
-            smtp.send("AUTH PLAIN " + plain(RelayFixture.USER, RelayFixture.PASSWORD) + "\r\n"
+            smtp.send("AUTH PLAIN " + RelayFixture.plain(RelayFixture.USER, RelayFixture.PASSWORD) + "\r\n"
                     + "MAIL FROM:<alice@inside.test>\r\nRCPT TO:<customer@external.test>\r\n");
             assertThat(smtp.reply()).isEqualTo("235 2.7.0 Authentication successful");
             assertThat(smtp.reply()).startsWith("250 2.1.0");
@@ -130,7 +123,7 @@ class RelayAuthSmtpTest {
     @Test
     void unknownUserAndOtherMechanismsDoNotAuthenticate() {
         try (RawSmtp smtp = overTls("127.0.0.23")) {
-            assertThat(smtp.command("AUTH PLAIN " + plain("mallory", RelayFixture.PASSWORD))).startsWith("535 5.7.8");
+            assertThat(smtp.command("AUTH PLAIN " + RelayFixture.plain("mallory", RelayFixture.PASSWORD))).startsWith("535 5.7.8");
             assertThat(smtp.command("AUTH XOAUTH2 " + base64("user=alice\u0001auth=Bearer x\u0001\u0001"))).matches("5\\d\\d .*");
             assertThat(smtp.command("AUTH CRAM-MD5")).matches("5\\d\\d .*");
             assertThat(smtp.command("MAIL FROM:<a@outside.test>")).startsWith("250");

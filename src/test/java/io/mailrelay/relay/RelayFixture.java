@@ -57,6 +57,7 @@ public final class RelayFixture implements AutoCloseable {
         private Path keyFile;
         private String tlsReloadInterval = "30s";
         private Path usersFile;
+        private String usersReloadInterval = "30s";
         private String extraYaml = "";
 
         private Builder() {
@@ -96,6 +97,11 @@ public final class RelayFixture implements AutoCloseable {
             return this;
         }
 
+        public Builder usersFile(Path file, String reloadInterval) {
+            this.usersReloadInterval = reloadInterval;
+            return usersFile(file);
+        }
+
         public Builder extraYaml(String yaml) {
             this.extraYaml = yaml;
             return this;
@@ -123,6 +129,7 @@ public final class RelayFixture implements AutoCloseable {
                             deliverTo: "mail.local.test:25"
                         authentication:
                           usersFile: %s
+                          reloadInterval: %s
                         tls:
                           certificateFile: %s
                           keyFile: %s
@@ -133,7 +140,7 @@ public final class RelayFixture implements AutoCloseable {
                             host: smarthost.test
                         spool:
                           directory: %s
-                        """.formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, certificateFile, keyFile,
+                        """.formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
                         tlsReloadInterval, dir.resolve("spool")) + extraYaml;
                 return new RelayFixture(dir, yaml);
             } catch (IOException e) {
@@ -175,6 +182,25 @@ public final class RelayFixture implements AutoCloseable {
             throw new AssertionError("expected a 220 greeting, got " + greeting);
         }
         return smtp;
+    }
+
+    /** Connects, says EHLO and upgrades with STARTTLS; AUTH is then on offer. */
+    public RawSmtp connectOverTls(String from) {
+        RawSmtp smtp = connect(from);
+        smtp.command("EHLO client.test");
+        String reply = smtp.command("STARTTLS");
+        if (!reply.startsWith("220")) {
+            throw new AssertionError("STARTTLS refused: " + reply);
+        }
+        smtp.startTls();
+        smtp.command("EHLO client.test");
+        return smtp;
+    }
+
+    /** The AUTH PLAIN initial response for user and password. */
+    public static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ import org.apache.james.util.MDCBuilder;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.policy.RelayPolicy;
+import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.mailrelay.relay.tls.ReloadingStartTls;
 import io.netty.buffer.Unpooled;
@@ -61,6 +63,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final Protocol protocol;
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
+    private final Optional<ReloadingValue<PasswordFile>> users;
 
     /**
      * @param spoolWorkers runs every spool call
@@ -71,6 +74,9 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
                 config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval()));
+        RelayConfig.Authentication auth = config.authentication();
+        this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
+                List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
         this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics),
@@ -111,8 +117,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
         if (config.authentication() != null) {
-            PasswordFile passwords = PasswordFile.load(config.authentication().usersFile());
-            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(() -> passwords,
+            ReloadingValue<PasswordFile> passwords = users.orElseThrow();
+            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,
                     config.authentication().allowWithoutTls(), authFailures, metrics), authWorkers));
         }
         try {
@@ -130,6 +136,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
 
     public boolean tlsReloadIfChanged() {
         return tls.map(ReloadingStartTls::reloadIfChanged).orElse(false);
+    }
+
+    public boolean usersReloadIfChanged() {
+        return users.map(ReloadingValue::reloadIfChanged).orElse(false);
     }
 
     @Override
@@ -152,6 +162,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     public void close() {
         tls.ifPresent(ReloadingStartTls::close);
+        users.ifPresent(ReloadingValue::close);
     }
 
     /** commandTimeout: no line from the client for that long; idleTimeout: no traffic either way. */
