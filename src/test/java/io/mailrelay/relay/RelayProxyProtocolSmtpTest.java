@@ -11,6 +11,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +36,11 @@ class RelayProxyProtocolSmtpTest {
     @BeforeAll
     static void start() {
         relay = RelayFixture.builder().server("proxyProtocol: true")
-                .allowedNetworks("[127.0.0.2/32, 198.51.100.0/24]").start();
+                .allowedNetworks("[127.0.0.2/32, 198.51.100.0/24]").extraYaml("""
+                        limits:
+                          maxConnectionsPerClient: 2
+                          commandTimeout: 3s
+                        """).start();
     }
 
     @AfterAll
@@ -130,12 +137,38 @@ class RelayProxyProtocolSmtpTest {
         assertThat(bytesBeforeClose("PROXY UNKNOWN\r\nEHLO client.test\r\n")).isEmpty();
     }
 
+    @Test
+    void connectionThatNeverSendsAHeaderIsClosedWithoutAWordAfterTheCommandTimeout() throws IOException {
+        long start = System.nanoTime();
+        assertThat(bytesBeforeClose("")).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+    }
+
+    @Test
+    void perClientConnectionLimitAppliesToTheHeadersSource() {
+        String client = "198.51.100.30";
+        List<RawSmtp> open = new ArrayList<>();
+        try {
+            // the same socket peer (the "load balancer") for all: only the header's source tells them apart
+            open.add(behindProxy(RelayFixture.OUTSIDE_CLIENT, v1(client).getBytes(StandardCharsets.US_ASCII)));
+            open.add(behindProxy(RelayFixture.OUTSIDE_CLIENT, v1(client).getBytes(StandardCharsets.US_ASCII)));
+            RawSmtp third = RawSmtp.connect(RelayFixture.OUTSIDE_CLIENT, relay.port());
+            open.add(third);
+            third.send(v1(client));
+            assertThat(third.reply()).isEqualTo("421 4.3.2 Too many connections from " + client + ", try again later");
+            assertThat(third.closedByServer()).isTrue();
+            open.add(behindProxy(RelayFixture.OUTSIDE_CLIENT, v1("198.51.100.31").getBytes(StandardCharsets.US_ASCII)));
+        } finally {
+            open.forEach(RawSmtp::close);
+        }
+    }
+
     /** Sends the bytes from the allowed address and returns everything the relay wrote until it closed. */
     private static String bytesBeforeClose(String payload) throws IOException {
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress(RelayFixture.ALLOWED_CLIENT, 0));
             socket.connect(new InetSocketAddress("127.0.0.1", relay.port()), 5000);
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout(8000);
             socket.getOutputStream().write(payload.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();

@@ -15,13 +15,19 @@ import io.netty.util.ReferenceCountUtil;
  * once a valid PROXY v1/v2 header naming a TCP4/TCP6 client arrived. James would send the banner on
  * connect and accept a missing header; here a connection without a usable header is closed without a
  * word (the decoder itself closes on a malformed one, per the PROXY protocol spec), so no client can
- * talk SMTP with the load balancer's address as its own.
+ * talk SMTP with the load balancer's address as its own. The header's source is then held to the
+ * per-client connection limit.
  */
 final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ProxyHeaderGate.class);
 
+    private final ConnectionAdmission admission;
     private boolean started;
     private boolean dropped;
+
+    ProxyHeaderGate(ConnectionAdmission admission) {
+        this.admission = admission;
+    }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -37,6 +43,10 @@ final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof HAProxyMessage header) || !usable(header)) {
             ReferenceCountUtil.release(msg);
             drop(ctx, "no usable PROXY header (" + describe(msg) + ")");
+            return;
+        }
+        if (!admission.admitClient(ctx, header.sourceAddress())) {
+            header.release();
             return;
         }
         started = true;

@@ -148,7 +148,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         pipeline.addLast("admission", admission);
         if (config.server().proxyProtocol()) {
             pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
-            pipeline.addLast("proxyGate", new ProxyHeaderGate());
+            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission));
         }
         StrictLineFramer framer = new StrictLineFramer();
         pipeline.addLast(HandlerConstants.FRAMER, framer);
