@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.james.core.Username;
 import org.apache.james.protocols.api.Response;
@@ -23,6 +24,7 @@ import org.jboss.logging.Logger;
  */
 final class OffLoopAuthCmdHandler extends AuthCmdHandler {
     private static final Logger LOG = Logger.getLogger(OffLoopAuthCmdHandler.class);
+    private static final Response TEMPORARY_FAILURE = Replies.reply("454", "4.7.0 Temporary authentication failure");
 
     private final PasswordAuthenticator authenticator;
     private final Executor workers;
@@ -42,15 +44,21 @@ final class OffLoopAuthCmdHandler extends AuthCmdHandler {
             return refusal.get();
         }
         SessionGate gate = SessionGate.of(session);
+        CompletableFuture<Boolean> check;
+        try {
+            check = CompletableFuture.supplyAsync(() -> authenticator.verify(username, password), workers);
+        } catch (RejectedExecutionException e) {
+            return TEMPORARY_FAILURE; // shutting down
+        }
+        // the outcome is applied by a task queued on this event loop, so it always runs after this hold
         gate.hold();
-        CompletableFuture.supplyAsync(() -> authenticator.verify(username, password), workers)
-                .whenComplete((verified, error) -> gate.release(() -> {
-                    if (error != null) {
-                        LOG.errorf(error, "password check for %s failed", SessionFacts.clientIp(session));
-                        return Replies.reply("454", "4.7.0 Temporary authentication failure");
-                    }
-                    return authenticator.conclude(session, username, verified);
-                }));
+        check.whenComplete((verified, error) -> gate.release(() -> {
+            if (error != null) {
+                LOG.errorf(error, "password check for %s failed", SessionFacts.clientIp(session));
+                return TEMPORARY_FAILURE;
+            }
+            return authenticator.conclude(session, username, verified);
+        }));
         return null;
     }
 
