@@ -19,6 +19,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.mailrelay.testing.Exec;
+import io.mailrelay.testing.Swaks;
 
 /**
  * {@code server.proxyProtocol: true}: the relay trusts the PROXY header's source, not the socket peer
@@ -109,6 +114,27 @@ class RelayProxyProtocolSmtpTest {
         try (RawSmtp smtp = behindProxy(RelayFixture.ALLOWED_CLIENT, v2(OUTSIDE_BEHIND_PROXY))) {
             assertThat(relayAttempt(smtp)).isEqualTo("554 5.7.1 <customer@external.test>: Relay access denied");
         }
+    }
+
+    /** swaks writes the header itself (--proxy-*): a real client's v1 and v2 headers, end to end. */
+    @ParameterizedTest(name = "PROXY v{0}, family {1}")
+    @CsvSource({ "1, TCP4", "2, AF_INET" })
+    void swaksBehindProxyRelaysForAnAllowedSourceAndIsRefusedForAnOutsideOne(String version, String family) {
+        String subject = "swaks-proxy-v" + version;
+        Swaks.send("127.0.0.1", relay.port(), "--local-interface", RelayFixture.OUTSIDE_CLIENT,
+                "--proxy-version", version, "--proxy-family", family, "--proxy-source", ALLOWED_BEHIND_PROXY,
+                "--proxy-source-port", "5555", "--proxy-dest", "127.0.0.1", "--proxy-dest-port", "2525",
+                "--from", "app@inside.test", "--to", "customer@external.test", "--header", "Subject: " + subject)
+                .assertSuccess();
+        assertThat(relay.spool.messages()).filteredOn(m -> m.text().contains(subject)).singleElement()
+                .satisfies(m -> assertThat(m.envelope().clientAddress()).isEqualTo(ALLOWED_BEHIND_PROXY));
+
+        Exec.Result refused = Swaks.send("127.0.0.1", relay.port(), "--local-interface", RelayFixture.ALLOWED_CLIENT,
+                "--proxy-version", version, "--proxy-family", family, "--proxy-source", OUTSIDE_BEHIND_PROXY,
+                "--proxy-source-port", "5555", "--proxy-dest", "127.0.0.1", "--proxy-dest-port", "2525",
+                "--from", "spammer@outside.test", "--to", "victim@external.test", "--quit-after", "RCPT");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stdout()).contains("<** 554 5.7.1 <victim@external.test>: Relay access denied");
     }
 
     @Test
