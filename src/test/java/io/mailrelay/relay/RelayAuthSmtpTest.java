@@ -68,11 +68,10 @@ class RelayAuthSmtpTest {
                     .until(RelayAuthSmtpTest::threadRunningBcrypt, Optional::isPresent).orElseThrow();
             assertThat(checker).startsWith("relay-auth-");
             for (RawSmtp other : others) {
-                long start = System.nanoTime();
                 assertThat(other.command("NOOP")).startsWith("250");
-                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(300));
             }
-            // the check was still going on while all those sessions were served
+            // the check was still going on while all those sessions were served: had it run on an event
+            // loop, the session sharing that loop would have been answered only after it
             assertThat(threadRunningBcrypt()).contains(checker);
             assertThat(authing.reply()).isEqualTo("235 2.7.0 Authentication successful");
         } finally {
