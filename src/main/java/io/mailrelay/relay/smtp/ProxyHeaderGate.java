@@ -40,12 +40,18 @@ final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        if (!(msg instanceof HAProxyMessage header) || !usable(header)) {
+        if (dropped) { // the rest of a read that came with a refused header
             ReferenceCountUtil.release(msg);
-            drop(ctx, "no usable PROXY header (" + describe(msg) + ")");
             return;
         }
-        if (!admission.admitClient(ctx, header.sourceAddress())) {
+        if (!(msg instanceof HAProxyMessage header) || !usable(header)) {
+            String why = "no usable PROXY header (" + describe(msg) + ")";
+            ReferenceCountUtil.release(msg);
+            drop(ctx, why);
+            return;
+        }
+        if (!admission.admitClient(ctx, header.sourceAddress())) { // it answered 421 and closes
+            dropped = true;
             header.release();
             return;
         }
