@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,6 +38,7 @@ public final class RelayServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ExecutorService spoolWorkers;
+    private final ExecutorService authWorkers;
     private final RelayChannelInitializer initializer;
     private EventLoopGroup acceptor;
     private EventLoopGroup io;
@@ -45,13 +47,18 @@ public final class RelayServer implements AutoCloseable {
     public RelayServer(RelayConfig config, MessageSpool spool, MeterRegistry registry) throws IOException {
         this.config = config;
         this.metrics = new RelayMetrics(registry);
+        this.spoolWorkers = Executors.newFixedThreadPool(4, daemonThreads("relay-spool-"));
+        this.authWorkers = Executors.newFixedThreadPool(2, daemonThreads("relay-auth-"));
+        this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authWorkers, metrics, sessions);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger threads = new AtomicInteger();
-        this.spoolWorkers = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "relay-spool-" + threads.incrementAndGet());
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        });
-        this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, metrics, sessions);
+        };
     }
 
     public synchronized RelayServer start() throws InterruptedException {
@@ -108,6 +115,11 @@ public final class RelayServer implements AutoCloseable {
         return initializer.tlsReloadIfChanged();
     }
 
+    /** Checks the users file now instead of waiting for the next poll; true if new users are in use. */
+    public boolean reloadUsersIfChanged() {
+        return initializer.usersReloadIfChanged();
+    }
+
     @Override
     public synchronized void close() {
         initializer.stopAccepting();
@@ -117,6 +129,7 @@ public final class RelayServer implements AutoCloseable {
         sessions.writeAndFlush(Unpooled.copiedBuffer("421 4.3.2 Service shutting down\r\n", StandardCharsets.US_ASCII))
                 .awaitUninterruptibly(2, TimeUnit.SECONDS);
         sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        authWorkers.shutdownNow(); // a password check is worth nothing once its session is gone
         spoolWorkers.shutdown();
         try {
             spoolWorkers.awaitTermination(10, TimeUnit.SECONDS);

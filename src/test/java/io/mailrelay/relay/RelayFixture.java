@@ -37,46 +37,132 @@ public final class RelayFixture implements AutoCloseable {
 
     /** Starts a relay whose config is the standard one followed by {@code extraYaml} (e.g. a limits section). */
     public static RelayFixture start(String extraYaml) {
-        try {
-            Path dir = Files.createTempDirectory("relay-test");
-            selfSignedCertificate(dir, "tls.crt", "tls.key", "relay.test");
-            Files.writeString(dir.resolve("users"), USER + ":" + OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(),
-                    new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, 4) + "\n");
-            String yaml = """
-                    server:
-                      listenAddress: 127.0.0.1
-                      port: %d
-                      hostname: relay.test
-                    allowedNetworks: [127.0.0.2/32]
-                    localDomains:
-                      - domain: local.test
-                        deliverTo: "mail.local.test:25"
-                    authentication:
-                      usersFile: %s
-                    tls:
-                      certificateFile: %s
-                      keyFile: %s
-                    outbound:
-                      mode: smarthost
-                      smarthost:
-                        host: smarthost.test
-                    spool:
-                      directory: %s
-                    """.formatted(FreePort.pick(), dir.resolve("users"), dir.resolve("tls.crt"), dir.resolve("tls.key"),
-                    dir.resolve("spool")) + extraYaml;
-            return new RelayFixture(dir, yaml);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InvalidConfigException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return builder().extraYaml(extraYaml).start();
     }
 
     public static RelayFixture start() {
         return start("");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The standard configuration with parts replaced; unset parts keep the defaults described above. */
+    public static final class Builder {
+        private final Path dir;
+        private String serverYaml = "";
+        private String allowedNetworks = "[127.0.0.2/32]";
+        private Path certificateFile;
+        private Path keyFile;
+        private String tlsReloadInterval = "30s";
+        private Path usersFile;
+        private String usersReloadInterval = "30s";
+        private String extraYaml = "";
+
+        private Builder() {
+            try {
+                dir = Files.createTempDirectory("relay-test");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The fixture's temporary directory, where the test may prepare files before {@link #start()}. */
+        public Path dir() {
+            return dir;
+        }
+
+        /** Extra lines of the {@code server:} section, e.g. {@code "proxyProtocol: true"}. */
+        public Builder server(String lines) {
+            this.serverYaml = lines.lines().map(line -> "  " + line + "\n").reduce("", String::concat);
+            return this;
+        }
+
+        /** A YAML flow list such as {@code [127.0.0.2/32, 198.51.100.0/24]}. */
+        public Builder allowedNetworks(String flowList) {
+            this.allowedNetworks = flowList;
+            return this;
+        }
+
+        public Builder tls(Path certificate, Path key, String reloadInterval) {
+            this.certificateFile = certificate;
+            this.keyFile = key;
+            this.tlsReloadInterval = reloadInterval;
+            return this;
+        }
+
+        public Builder usersFile(Path file) {
+            this.usersFile = file;
+            return this;
+        }
+
+        public Builder usersFile(Path file, String reloadInterval) {
+            this.usersReloadInterval = reloadInterval;
+            return usersFile(file);
+        }
+
+        public Builder extraYaml(String yaml) {
+            this.extraYaml = yaml;
+            return this;
+        }
+
+        public RelayFixture start() {
+            try {
+                if (certificateFile == null) {
+                    selfSignedCertificate(dir, "tls.crt", "tls.key", "relay.test");
+                    certificateFile = dir.resolve("tls.crt");
+                    keyFile = dir.resolve("tls.key");
+                }
+                if (usersFile == null) {
+                    usersFile = dir.resolve("users");
+                    Files.writeString(usersFile, userLine(USER, PASSWORD));
+                }
+                String yaml = """
+                        server:
+                          listenAddress: 127.0.0.1
+                          port: %d
+                          hostname: relay.test
+                        %sallowedNetworks: %s
+                        localDomains:
+                          - domain: local.test
+                            deliverTo: "mail.local.test:25"
+                        authentication:
+                          usersFile: %s
+                          reloadInterval: %s
+                        tls:
+                          certificateFile: %s
+                          keyFile: %s
+                          reloadInterval: %s
+                        outbound:
+                          mode: smarthost
+                          smarthost:
+                            host: smarthost.test
+                        spool:
+                          directory: %s
+                        """.formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
+                        tlsReloadInterval, dir.resolve("spool")) + extraYaml;
+                return new RelayFixture(dir, yaml);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InvalidConfigException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** A users-file line with a bcrypt hash (cost 4: fast enough for tests). */
+    public static String userLine(String user, String password) {
+        return userLine(user, password, 4);
+    }
+
+    /** A users-file line with a bcrypt hash of the given cost (each step doubles the time to check it). */
+    public static String userLine(String user, String password, int cost) {
+        return user + ":" + OpenBSDBCrypt.generate("2y", password.toCharArray(),
+                new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, cost) + "\n";
     }
 
     public static void selfSignedCertificate(Path dir, String certName, String keyName, String commonName) {
@@ -96,6 +182,25 @@ public final class RelayFixture implements AutoCloseable {
             throw new AssertionError("expected a 220 greeting, got " + greeting);
         }
         return smtp;
+    }
+
+    /** Connects, says EHLO and upgrades with STARTTLS; AUTH is then on offer. */
+    public RawSmtp connectOverTls(String from) {
+        RawSmtp smtp = connect(from);
+        smtp.command("EHLO client.test");
+        String reply = smtp.command("STARTTLS");
+        if (!reply.startsWith("220")) {
+            throw new AssertionError("STARTTLS refused: " + reply);
+        }
+        smtp.startTls();
+        smtp.command("EHLO client.test");
+        return smtp;
+    }
+
+    /** The AUTH PLAIN initial response for user and password. */
+    public static String plain(String user, String password) {
+        return java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Override

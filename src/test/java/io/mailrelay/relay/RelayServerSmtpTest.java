@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.mailrelay.testing.Exec;
@@ -80,6 +81,31 @@ class RelayServerSmtpTest {
             String reply = smtp.command("RCPT TO:<" + recipient + ">");
             assertThat(reply).matches("(554 5\\.7\\.1|553 5\\.1\\.3|501 5\\.1\\.3).*");
             assertThat(smtp.command("DATA")).startsWith("503");
+        }
+    }
+
+    /**
+     * RFC 5321 paths have no trailing dot; James' address parser refuses them before the policy runs, and
+     * the relay keeps that (a local recipient would otherwise be handed on with a domain its target may
+     * not know). From the allowed network too: it is a syntax error, not a relay decision.
+     */
+    @ParameterizedTest
+    @CsvSource({ "127.0.0.2, bob@local.test.", "127.0.0.3, bob@local.test.", "127.0.0.3, bob@LOCAL.test.",
+            "127.0.0.2, customer@external.test.", "127.0.0.3, victim@external.test." })
+    void recipientWithATrailingDotIsASyntaxError(String client, String recipient) {
+        try (RawSmtp smtp = relay.connect(client)) {
+            smtp.command("EHLO client.test");
+            assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250 2.1.0");
+            assertThat(smtp.command("RCPT TO:<" + recipient + ">")).isEqualTo("553 5.1.3 Syntax error in recipient address");
+            assertThat(smtp.command("DATA")).startsWith("503");
+        }
+    }
+
+    @Test
+    void senderWithATrailingDotIsASyntaxError() {
+        try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+            smtp.command("EHLO client.test");
+            assertThat(smtp.command("MAIL FROM:<app@inside.test.>")).startsWith("501 5.1.7");
         }
     }
 

@@ -85,6 +85,7 @@ final class ConfigValidator {
         if (auth == null) {
             return;
         }
+        positive("authentication.reloadInterval", auth.reloadInterval());
         if (auth.usersFile() == null) {
             problem("authentication.usersFile", "is required when authentication is configured");
             return;

@@ -49,10 +49,11 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
     public record LocalDomain(String domain, HostPort deliverTo) {
     }
 
-    /** SMTP AUTH PLAIN/LOGIN against a bcrypt users file. */
-    public record Authentication(Path usersFile, Boolean allowWithoutTls) {
+    /** SMTP AUTH PLAIN/LOGIN against a bcrypt users file, polled every {@code reloadInterval} for changes. */
+    public record Authentication(Path usersFile, Boolean allowWithoutTls, Duration reloadInterval) {
         public Authentication {
             allowWithoutTls = Objects.requireNonNullElse(allowWithoutTls, false);
+            reloadInterval = Objects.requireNonNullElse(reloadInterval, Duration.ofSeconds(30));
         }
     }
 

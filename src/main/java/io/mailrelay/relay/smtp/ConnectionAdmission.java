@@ -18,27 +18,29 @@ import io.netty.util.AttributeKey;
  * First handler of every connection: answers {@code 421 4.3.2} and closes when the server is stopping,
  * over its connection limit, or over the per-client limit. (James' own limit handlers close without a
  * word, which clients take for a network error.) Refused connections never reach the SMTP handlers.
- * Behind a PROXY-protocol load balancer the socket's peer is the balancer, so the per-client limit is
- * not applied there.
+ * Behind a PROXY-protocol load balancer the socket's peer is the balancer: the per-client limit is then
+ * applied by {@link ProxyHeaderGate} to the header's source, through {@link #admitClient}.
  */
 @ChannelHandler.Sharable
 final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
-    private static final AttributeKey<String> ADMITTED_IP = AttributeKey.valueOf("mailrelay.admittedIp");
+    private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf("mailrelay.admitted");
+    private static final AttributeKey<String> COUNTED_CLIENT = AttributeKey.valueOf("mailrelay.countedClient");
 
     private final int maxConnections;
     private final int maxPerClient;
-    private final boolean perClientLimit;
+    private final boolean clientIsSocketPeer;
     private final ChannelGroup sessions;
     private final RelayMetrics metrics;
     private final AtomicInteger total = new AtomicInteger();
     private final Map<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    ConnectionAdmission(int maxConnections, int maxPerClient, boolean perClientLimit, ChannelGroup sessions,
+    /** @param clientIsSocketPeer false behind PROXY protocol, where the client is known only from the header */
+    ConnectionAdmission(int maxConnections, int maxPerClient, boolean clientIsSocketPeer, ChannelGroup sessions,
             RelayMetrics metrics) {
         this.maxConnections = maxConnections;
         this.maxPerClient = maxPerClient;
-        this.perClientLimit = perClientLimit;
+        this.clientIsSocketPeer = clientIsSocketPeer;
         this.sessions = sessions;
         this.metrics = metrics;
     }
@@ -63,25 +65,35 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
             refuse(ctx, "421 4.3.2 Too many connections, try again later");
             return;
         }
-        String ip = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
-        if (perClientLimit) {
-            AtomicInteger count = perClient.computeIfAbsent(ip, key -> new AtomicInteger());
-            if (count.incrementAndGet() > maxPerClient) {
-                count.decrementAndGet();
-                total.decrementAndGet();
-                refuse(ctx, "421 4.3.2 Too many connections from " + ip + ", try again later");
-                return;
-            }
+        if (clientIsSocketPeer
+                && !admitClient(ctx, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress())) {
+            total.decrementAndGet();
+            return;
         }
-        ctx.channel().attr(ADMITTED_IP).set(ip);
+        ctx.channel().attr(ADMITTED).set(true);
         sessions.add(ctx.channel());
         metrics.sessionStarted();
         ctx.fireChannelActive();
     }
 
+    /**
+     * Counts the connection against its client's limit; when over it, answers 421, closes and returns false.
+     * Called on the connection's event loop, once.
+     */
+    boolean admitClient(ChannelHandlerContext ctx, String ip) {
+        AtomicInteger count = perClient.computeIfAbsent(ip, key -> new AtomicInteger());
+        if (count.incrementAndGet() > maxPerClient) {
+            release(ip);
+            refuse(ctx, "421 4.3.2 Too many connections from " + ip + ", try again later");
+            return false;
+        }
+        ctx.channel().attr(COUNTED_CLIENT).set(ip);
+        return true;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (ctx.channel().attr(ADMITTED_IP).get() == null) {
+        if (ctx.channel().attr(ADMITTED).get() == null) {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
@@ -90,16 +102,20 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        String ip = ctx.channel().attr(ADMITTED_IP).getAndSet(null);
-        if (ip == null) {
+        if (ctx.channel().attr(ADMITTED).getAndSet(null) == null) {
             return;
         }
         total.decrementAndGet();
-        if (perClientLimit) {
-            perClient.computeIfPresent(ip, (key, count) -> count.decrementAndGet() <= 0 ? null : count);
+        String client = ctx.channel().attr(COUNTED_CLIENT).getAndSet(null);
+        if (client != null) {
+            release(client);
         }
         metrics.sessionEnded();
         ctx.fireChannelInactive();
+    }
+
+    private void release(String ip) {
+        perClient.computeIfPresent(ip, (key, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
 
     private void refuse(ChannelHandlerContext ctx, String reply) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ import org.apache.james.util.MDCBuilder;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.policy.RelayPolicy;
+import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.mailrelay.relay.tls.ReloadingStartTls;
 import io.netty.buffer.Unpooled;
@@ -61,19 +63,28 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final Protocol protocol;
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
+    private final Optional<ReloadingValue<PasswordFile>> users;
 
-    public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor workers, RelayMetrics metrics,
-            ChannelGroup sessions) throws IOException {
+    /**
+     * @param spoolWorkers runs every spool call
+     * @param authWorkers runs the password checks (CPU-bound bcrypt), apart so that they never delay a commit
+     */
+    public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
+            Executor authWorkers, RelayMetrics metrics, ChannelGroup sessions) throws IOException {
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
                 config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval()));
+        RelayConfig.Authentication auth = config.authentication();
+        this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
+                List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
-        this.protocol = new SMTPProtocol(chain(config, spool, workers, metrics), new RelaySmtpConfiguration(config));
+        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics),
+                new RelaySmtpConfiguration(config));
     }
 
-    private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor workers,
-            RelayMetrics metrics) throws IOException {
+    private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
+            Executor authWorkers, RelayMetrics metrics) throws IOException {
         MetricFactory noMetrics = new NoopJamesMetrics();
         RelayConfig.Limits limits = config.limits();
         RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
@@ -101,13 +112,14 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             chain.add(new StartTlsCmdHandler());
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
-        chain.add(new SpoolingDataFilter(spool, workers, config.server().hostname(), limits.maxMessageSize(), metrics));
+        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(), metrics));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
         if (config.authentication() != null) {
-            chain.add(new PasswordAuthHook(PasswordFile.load(config.authentication().usersFile()),
-                    config.authentication().allowWithoutTls(), authFailures, metrics));
+            ReloadingValue<PasswordFile> passwords = users.orElseThrow();
+            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,
+                    config.authentication().allowWithoutTls(), authFailures, metrics), authWorkers));
         }
         try {
             chain.wireExtensibleHandlers();
@@ -126,12 +138,17 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         return tls.map(ReloadingStartTls::reloadIfChanged).orElse(false);
     }
 
+    public boolean usersReloadIfChanged() {
+        return users.map(ReloadingValue::reloadIfChanged).orElse(false);
+    }
+
     @Override
     protected void initChannel(SocketChannel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("admission", admission);
         if (config.server().proxyProtocol()) {
             pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
+            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission));
         }
         StrictLineFramer framer = new StrictLineFramer();
         pipeline.addLast(HandlerConstants.FRAMER, framer);
@@ -145,6 +162,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     public void close() {
         tls.ifPresent(ReloadingStartTls::close);
+        users.ifPresent(ReloadingValue::close);
     }
 
     /** commandTimeout: no line from the client for that long; idleTimeout: no traffic either way. */
@@ -155,6 +173,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
 
         @Override
         protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            if (ctx.channel().attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).get() == null) {
+                ctx.close(); // no session yet (PROXY header still missing): nothing to say
+                return;
+            }
             ctx.writeAndFlush(Unpooled.copiedBuffer("421 4.4.2 Error: timeout exceeded\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
         }

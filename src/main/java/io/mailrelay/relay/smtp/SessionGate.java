@@ -3,6 +3,7 @@ package io.mailrelay.relay.smtp;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Supplier;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
@@ -20,8 +21,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Sits between the framer and James' core handler, one per connection:
  * <ul>
- * <li>holds the client's lines while a message is being committed to the spool (the reply to DATA is
- * asynchronous), then replays them in order once the reply is written;</li>
+ * <li>holds the client's lines while a message is being committed to the spool or a password is being
+ * checked (those replies are asynchronous), then replays them in order once the reply is written;</li>
  * <li>discards everything pipelined behind STARTTLS (STARTTLS command injection);</li>
  * <li>answers over-long lines with 500 and closes, instead of James' silent truncation.</li>
  * </ul>
@@ -80,13 +81,16 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
     }
 
-    /** Writes the deferred reply, then replays the held lines; callable from any thread. */
-    void release(Response reply) {
+    /**
+     * Computes the deferred reply on the event loop (it may update the session), writes it, then replays
+     * the held lines; callable from any thread.
+     */
+    void release(Supplier<Response> reply) {
         ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            ((ProtocolSessionImpl) session).getProtocolTransport().writeResponse(reply, session);
+            ((ProtocolSessionImpl) session).getProtocolTransport().writeResponse(reply.get(), session);
             holding = false;
             ctx.channel().config().setAutoRead(true);
             while (!holding && !held.isEmpty() && ctx.channel().isActive()) {

@@ -106,10 +106,10 @@ final class SpoolingDataFilter implements DataLineFilter {
         message.transfer.commit().whenComplete((id, error) -> {
             if (error == null) {
                 metrics.messageAccepted();
-                gate.release(Replies.reply("250", "2.0.0 Ok: queued as " + id));
+                gate.release(() -> Replies.reply("250", "2.0.0 Ok: queued as " + id));
             } else {
                 LOG.errorf(error, "message from %s could not be spooled", SessionFacts.clientIp(session));
-                gate.release(Replies.reply("451", "4.3.0 Error: queue file write error"));
+                gate.release(() -> Replies.reply("451", "4.3.0 Error: queue file write error"));
             }
         });
         return null;

@@ -89,6 +89,15 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void usersFileReloadIntervalDefaultsTo30sAndMustBePositive() throws Exception {
+        Path users = Files.writeString(dir.resolve("users-ok"), RelayFixture.userLine("alice", "pw"));
+        assertThat(RelayConfigLoader.parse(OUTBOUND + "authentication:\n  usersFile: " + users)
+                .authentication().reloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(problem(OUTBOUND + "authentication:\n  usersFile: " + users + "\n  reloadInterval: 0s"))
+                .isEqualTo("authentication.reloadInterval: must be longer than 0, was PT0S");
+    }
+
+    @Test
     void tlsKeyMustMatchTheCertificate() {
         RelayFixture.selfSignedCertificate(dir, "a.crt", "a.key", "a.test");
         RelayFixture.selfSignedCertificate(dir, "b.crt", "b.key", "b.test");

@@ -1,0 +1,66 @@
+package io.mailrelay.relay.smtp;
+
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import org.apache.james.core.Username;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.jboss.logging.Logger;
+
+import io.mailrelay.relay.auth.PasswordFile;
+
+/**
+ * AUTH PLAIN/LOGIN against the users file, in three steps so that only the bcrypt check leaves the event
+ * loop: {@link #refusal} (TLS required, lockout) and {@link #conclude} (lockout bookkeeping, metrics, the
+ * session marked authenticated) touch the session on its event loop; {@link #verify} is pure and runs on
+ * a worker. James sets neither the user nor the relaying flag itself, so {@link #conclude} does.
+ */
+final class PasswordAuthenticator {
+    private static final Logger LOG = Logger.getLogger(PasswordAuthenticator.class);
+
+    private final Supplier<PasswordFile> passwords;
+    private final boolean allowWithoutTls;
+    private final AuthFailures failures;
+    private final RelayMetrics metrics;
+
+    /** @param passwords the users file in force (it may be reloaded between two AUTH commands) */
+    PasswordAuthenticator(Supplier<PasswordFile> passwords, boolean allowWithoutTls, AuthFailures failures,
+            RelayMetrics metrics) {
+        this.passwords = passwords;
+        this.allowWithoutTls = allowWithoutTls;
+        this.failures = failures;
+        this.metrics = metrics;
+    }
+
+    /** A reply that ends the attempt before any password is checked, or empty to go on. */
+    Optional<Response> refusal(SMTPSession session) {
+        if (!session.isTLSStarted() && !allowWithoutTls) {
+            return Optional.of(Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism"));
+        }
+        if (failures.isLockedOut(SessionFacts.clientIp(session))) {
+            return Optional.of(Replies.closing("421", "4.7.0 Too many authentication failures, try again later"));
+        }
+        return Optional.empty();
+    }
+
+    /** The bcrypt check (milliseconds of CPU): thread-safe, touches no session. */
+    boolean verify(Username username, String password) {
+        return passwords.get().verify(username.asString(), password);
+    }
+
+    /** Records the outcome of {@link #verify} on the session and answers; on the session's event loop. */
+    Response conclude(SMTPSession session, Username username, boolean verified) {
+        String client = SessionFacts.clientIp(session);
+        if (verified) {
+            failures.succeeded(client);
+            session.setUsername(username);
+            session.setRelayingAllowed(true);
+            return Replies.reply("235", "2.7.0 Authentication successful");
+        }
+        failures.failed(client);
+        metrics.authFailed();
+        LOG.infof("authentication failed: client=%s user=%s", client, username.asString());
+        return Replies.reply("535", "5.7.8 Error: authentication failed");
+    }
+}

@@ -1,0 +1,132 @@
+package io.mailrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** SMTP AUTH after STARTTLS: the password check runs on a worker, never on a Netty event loop. */
+@Tag("smtp")
+class RelayAuthSmtpTest {
+    /** A user whose bcrypt hash is expensive on purpose (cost 13: about a second per check). */
+    private static final String SLOW_USER = "slow";
+    private static final String SLOW_PASSWORD = "slow-Pa55word";
+
+    private static RelayFixture relay;
+
+    @BeforeAll
+    static void start() throws Exception {
+        RelayFixture.Builder builder = RelayFixture.builder();
+        Path users = builder.dir().resolve("users-slow");
+        Files.writeString(users, RelayFixture.userLine(RelayFixture.USER, RelayFixture.PASSWORD)
+                + RelayFixture.userLine(SLOW_USER, SLOW_PASSWORD, 13));
+        relay = builder.usersFile(users).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        relay.close();
+    }
+
+    private static RawSmtp overTls(String client) {
+        RawSmtp smtp = relay.connectOverTls(client);
+        assertThat(smtp.command("EHLO client.test")).contains("AUTH LOGIN PLAIN");
+        return smtp;
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void passwordCheckRunsOnAnAuthWorkerWhileEveryEventLoopKeepsServing() {
+        List<RawSmtp> others = new ArrayList<>();
+        try (RawSmtp authing = overTls(RelayFixture.OUTSIDE_CLIENT)) {
+            // connections are spread round-robin over the event loops: with more sessions than loops, at
+            // least one of them shares the authenticating session's loop
+            int sessions = 2 * Math.max(2, Runtime.getRuntime().availableProcessors()) + 1;
+            for (int i = 0; i < sessions; i++) {
+                others.add(relay.connect("127.0.0." + (30 + i)));
+            }
+            authing.send("AUTH PLAIN " + RelayFixture.plain(SLOW_USER, SLOW_PASSWORD) + "\r\n");
+
+            String checker = Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(RelayAuthSmtpTest::threadRunningBcrypt, Optional::isPresent).orElseThrow();
+            assertThat(checker).startsWith("relay-auth-");
+            for (RawSmtp other : others) {
+                assertThat(other.command("NOOP")).startsWith("250");
+            }
+            // the check was still going on while all those sessions were served: had it run on an event
+            // loop, the session sharing that loop would have been answered only after it
+            assertThat(threadRunningBcrypt()).contains(checker);
+            assertThat(authing.reply()).isEqualTo("235 2.7.0 Authentication successful");
+        } finally {
+            others.forEach(RawSmtp::close);
+        }
+    }
+
+    /** The thread that is inside a bcrypt computation right now, if any; fails if it is an event loop. */
+    private static Optional<String> threadRunningBcrypt() {
+        Optional<String> found = Optional.empty();
+        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
+            boolean inBcrypt = Arrays.stream(thread.getValue())
+                    .anyMatch(frame -> frame.getClassName().startsWith("org.bouncycastle.crypto.generators.BCrypt")
+                            || frame.getClassName().equals("org.bouncycastle.crypto.generators.OpenBSDBCrypt"));
+            if (inBcrypt) {
+                assertThat(thread.getKey().getName()).as("a thread computing bcrypt").doesNotContain("EventLoop");
+                found = Optional.of(thread.getKey().getName());
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void commandsPipelinedBehindAuthWaitForItsOutcome() {
+        try (RawSmtp smtp = overTls("127.0.0.21")) {
+            // RCPT to an external domain is allowed only if AUTH was fully applied before it is read
+            smtp.send("AUTH PLAIN " + RelayFixture.plain(RelayFixture.USER, RelayFixture.PASSWORD) + "\r\n"
+                    + "MAIL FROM:<alice@inside.test>\r\nRCPT TO:<customer@external.test>\r\n");
+            assertThat(smtp.reply()).isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(smtp.reply()).startsWith("250 2.1.0");
+            assertThat(smtp.reply()).startsWith("250 2.1.5");
+        }
+    }
+
+    @Test
+    void authLoginSucceedsAndAWrongPasswordIsRefused() {
+        try (RawSmtp smtp = overTls("127.0.0.22")) {
+            assertThat(smtp.command("AUTH LOGIN")).startsWith("334");
+            assertThat(smtp.command(base64(RelayFixture.USER))).startsWith("334");
+            assertThat(smtp.command(base64("wrong"))).startsWith("535 5.7.8");
+            assertThat(smtp.command("AUTH LOGIN " + base64(RelayFixture.USER))).startsWith("334");
+            assertThat(smtp.command(base64(RelayFixture.PASSWORD))).isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(smtp.command("MAIL FROM:<alice@inside.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("250 2.1.5");
+        }
+    }
+
+    @Test
+    void unknownUserAndOtherMechanismsDoNotAuthenticate() {
+        try (RawSmtp smtp = overTls("127.0.0.23")) {
+            assertThat(smtp.command("AUTH PLAIN " + RelayFixture.plain("mallory", RelayFixture.PASSWORD))).startsWith("535 5.7.8");
+            assertThat(smtp.command("AUTH XOAUTH2 " + base64("user=alice\u0001auth=Bearer x\u0001\u0001"))).matches("5\\d\\d .*");
+            assertThat(smtp.command("AUTH CRAM-MD5")).matches("5\\d\\d .*");
+            assertThat(smtp.command("MAIL FROM:<a@outside.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<victim@external.test>")).startsWith("554 5.7.1");
+        }
+    }
+}

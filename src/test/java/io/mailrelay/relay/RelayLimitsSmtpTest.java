@@ -1,0 +1,148 @@
+package io.mailrelay.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.micrometer.core.instrument.search.RequiredSearch;
+
+/** Connection, rate and time limits, and the metrics they feed, against a real relay on raw sockets. */
+@Tag("smtp")
+class RelayLimitsSmtpTest {
+
+    @Test
+    void connectionsAboveTheGlobalLimitGet421AndAFreedSlotIsReused() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxConnections: 2
+                """)) {
+            List<RawSmtp> open = new ArrayList<>();
+            try {
+                // two different clients: the global limit, not the per-client one, is what refuses the third
+                open.add(relay.connect("127.0.0.11"));
+                open.add(relay.connect("127.0.0.12"));
+                try (RawSmtp extra = RawSmtp.connect("127.0.0.13", relay.port())) {
+                    assertThat(extra.reply()).isEqualTo("421 4.3.2 Too many connections, try again later");
+                    assertThat(extra.closedByServer()).isTrue();
+                }
+                open.remove(0).close();
+                Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.server.activeSessions() == 1);
+                open.add(relay.connect("127.0.0.13"));
+            } finally {
+                open.forEach(RawSmtp::close);
+            }
+        }
+    }
+
+    @Test
+    void messagesAboveThePerClientRateGet450AndOtherClientsAreNotAffected() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxMessagesPerClientPerMinute: 2
+                """); RawSmtp smtp = relay.connect("127.0.0.14")) {
+            smtp.command("EHLO client.test");
+            for (int i = 0; i < 2; i++) {
+                assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+                assertThat(smtp.command("RSET")).startsWith("250");
+            }
+            assertThat(smtp.command("MAIL FROM:<app@inside.test>"))
+                    .isEqualTo("450 4.7.1 Error: too many messages from 127.0.0.14, slow down");
+            // the limit is per client IP, and holds across that client's connections
+            try (RawSmtp again = relay.connect("127.0.0.14")) {
+                again.command("EHLO client.test");
+                assertThat(again.command("MAIL FROM:<app@inside.test>")).startsWith("450 4.7.1");
+            }
+            try (RawSmtp other = relay.connect("127.0.0.15")) {
+                other.command("EHLO client.test");
+                assertThat(other.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+            }
+        }
+    }
+
+    /** Silent after EHLO: no line from the client (commandTimeout) and no traffic at all (idleTimeout). */
+    @ParameterizedTest(name = "commandTimeout {0}, idleTimeout {1}")
+    @CsvSource({ "1s, 1h", "1h, 1s" })
+    void silentClientIsDisconnectedWith421AfterTheShorterTimeout(String commandTimeout, String idleTimeout) {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  commandTimeout: %s
+                  idleTimeout: %s
+                """.formatted(commandTimeout, idleTimeout)); RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+            assertThat(smtp.command("EHLO client.test")).startsWith("250");
+            long start = System.nanoTime();
+            assertThat(smtp.reply()).isEqualTo("421 4.4.2 Error: timeout exceeded");
+            assertThat(smtp.closedByServer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void commandTimeoutCountsFromTheLastLineNotFromTheConnect() throws InterruptedException {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  commandTimeout: 1s
+                """); RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+            for (int i = 0; i < 5; i++) { // 2.5 s in all, never 1 s without a line
+                Thread.sleep(500);
+                assertThat(smtp.command("NOOP")).startsWith("250");
+            }
+        }
+    }
+
+    @Test
+    void metricsCountConnectionsMessagesRejectionsAndAuthFailures() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxRecipients: 1
+                  maxConnectionsPerClient: 1
+                """)) {
+            try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+                smtp.command("EHLO client.test");
+                smtp.command("MAIL FROM:<app@inside.test>");
+                assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("250");
+                assertThat(smtp.command("RCPT TO:<second@external.test>")).startsWith("452 4.5.3");
+                smtp.command("DATA");
+                assertThat(smtp.command("Subject: counted\r\n\r\nhello\r\n.")).startsWith("250 2.0.0");
+                // the same client again while this session is open: over the per-client limit
+                try (RawSmtp refused = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.port())) {
+                    assertThat(refused.reply()).startsWith("421 4.3.2");
+                }
+            }
+            try (RawSmtp outside = relay.connect(RelayFixture.OUTSIDE_CLIENT)) {
+                outside.command("EHLO client.test");
+                outside.command("MAIL FROM:<spammer@outside.test>");
+                assertThat(outside.command("RCPT TO:<victim@external.test>")).startsWith("554 5.7.1");
+                assertThat(outside.command("RCPT TO:<other@external.test>")).startsWith("554 5.7.1");
+                outside.command("STARTTLS");
+                outside.startTls();
+                outside.command("EHLO client.test");
+                String wrong = Base64.getEncoder().encodeToString(("\0" + RelayFixture.USER + "\0wrong").getBytes());
+                assertThat(outside.command("AUTH PLAIN " + wrong)).startsWith("535 5.7.8");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.server.activeSessions() == 0);
+
+            assertThat(counter(relay, "mailrelay.relay.connections").counter().count()).isEqualTo(3);
+            assertThat(counter(relay, "mailrelay.relay.connections.refused").counter().count()).isEqualTo(1);
+            assertThat(counter(relay, "mailrelay.relay.messages.accepted").counter().count()).isEqualTo(1);
+            assertThat(counter(relay, "mailrelay.relay.recipients.rejected").tag("reason", "relay_denied").counter().count())
+                    .isEqualTo(2);
+            assertThat(counter(relay, "mailrelay.relay.recipients.rejected").tag("reason", "too_many_recipients")
+                    .counter().count()).isEqualTo(1);
+            assertThat(counter(relay, "mailrelay.relay.auth.failures").counter().count()).isEqualTo(1);
+            assertThat(counter(relay, "mailrelay.relay.sessions.active").gauge().value()).isZero();
+        }
+    }
+
+    private static RequiredSearch counter(RelayFixture relay, String name) {
+        return relay.registry.get(name);
+    }
+}
