@@ -89,6 +89,15 @@ final class KubeFixture {
         return client.resource(relay).create();
     }
 
+    /**
+     * Replaces the spec whatever the resourceVersion: the operator patches status concurrently, and the
+     * test means "this spec now".
+     */
+    MailRelay update(MailRelay changed) {
+        changed.getMetadata().setResourceVersion(null);
+        return client.resource(changed).update();
+    }
+
     MailRelay get(String namespace, String name) {
         return client.resources(MailRelay.class).inNamespace(namespace).withName(name).get();
     }

@@ -152,7 +152,7 @@ class MailRelayReconcilerKubeTest {
 
         relay = kube.get(ns, "minimal");
         relay.getSpec().allowedNetworks = List.of("10.20.0.0/16", "192.0.2.0/24");
-        MailRelay updated = client.resource(relay).update();
+        MailRelay updated = kube.update(relay);
         kube.awaitRelay(ns, "minimal", observed(updated));
 
         assertThat(configMap(ns, "minimal-config").getData().get("relay.yaml")).contains("192.0.2.0/24");
@@ -200,7 +200,7 @@ class MailRelayReconcilerKubeTest {
         kube.secret(ns, "relay-users", "Opaque", Map.of("users", "alice:" + bcrypt("secret") + "\n"));
         relay = kube.get(ns, "tls-auth");
         relay.getSpec().limits.maxAuthFailures = 3; // a spec change reconciles now rather than at the next resync
-        relay = client.resource(relay).update();
+        relay = kube.update(relay);
         MailRelay valid = kube.awaitRelay(ns, "tls-auth", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
         JsonNode config = YAML.readTree(configMap(ns, "tls-auth-config").getData().get("relay.yaml"));
         assertThat(config.at("/tls/certificateFile").asText()).isEqualTo("/etc/mailrelay/tls/tls.crt");
@@ -215,7 +215,7 @@ class MailRelayReconcilerKubeTest {
 
         valid.getSpec().authentication.usersSecret = "gone";
         valid.getSpec().limits.maxAuthFailures = 9;
-        MailRelay broken = client.resource(valid).update();
+        MailRelay broken = kube.update(valid);
         MailRelay reported = kube.awaitRelay(ns, "tls-auth", observed(broken).and(conditionIs(Conditions.CONFIG_VALID, "False")));
         assertThat(condition(reported, Conditions.CONFIG_VALID).orElseThrow().getMessage())
                 .contains("Secret gone not found").contains("the previous configuration keeps running");
@@ -255,9 +255,20 @@ class MailRelayReconcilerKubeTest {
         assertThat(ingress.get(1).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                 .containsExactly("ns:{kubernetes.io/metadata.name=monitoring}");
 
+        // new smarthost password: same relay.yaml, but the pods must restart to read it
+        String hashBefore = configHash(ns, "smarthost");
+        String yamlBefore = configMap(ns, "smarthost-config").getData().get("relay.yaml");
+        kube.secret(ns, "smarthost-credentials", "Opaque", Map.of("username", "relay", "password", "rotated"));
+        done.getSpec().probe = new io.mailrelay.api.ProbeSpec();
+        done.getSpec().probe.interval = "10m"; // not in relay.yaml: only triggers a reconciliation now
+        done = kube.update(done);
+        kube.awaitRelay(ns, "smarthost", observed(done));
+        assertThat(configMap(ns, "smarthost-config").getData().get("relay.yaml")).isEqualTo(yamlBefore);
+        assertThat(configHash(ns, "smarthost")).isNotEqualTo(hashBefore);
+
         // scaling down to one removes the budget, which would otherwise block every drain
         done.getSpec().replicas = 1;
-        MailRelay single = client.resource(done).update();
+        MailRelay single = kube.update(done);
         kube.awaitRelay(ns, "smarthost", observed(single));
         assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNull();
         assertEverythingOwned(ns, single, 5);
@@ -286,7 +297,7 @@ class MailRelayReconcilerKubeTest {
         done.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("5Gi");
         done.getSpec().limits = new io.mailrelay.api.Limits();
         done.getSpec().limits.maxRecipients = 10;
-        MailRelay resized = client.resource(done).update();
+        MailRelay resized = kube.update(done);
         MailRelay refused = kube.awaitRelay(ns, "persistent",
                 observed(resized).and(conditionIs(Conditions.CONFIG_VALID, "False")));
         assertThat(condition(refused, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
@@ -298,7 +309,7 @@ class MailRelayReconcilerKubeTest {
                 .isEqualTo(statefulSet.getMetadata().getGeneration());
 
         refused.getSpec().persistence.enabled = false;
-        MailRelay ephemeral = client.resource(refused).update();
+        MailRelay ephemeral = kube.update(refused);
         kube.awaitRelay(ns, "persistent", observed(ephemeral));
         assertThat(client.apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
         assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
@@ -337,7 +348,7 @@ class MailRelayReconcilerKubeTest {
 
         flagged.getSpec().replicas = 1;
         flagged.getSpec().hostname = "relay.example.com";
-        MailRelay again = client.resource(flagged).update();
+        MailRelay again = kube.update(flagged);
         kube.awaitRelay(ns, "minimal", observed(again));
         assertThat(eventReasons(ns, "minimal")).containsOnlyOnce("RiskyAllowList");
     }

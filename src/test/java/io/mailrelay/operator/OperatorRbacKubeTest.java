@@ -88,7 +88,7 @@ class OperatorRbacKubeTest {
         applied.getSpec().persistence = new io.mailrelay.api.Persistence();
         applied.getSpec().persistence.enabled = true;
         applied.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("1Gi");
-        MailRelay changed = api.client().resource(applied).update();
+        MailRelay changed = kube.update(applied);
         kube.awaitRelay(ns, "smarthost", observed(changed).and(conditionIs(Conditions.CONFIG_VALID, "True")));
 
         assertThat(api.client().apps().statefulSets().inNamespace(ns).withName("smarthost").get()).isNotNull();

@@ -67,7 +67,8 @@ class KubeApiServerProofTest {
                 .load(new ByteArrayInputStream(CRD.getBytes(StandardCharsets.UTF_8))).item();
         api.client().resource(crd).serverSideApply();
         api.client().apiextensions().v1().customResourceDefinitions().withName("ranges.proof.mailrelay.io")
-                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream()
                         .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
                         60, TimeUnit.SECONDS);
     }
