@@ -99,10 +99,9 @@ public final class LocalKubelet implements AutoCloseable {
     /** Restarts every relay (as a rollout would), e.g. after {@link #simulateSnat(boolean)} changed. */
     public void restartAll() {
         relays.keySet().forEach(name -> {
-            stop(name);
             Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
             if (deployment != null) {
-                sync(deployment);
+                sync(deployment, true);
             }
         });
     }
@@ -115,27 +114,39 @@ public final class LocalKubelet implements AutoCloseable {
         return Objects.requireNonNull(relays.get(name), "no relay running for " + name).process();
     }
 
-    private synchronized void sync(Deployment deployment) {
+    private void sync(Deployment deployment) {
+        sync(deployment, false);
+    }
+
+    /**
+     * Rolls like a Deployment with surge: the new relay starts and is announced before the old one stops,
+     * and the old one gets a moment (what preStop gives a real pod) for probes and clients already on it.
+     */
+    private synchronized void sync(Deployment deployment, boolean force) {
         String name = deployment.getMetadata().getName();
         if (deployment.getMetadata().getOwnerReferences().stream().noneMatch(o -> "MailRelay".equals(o.getKind()))) {
             return;
         }
         String hash = templateHash(deployment.getSpec().getTemplate()) + (simulateSnat ? "+snat" : "");
-        RunningRelay running = relays.get(name);
-        if (running != null && running.templateHash().equals(hash) && running.process().isAlive()) {
+        RunningRelay old = relays.get(name);
+        if (!force && old != null && old.templateHash().equals(hash) && old.process().isAlive()) {
             return;
         }
-        stop(name);
         RunningRelay started = run(name, deployment.getSpec().getTemplate(), hash);
         relays.put(name, started);
-        reportAvailable(deployment);
         annotateProbeAddress(deployment, "127.0.0.1:" + started.smtpPort());
+        reportAvailable(deployment);
+        if (old != null) {
+            FreePort.sleep(2000);
+            old.process().close();
+        }
     }
 
     private RunningRelay run(String name, PodTemplateSpec template, String hash) {
         try {
             Path pod = Files.createDirectories(root.resolve(name));
-            Path spool = Files.createDirectories(pod.resolve("spool")); // survives restarts, like a PVC/emptyDir
+            // each process its own spool, like each pod its own emptyDir: the old one drains on SIGTERM
+            Path spool = Files.createDirectories(pod.resolve("spool-" + System.nanoTime()));
             Map<String, Path> mounts = materializeVolumes(template, pod.resolve("mounts-" + System.nanoTime()));
             Path configFile = mounts.entrySet().stream()
                     .map(e -> e.getValue().resolve("relay.yaml")).filter(Files::exists).findFirst()

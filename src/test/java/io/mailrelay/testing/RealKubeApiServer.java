@@ -40,6 +40,11 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
+        start();
+    }
+
+    /** Starts the API server (outside JUnit, e.g. for the local demo). */
+    public RealKubeApiServer start() throws IOException {
         Path binaries = Path.of(testDir(), "k8s");
         if (!Files.isDirectory(binaries)) {
             throw new IllegalStateException("no kube-apiserver/etcd/kubectl under " + binaries
@@ -56,10 +61,15 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
         kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
         Files.writeString(kubeconfig, yaml);
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
+        return this;
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
+        stop();
+    }
+
+    public void stop() throws IOException {
         if (client != null) {
             client.close();
         }
