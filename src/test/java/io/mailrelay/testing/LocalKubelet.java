@@ -28,6 +28,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
@@ -248,24 +250,19 @@ public final class LocalKubelet implements AutoCloseable {
                         .withReason("MinimumReplicasAvailable").withMessage("relay process running on loopback")
                         .build())
                 .build();
+        // merge patch of the status subresource: no resourceVersion, no conflict with the operator's applies
         client.apps().deployments().inNamespace(namespace).withName(deployment.getMetadata().getName())
-                .editStatus(d -> {
-                    d.setStatus(status);
-                    return d;
-                });
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                        io.fabric8.kubernetes.client.utils.Serialization.asJson(Map.of("status", status)));
     }
 
     private void annotateProbeAddress(Deployment deployment, String address) {
         String relayName = deployment.getMetadata().getOwnerReferences().stream()
                 .filter(o -> "MailRelay".equals(o.getKind())).findFirst().orElseThrow().getName();
+        // a merge patch without resourceVersion: never conflicts with the operator's status updates
         client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
-                .withName(relayName).edit(relay -> {
-                    if (relay.getMetadata().getAnnotations() == null) {
-                        relay.getMetadata().setAnnotations(new java.util.HashMap<>());
-                    }
-                    relay.getMetadata().getAnnotations().put(PROBE_ADDRESS_ANNOTATION, address);
-                    return relay;
-                });
+                .withName(relayName).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"" + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\"}}}");
     }
 
     private static String templateHash(PodTemplateSpec template) {

@@ -1,0 +1,303 @@
+package io.mailrelay.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.Operator;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.MailRelayReconciler;
+import io.mailrelay.operator.OperatorSettings;
+import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.testing.Exec;
+import io.mailrelay.testing.RealKubeApiServer;
+
+/**
+ * The two ways to install the operator, the Helm chart (helm/mailrelay-operator) and the plain manifests
+ * (kubectl apply -f deploy/), against a real API server: they are accepted, the operator pod passes
+ * PodSecurity "restricted", the copies they share (CRD, RBAC rules, image version) are in sync, and the
+ * chart's ClusterRole and binding let the operator do its work.
+ */
+@Tag("kube")
+class InstallManifestsKubeTest {
+
+    @RegisterExtension
+    static final RealKubeApiServer api = new RealKubeApiServer();
+
+    static final Path CRDS = Path.of("crds");
+    static final Path DEPLOY = Path.of("deploy");
+    static final String DEPLOY_NAMESPACE = "mailrelay-system";
+
+    @Test
+    void chartPassesHelmLint() {
+        Exec.Result lint = Helm.run("lint", "--strict", Helm.CHART.toString()).assertSuccess();
+        assertThat(lint.stdout()).contains("1 chart(s) linted, 0 chart(s) failed");
+    }
+
+    @Test
+    void chartRefusesMoreThanOneReplicaBecauseThereIsNoLeaderElection() {
+        Exec.Result render = Helm.run("template", "mailrelay", Helm.CHART.toString(), "--set", "replicaCount=2");
+        assertThat(render.exitCode()).isNotZero();
+        assertThat(render.stderr()).contains("replicaCount must be 1, not 2").contains("leader election");
+    }
+
+    @Test
+    void chartWithDefaultValuesIsAcceptedByTheApiServer() throws IOException {
+        String namespace = "mailrelay-chart";
+        installCrdsFrom(Helm.CHART.resolve("crds"));
+        namespace(namespace, Map.of());
+        String rendered = Helm.template("mailrelay", namespace);
+
+        Exec.Result dryRun = dryRunApply(rendered);
+
+        assertThat(dryRun.stdout()).contains(
+                "serviceaccount/mailrelay-mailrelay-operator created (server dry run)",
+                "clusterrole.rbac.authorization.k8s.io/mailrelay-mailrelay-operator created (server dry run)",
+                "clusterrolebinding.rbac.authorization.k8s.io/mailrelay-mailrelay-operator created (server dry run)",
+                "service/mailrelay-mailrelay-operator-metrics created (server dry run)",
+                "deployment.apps/mailrelay-mailrelay-operator created (server dry run)");
+    }
+
+    @Test
+    void chartValuesBecomeTheOperatorsConfigurationAndAreAccepted() throws IOException {
+        String namespace = "mailrelay-chart-custom";
+        installCrdsFrom(Helm.CHART.resolve("crds"));
+        namespace(namespace, Map.of());
+        String rendered = Helm.template("custom", namespace, "--set", "watchNamespaces={mail,team-a}",
+                "--set", "probe.maxConcurrent=5", "--set", "probe.sourceAddress=192.0.2.10",
+                "--set", "relayImage=registry.example/relay:1", "--set", "image.tag=9.9.9");
+
+        assertThat(dryRunApply(rendered).stdout()).contains("deployment.apps/custom-mailrelay-operator created (server dry run)");
+        Map<String, String> env = envOf(Manifests.only(Manifests.load(api.client(), rendered), Deployment.class));
+        // the env names Quarkus maps to these properties (non-alphanumerics to '_', upper case)
+        assertThat(env).containsEntry(envName("quarkus.operator-sdk.controllers." + MailRelayReconciler.NAME + ".namespaces"),
+                        "mail,team-a")
+                .containsEntry(envName("mailrelay.probe.max-concurrent"), "5")
+                .containsEntry(envName("mailrelay.probe.source-address"), "192.0.2.10")
+                .containsEntry(envName("mailrelay.relay-image"), "registry.example/relay:1")
+                .containsKeys("POD_NAMESPACE", "POD_IP");
+    }
+
+    @Test
+    void deployDirectoryInstallsEverythingAndTheExamplesAreAcceptedAfterIt() {
+        api.kubectl("apply", "-f", DEPLOY.toString()).assertSuccess();
+
+        KubernetesClient client = api.client();
+        assertThat(client.apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io").get()).isNotNull();
+        assertThat(client.namespaces().withName(DEPLOY_NAMESPACE).get().getMetadata().getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        assertThat(client.rbac().clusterRoles().withName("mailrelay-operator").get()).isNotNull();
+        assertThat(client.rbac().clusterRoleBindings().withName("mailrelay-operator").get()).isNotNull();
+        assertThat(client.serviceAccounts().inNamespace(DEPLOY_NAMESPACE).withName("mailrelay-operator").get()).isNotNull();
+        assertThat(client.apps().deployments().inNamespace(DEPLOY_NAMESPACE).withName("mailrelay-operator").get()).isNotNull();
+
+        awaitCrdEstablished();
+        Exec.Result examples = api.kubectl("apply", "--dry-run=server", "-n", "default", "-f", DEPLOY.resolve("examples").toString())
+                .assertSuccess();
+        assertThat(examples.stdout()).contains("mailrelay.mailrelay.io/minimal created (server dry run)");
+    }
+
+    @Test
+    void operatorPodFromChartAndFromDeployPassesRestrictedPodSecurity() {
+        String namespace = "restricted-check";
+        namespace(namespace, Map.of("pod-security.kubernetes.io/enforce", "restricted"));
+        KubernetesClient client = api.client();
+        Deployment fromChart = Manifests.only(Manifests.load(client, Helm.template("mailrelay", namespace)), Deployment.class);
+        Deployment fromDeploy = Manifests.only(Manifests.load(client, DEPLOY.resolve("20-operator.yaml")), Deployment.class);
+
+        for (Deployment deployment : List.of(fromChart, fromDeploy)) {
+            Pod pod = Manifests.podOf(deployment, namespace);
+            assertThat(client.pods().inNamespace(namespace).resource(pod).dryRun().create().getMetadata().getName())
+                    .isEqualTo(pod.getMetadata().getName());
+        }
+
+        // the namespace really enforces: the same pod allowed to escalate privileges is refused
+        Pod escalating = Manifests.podOf(fromChart, namespace);
+        escalating.getSpec().getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(true);
+        assertThatThrownBy(() -> client.pods().inNamespace(namespace).resource(escalating).dryRun().create())
+                .isInstanceOf(KubernetesClientException.class).hasMessageContaining("violates PodSecurity");
+    }
+
+    @Test
+    void crdCopiesAreIdenticalToCrds() throws IOException {
+        List<Path> sources = files(CRDS);
+        assertThat(sources).as("crds/").isNotEmpty();
+        assertThat(files(Helm.CHART.resolve("crds")).stream().map(Path::getFileName).toList())
+                .as("file names in helm/mailrelay-operator/crds/ (cp crds/* helm/mailrelay-operator/crds/)")
+                .isEqualTo(sources.stream().map(Path::getFileName).toList());
+        for (Path source : sources) {
+            assertThat(Manifests.read(Helm.CHART.resolve("crds").resolve(source.getFileName())))
+                    .as("helm/mailrelay-operator/crds/%s is a copy of %s", source.getFileName(), source)
+                    .isEqualTo(Manifests.read(source));
+        }
+        assertThat(Manifests.read(DEPLOY.resolve("10-crd.yaml")))
+                .as("deploy/10-crd.yaml is crds/* (cat crds/* > deploy/10-crd.yaml)")
+                .isEqualTo(sources.stream().map(Manifests::read).collect(Collectors.joining("---\n")));
+    }
+
+    @Test
+    void chartClusterRoleHasExactlyTheRulesOfDeployRbac() {
+        KubernetesClient client = api.client();
+        ClusterRole fromChart = Manifests.only(Manifests.load(client, Helm.template("mailrelay", "any")), ClusterRole.class);
+        ClusterRole fromDeploy = Manifests.only(Manifests.load(client, DEPLOY.resolve("rbac.yaml")), ClusterRole.class);
+
+        assertThat(fromChart.getRules()).isNotEmpty().isEqualTo(fromDeploy.getRules());
+    }
+
+    @Test
+    void imagesAndAppVersionFollowThePomVersion() throws Exception {
+        String version = pomVersion();
+        String image = "mailrelay/mailrelay-operator:" + version;
+        Map<?, ?> chart = new ObjectMapper(new YAMLFactory()).readValue(Helm.CHART.resolve("Chart.yaml").toFile(), Map.class);
+        assertThat(chart.get("appVersion")).as("Chart.yaml appVersion").isEqualTo(version);
+
+        Deployment fromChart = Manifests.only(Manifests.load(api.client(), Helm.template("mailrelay", "any")), Deployment.class);
+        Deployment fromDeploy = Manifests.only(Manifests.load(api.client(), DEPLOY.resolve("20-operator.yaml")), Deployment.class);
+        for (Deployment deployment : List.of(fromChart, fromDeploy)) {
+            assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(image);
+            assertThat(envOf(deployment)).containsEntry("MAILRELAY_RELAY_IMAGE", image);
+        }
+    }
+
+    @Test
+    void deployOperatorIsTheChartWithDefaultValues() {
+        KubernetesClient client = api.client();
+        List<HasMetadata> chart = Manifests.withoutHelmLabels(Manifests.load(client, Helm.template("mailrelay-operator",
+                DEPLOY_NAMESPACE, "-s", "templates/serviceaccount.yaml", "-s", "templates/clusterrolebinding.yaml",
+                "-s", "templates/service.yaml", "-s", "templates/deployment.yaml")));
+        List<HasMetadata> deploy = Manifests.load(client, DEPLOY.resolve("20-operator.yaml"));
+
+        assertThat(deploy).as("deploy/20-operator.yaml, regenerate it as its header says").isEqualTo(chart);
+    }
+
+    /** The chart's ServiceAccount, ClusterRole and binding, installed for real, let the reconciler do its work. */
+    @Test
+    void chartRbacLetsTheOperatorReconcile() throws IOException {
+        String namespace = "rbac-check";
+        String relays = "chart-relays";
+        installCrdsFrom(Helm.CHART.resolve("crds"));
+        namespace(namespace, Map.of());
+        namespace(relays, Map.of());
+        String rendered = Helm.template("rbac-check", namespace, "-s", "templates/serviceaccount.yaml",
+                "-s", "templates/clusterrole.yaml", "-s", "templates/clusterrolebinding.yaml");
+        apply(rendered, false);
+
+        String serviceAccount = "system:serviceaccount:" + namespace + ":rbac-check-mailrelay-operator";
+        assertThat(api.kubectl("auth", "can-i", "list", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("no");
+        try (KubernetesClient asOperator = impersonating(serviceAccount)) {
+            Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
+            operator.register(new MailRelayReconciler(new OperatorSettings("registry.example/mailrelay:test", namespace)));
+            operator.start();
+            try {
+                MailRelay relay = api.client().resources(MailRelay.class).load(DEPLOY.resolve("examples/minimal.yaml").toFile()).item();
+                relay.getMetadata().setNamespace(relays);
+                api.client().resource(relay).create();
+
+                Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    MailRelay seen = api.client().resources(MailRelay.class).inNamespace(relays).withName("minimal").get();
+                    assertThat(seen.getStatus()).isNotNull();
+                    assertThat(seen.getStatus().conditions).anySatisfy(c -> {
+                        assertThat(c.getType()).isEqualTo(Conditions.CONFIG_VALID);
+                        assertThat(c.getStatus()).isEqualTo("True");
+                    });
+                });
+                assertThat(api.client().apps().deployments().inNamespace(relays).withName("minimal").get()).isNotNull();
+                assertThat(api.client().network().v1().networkPolicies().inNamespace(relays).withName("minimal").get()).isNotNull();
+            } finally {
+                operator.stop();
+            }
+        }
+    }
+
+    private static KubernetesClient impersonating(String serviceAccount) {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(api.client().getConfiguration())
+                .withImpersonateUsername(serviceAccount)
+                .withImpersonateGroups("system:serviceaccounts", "system:authenticated")
+                .build()).build();
+    }
+
+    private static Exec.Result dryRunApply(String manifests) throws IOException {
+        return apply(manifests, true);
+    }
+
+    private static Exec.Result apply(String manifests, boolean dryRun) throws IOException {
+        Path file = Files.createTempFile("manifests", ".yaml");
+        try {
+            Files.writeString(file, manifests);
+            return dryRun ? api.kubectl("apply", "--dry-run=server", "-f", file.toString()).assertSuccess()
+                    : api.kubectl("apply", "-f", file.toString()).assertSuccess();
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /** CRDs first, for real: nothing namespaced can be checked against a CRD the server does not know. */
+    private static void installCrdsFrom(Path directory) {
+        api.kubectl("apply", "-f", directory.toString()).assertSuccess();
+        awaitCrdEstablished();
+    }
+
+    private static void awaitCrdEstablished() {
+        api.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/mailrelays.mailrelay.io").assertSuccess();
+    }
+
+    private static void namespace(String name, Map<String, String> labels) {
+        api.client().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+                .serverSideApply();
+    }
+
+    private static Map<String, String> envOf(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(EnvVar::getName, env -> env.getValue() == null ? "" : env.getValue()));
+    }
+
+    /** How Quarkus (SmallRye Config) names the environment variable of a property. */
+    private static String envName(String property) {
+        return property.replaceAll("[^A-Za-z0-9]", "_").toUpperCase();
+    }
+
+    private static List<Path> files(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    private static String pomVersion() throws Exception {
+        var project = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile())
+                .getDocumentElement();
+        for (var node = project.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if ("version".equals(node.getNodeName())) {
+                return node.getTextContent().strip();
+            }
+        }
+        throw new AssertionError("pom.xml has no project version");
+    }
+}
