@@ -99,11 +99,16 @@ public final class RelayProber implements AutoCloseable {
         if (target == null) {
             return null;
         }
-        if (relays != null && relays.getPrimaryCache().get(target.id()).isEmpty()) {
+        // the MailRelay as it is now, not as of the last reconciliation: metadata-only changes (the address
+        // annotation) do not trigger one
+        MailRelay current = relays == null ? null : relays.getPrimaryCache().get(target.id()).orElse(null);
+        if (relays != null && current == null) {
             // the MailRelay was deleted: nothing to probe any more
             forget(target.id().getNamespace().orElse(""), target.id().getName());
             return null;
         }
+        ProbeTarget address = current == null ? target.address() : address(current);
+        boolean insider = current == null ? target.insider() : insider(current);
         ProbeOptions.Builder options = ProbeOptions.defaults().toBuilder()
                 .testDomain(settings.testDomain())
                 .connectTimeout(settings.timeout()).commandTimeout(settings.timeout())
@@ -111,10 +116,9 @@ public final class RelayProber implements AutoCloseable {
         if (settings.sourceAddress() != null) {
             options.sourceAddress(settings.sourceAddress());
         }
-        ProbeReport report = RelayProbe.run(target.address(), options.build());
-        LOG.infof("probe of %s at %s: %s (%s)", key, target.address(), report.verdict(), report.reason());
-        return new ProbeRun(report, target.address().toString(), settings.vantageAddress(), target.insider(),
-                target.specVersion());
+        ProbeReport report = RelayProbe.run(address, options.build());
+        LOG.infof("probe of %s at %s: %s (%s)", key, address, report.verdict(), report.reason());
+        return new ProbeRun(report, address.toString(), settings.vantageAddress(), insider, target.specVersion());
     }
 
     private void finished(String key, ProbeRun run) {
