@@ -48,6 +48,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         this.metrics = new RelayMetrics(registry);
         this.spoolWorkers = Executors.newFixedThreadPool(4, daemonThreads("relay-spool-"));
+        // CPU-bound crypto off the event loops: bcrypt checks and TLS handshake tasks share this bounded pool
         this.authWorkers = Executors.newFixedThreadPool(2, daemonThreads("relay-auth-"));
         this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authWorkers, metrics, sessions);
     }

@@ -73,7 +73,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             Executor authWorkers, RelayMetrics metrics, ChannelGroup sessions) throws IOException {
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
-                config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval()));
+                config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval(),
+                authWorkers));
         RelayConfig.Authentication auth = config.authentication();
         this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));

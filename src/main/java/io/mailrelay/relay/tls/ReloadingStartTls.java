@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -23,8 +24,15 @@ public final class ReloadingStartTls implements Encryption, AutoCloseable {
     private static final String[] PROTOCOLS = { "TLSv1.3", "TLSv1.2" };
 
     private final ReloadingValue<SSLContext> context;
+    private final Executor handshakeWorkers;
 
-    public ReloadingStartTls(Path certificateFile, Path keyFile, Duration pollInterval) throws IOException {
+    /**
+     * @param handshakeWorkers runs the TLS handshake's expensive tasks (key exchange, signatures), which would
+     *        otherwise stall every session on the Netty event loop of the connection
+     */
+    public ReloadingStartTls(Path certificateFile, Path keyFile, Duration pollInterval, Executor handshakeWorkers)
+            throws IOException {
+        this.handshakeWorkers = handshakeWorkers;
         this.context = new ReloadingValue<>("TLS certificate", List.of(certificateFile, keyFile), pollInterval,
                 () -> PemCredentials.load(certificateFile, keyFile).serverContext());
     }
@@ -60,7 +68,7 @@ public final class ReloadingStartTls implements Encryption, AutoCloseable {
         engine.setUseClientMode(false);
         engine.setEnabledProtocols(Arrays.stream(PROTOCOLS)
                 .filter(p -> Arrays.asList(engine.getSupportedProtocols()).contains(p)).toArray(String[]::new));
-        return new SslHandler(engine);
+        return new SslHandler(engine, handshakeWorkers);
     }
 
     @Override
