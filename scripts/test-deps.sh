@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine, and nothing when it is already there:
-# - real SMTP peers from Debian: Postfix (and its smtp-sink / smtp-source) and swaks;
+# - real SMTP peers from Debian: Postfix (and its smtp-sink / smtp-source) and swaks, with the Perl
+#   modules swaks needs for --tls and --auth (Debian only "recommends" or "suggests" them);
 # - dnsmasq-base (the binary only, no system service): a loopback DNS server for MX-delivery tests;
+# - iproute2 (`ip netns`) for tests that make their own network namespaces;
 # - kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test, built by scripts/testbin.sh.
 # Maven comes from the Maven Wrapper (./mvnw), which fetches it from Maven Central on first use.
+#
+# Then it asserts the capabilities the tests use, not package names: a package can be installed and still
+# lack what a test needs (swaks without Net::SSLeay installs fine and then cannot do STARTTLS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(postfix swaks iproute2 dnsmasq-base)
+PACKAGES=(
+  postfix swaks iproute2 dnsmasq-base procps
+  libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libnet-dns-perl libio-socket-inet6-perl
+)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -22,5 +30,32 @@ if ((${#missing[@]})); then
 else
   echo "test-deps: ${PACKAGES[*]} already installed"
 fi
+
+# Capabilities, each failure naming what is missing and why a test needs it.
+failures=()
+fail() { failures+=("$1"); }
+support=$(swaks --support 2>&1 || true)
+# TLS: STARTTLS tests; Basic AUTH and AUTH CRAM-MD5: AUTH tests; IPv6: tests on ::1.
+for cap in "TLS" "Basic AUTH" "AUTH CRAM-MD5" "IPv6"; do
+  grep -q "^=== ${cap} supported" <<<"$support" \
+    || fail "swaks cannot do ${cap}: $(grep "^\*\*\* ${cap} " <<<"$support" | head -1)"
+done
+PATH="$PATH:/usr/sbin:/usr/lib/postfix/sbin"
+for tool in postconf smtp-sink smtp-source; do
+  command -v "$tool" >/dev/null || fail "$tool not found (Postfix test peers)"
+done
+# smtp-sink and smtp-source print their usage and exit non-zero without arguments: runnable means that
+# usage came out, not "not found" or a loader error.
+grep -q "usage: smtp-sink" <<<"$(smtp-sink 2>&1 || true)" || fail "smtp-sink is not runnable"
+grep -q "usage: .*smtp-source" <<<"$(smtp-source 2>&1 || true)" || fail "smtp-source is not runnable"
+[[ -x /usr/lib/postfix/sbin/master ]] || fail "the Postfix master daemon (/usr/lib/postfix/sbin/master) is missing"
+postconf -d -h mail_version >/dev/null 2>&1 || fail "postconf does not run"
+dnsmasq --version 2>/dev/null | grep -q '^Dnsmasq version' || fail "dnsmasq is not runnable (MX tests)"
+ip -V >/dev/null 2>&1 || fail "ip (iproute2) is not runnable"
+if ((${#failures[@]})); then
+  printf 'test-deps: missing capability: %s\n' "${failures[@]}" >&2
+  exit 1
+fi
+echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip"
 
 scripts/testbin.sh
