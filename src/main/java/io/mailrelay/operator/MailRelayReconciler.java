@@ -106,7 +106,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
             DesiredState desired = DesiredState.of(relay, settings,
-                    relayYaml, ConfigHash.of(relayYaml, secrets.rolloutData()));
+                    relayYaml, ConfigHash.of(relayYaml));
             workload = WorkloadState.of(apply(client, relay, desired));
             deployedVersion = relay.getMetadata().getGeneration() + "/" + desired.configHash();
             announceRollout(events, relay, running, desired);

@@ -103,14 +103,11 @@ class RelayConfigRendererTest {
     }
 
     @Test
-    void configHashChangesWithConfigAndSecretsAndNothingElse() {
+    void configHashFollowsTheRelayYamlAlone() {
         String yaml = RelayConfigRenderer.render(Specs.minimal());
-        String hash = ConfigHash.of(yaml, java.util.Map.of("users/users", "alice:x"));
+        String hash = ConfigHash.of(yaml);
 
-        assertThat(ConfigHash.of(yaml, java.util.Map.of("users/users", "alice:x"))).isEqualTo(hash);
-        assertThat(ConfigHash.of(yaml, java.util.Map.of("users/users", "alice:y"))).isNotEqualTo(hash);
-        assertThat(ConfigHash.of(yaml + "#", java.util.Map.of("users/users", "alice:x"))).isNotEqualTo(hash);
-        // length prefixes: moving bytes from one value to the next is a different input
-        assertThat(ConfigHash.of("ab", java.util.Map.of())).isNotEqualTo(ConfigHash.of("a", java.util.Map.of("b", "")));
+        assertThat(ConfigHash.of(RelayConfigRenderer.render(Specs.minimal()))).isEqualTo(hash);
+        assertThat(ConfigHash.of(yaml + "#")).isNotEqualTo(hash);
     }
 }
