@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.FreePort;
-import io.mailrelay.testing.SinkMessage;
 import io.mailrelay.testing.SmtpSink;
 
 /**
@@ -72,9 +69,9 @@ class RelayCrashIT {
         // a new relay on the same spool delivers what the killed one had acknowledged but not delivered
         try (AppProcess restarted = startRelay(config, smtpPort)) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> receivedIds().containsAll(acknowledged));
+                    .until(() -> upstream.testIds().containsAll(acknowledged));
         }
-        Set<String> received = receivedIds();
+        Set<String> received = upstream.testIds();
         assertThat(received).containsAll(acknowledged);
         // nothing was invented: every message upstream was one a client sent
         assertThat(received).allMatch(id -> id.startsWith("t"));
@@ -115,19 +112,5 @@ class RelayCrashIT {
                 // the relay was killed: whatever was not answered 250 may be lost, and that is allowed
             }
         }
-    }
-
-    private static Set<String> receivedIds() {
-        Set<String> ids = new HashSet<>();
-        List<SinkMessage> messages = upstream.messages();
-        for (SinkMessage message : messages) {
-            String text = message.text();
-            int at = text.indexOf("X-Test-Id: ");
-            if (at >= 0) {
-                int end = text.indexOf('\n', at); // smtp-sink's dump has LF line ends
-                ids.add(text.substring(at + 11, end).strip());
-            }
-        }
-        return ids;
     }
 }
