@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.testing.AppProcess;
-import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.SmtpSink;
 
 /**
@@ -35,21 +34,13 @@ class RelayCrashIT {
     @Test
     void everyAcknowledgedMessageSurvivesKillNine() throws Exception {
         Path dir = Files.createTempDirectory("relay-crash");
-        int smtpPort = FreePort.pick();
-        Path config = dir.resolve("relay.yaml");
-        Files.writeString(config, """
-                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
-                allowedNetworks: [127.0.0.2/32]
-                localDomains:
-                  - {domain: example.test, deliverTo: "127.0.0.1:%d"}
-                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %d, tls: none}}
-                limits: {maxMessagesPerClientPerMinute: 100000, maxConnectionsPerClient: 100}
-                spool: {directory: %s, retrySchedule: [1s]}
-                """.formatted(smtpPort, upstream.port(), upstream.port(), dir.resolve("spool")));
+        String limits = "limits: {maxMessagesPerClientPerMinute: 100000, maxConnectionsPerClient: 100}\n";
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
-        AppProcess relay = startRelay(config, smtpPort);
+        PackagedRelay running = PackagedRelay.start(dir, upstream.port(), "1s", limits);
+        AppProcess relay = running.process();
+        int smtpPort = running.smtpPort();
         ExecutorService senders = Executors.newFixedThreadPool(4);
         try {
             for (int t = 0; t < 4; t++) {
@@ -67,7 +58,7 @@ class RelayCrashIT {
         int acknowledgedBeforeKill = acknowledged.size();
 
         // a new relay on the same spool delivers what the killed one had acknowledged but not delivered
-        try (AppProcess restarted = startRelay(config, smtpPort)) {
+        try (AppProcess restarted = PackagedRelay.start(dir, upstream.port(), "1s", limits).process()) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                     .until(() -> upstream.testIds().containsAll(acknowledged));
         }
@@ -77,13 +68,6 @@ class RelayCrashIT {
         assertThat(received).allMatch(id -> id.startsWith("t"));
         System.out.printf("kill -9 test: %d acknowledged before the kill, %d received upstream%n",
                 acknowledgedBeforeKill, received.size());
-    }
-
-    private static AppProcess startRelay(Path config, int smtpPort) {
-        AppProcess relay = AppProcess.builder("relay").property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                .args("relay", "--config", config.toString()).start();
-        FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(60), null);
-        return relay;
     }
 
     /** Sends numbered messages until stopped; records the ids answered with 250 after the data. */

@@ -2,20 +2,16 @@ package io.mailrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.SmtpSink;
 
@@ -32,28 +28,29 @@ class RelayDrainIT {
     @Test
     void sigtermDeliversTheQueueLetsTheOpenTransactionFinishAndExits0() throws Exception {
         int upstreamPort = FreePort.pick(); // nothing listens there yet: the upstream is down
-        Relay relay = Relay.start(upstreamPort, "30s", "1h");
+        PackagedRelay relay = PackagedRelay.start(Files.createTempDirectory("relay-drain"), upstreamPort, "1h", "",
+                "--grace-period", "30s");
         try (SmtpSink upstream = new SmtpSink().onPort(upstreamPort)) {
-            Set<String> acknowledged = sendNumbered(relay.smtpPort, "queued", MESSAGES);
+            Set<String> acknowledged = sendNumbered(relay.smtpPort(), "queued", MESSAGES);
             assertThat(acknowledged).hasSize(MESSAGES);
             // every message has been tried once and waits for its retry in an hour: only the drain sends it now
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> relay.queueFiles(".state") == MESSAGES);
 
-            RawSmtp idle = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.smtpPort);
+            RawSmtp idle = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.smtpPort());
             assertThat(idle.reply()).startsWith("220");
             assertThat(idle.command("EHLO idle.test")).startsWith("250");
-            RawSmtp inFlight = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.smtpPort);
+            RawSmtp inFlight = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.smtpPort());
             assertThat(inFlight.reply()).startsWith("220");
             inFlight.command("EHLO busy.test");
             assertThat(inFlight.command("MAIL FROM:<sender@client.test>")).startsWith("250");
             assertThat(inFlight.command("RCPT TO:<user@example.test>")).startsWith("250");
 
             upstream.start();
-            relay.process.terminate();
+            relay.process().terminate();
 
             assertThat(idle.reply()).startsWith("421 4.3.2");
             assertThat(idle.reply()).isNull(); // and closed
-            assertThat(newConnectionIsTurnedAway(relay.smtpPort)).isTrue();
+            assertThat(newConnectionIsTurnedAway(relay.smtpPort())).isTrue();
             assertThat(inFlight.command("DATA")).startsWith("354");
             assertThat(inFlight.command("Subject: drain\r\nX-Test-Id: in-flight\r\n\r\nfinished during the drain\r\n."))
                     .startsWith("250 2.0.0");
@@ -61,54 +58,55 @@ class RelayDrainIT {
             String next = inFlight.command("MAIL FROM:<sender@client.test>");
             assertThat(next == null || next.startsWith("421 4.3.2")).as("after the transaction: %s", next).isTrue();
 
-            int exit = relay.process.awaitExit(Duration.ofSeconds(120));
+            int exit = relay.process().awaitExit(Duration.ofSeconds(120));
             Set<String> arrived = upstream.testIds();
             System.out.printf("SIGTERM drain: %d acknowledged, %d arrived upstream before exit, exit status %d%n",
                     acknowledged.size(), arrived.size(), exit);
-            assertThat(exit).as(relay.process.log()).isZero();
+            assertThat(exit).as(relay.process().log()).isZero();
             assertThat(arrived).containsAll(acknowledged);
             assertThat(relay.queueFiles(".msg")).isZero();
-            assertThat(relay.process.log()).contains("SIGTERM received: draining");
+            assertThat(relay.process().log()).contains("SIGTERM received: draining");
         } finally {
-            relay.process.kill();
+            relay.process().kill();
         }
     }
 
     @Test
     void withTheUpstreamStillDownItExits0AfterTheGracePeriodAndTheNextStartDelivers() throws Exception {
         int upstreamPort = FreePort.pick();
-        Relay relay = Relay.start(upstreamPort, "5s", "2s");
+        PackagedRelay relay = PackagedRelay.start(Files.createTempDirectory("relay-drain"), upstreamPort, "2s", "",
+                "--grace-period", "5s");
         Set<String> acknowledged;
         try {
-            acknowledged = sendNumbered(relay.smtpPort, "stranded", MESSAGES);
+            acknowledged = sendNumbered(relay.smtpPort(), "stranded", MESSAGES);
             assertThat(acknowledged).hasSize(MESSAGES);
             long started = System.nanoTime();
-            relay.process.terminate();
-            int exit = relay.process.awaitExit(Duration.ofSeconds(120));
+            relay.process().terminate();
+            int exit = relay.process().awaitExit(Duration.ofSeconds(120));
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             System.out.printf("SIGTERM with the upstream down: exit status %d after %d ms (grace period 5s), "
                     + "%d acknowledged, %d still spooled%n", exit, took.toMillis(), acknowledged.size(),
                     relay.queueFiles(".msg"));
-            assertThat(exit).as(relay.process.log()).isZero();
+            assertThat(exit).as(relay.process().log()).isZero();
             // retried every 2s, so it kept trying for the whole grace period
             assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
             assertThat(relay.queueFiles(".msg")).isEqualTo(MESSAGES);
         } finally {
-            relay.process.kill();
+            relay.process().kill();
         }
 
         // the next start, upstream back: it resumes the spooled queue on its own (next retry within 2s)
         try (SmtpSink upstream = new SmtpSink().onPort(upstreamPort).start()) {
-            Relay restarted = Relay.start(relay.dir, upstreamPort, "30s", "2s");
+            PackagedRelay restarted = PackagedRelay.start(relay.dir(), upstreamPort, "2s", "", "--grace-period", "30s");
             try {
                 Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                         .until(() -> upstream.testIds().containsAll(acknowledged));
                 System.out.printf("restart on the same spool: %d acknowledged before SIGTERM, %d arrived upstream%n",
                         acknowledged.size(), upstream.testIds().size());
-                restarted.process.terminate();
-                assertThat(restarted.process.awaitExit(Duration.ofSeconds(120))).isZero();
+                restarted.process().terminate();
+                assertThat(restarted.process().awaitExit(Duration.ofSeconds(120))).isZero();
             } finally {
-                restarted.process.kill();
+                restarted.process().kill();
             }
             assertThat(upstream.testIds()).containsAll(acknowledged);
         }
@@ -143,38 +141,5 @@ class RelayDrainIT {
             smtp.command("QUIT");
         }
         return acknowledged;
-    }
-
-    /** The packaged relay with its spool under {@code dir}, relaying to 127.0.0.1:upstreamPort. */
-    private record Relay(Path dir, AppProcess process, int smtpPort) {
-        static Relay start(int upstreamPort, String gracePeriod, String retry) throws IOException {
-            return start(Files.createTempDirectory("relay-drain"), upstreamPort, gracePeriod, retry);
-        }
-
-        static Relay start(Path dir, int upstreamPort, String gracePeriod, String retry) throws IOException {
-            int smtpPort = FreePort.pick();
-            Path config = dir.resolve("relay.yaml");
-            Files.writeString(config, """
-                    server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
-                    allowedNetworks: [127.0.0.2/32]
-                    localDomains:
-                      - {domain: example.test, deliverTo: "127.0.0.1:%d"}
-                    outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %d, tls: none}}
-                    spool: {directory: %s, retrySchedule: [%s]}
-                    """.formatted(smtpPort, upstreamPort, upstreamPort, dir.resolve("spool"), retry));
-            AppProcess process = AppProcess.builder("relay-drain")
-                    .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                    .args("relay", "--config", config.toString(), "--grace-period", gracePeriod).start();
-            FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(90), null);
-            return new Relay(dir, process, smtpPort);
-        }
-
-        long queueFiles(String suffix) {
-            try (Stream<Path> files = Files.list(dir.resolve("spool/queue"))) {
-                return files.filter(file -> file.getFileName().toString().endsWith(suffix)).count();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }
