@@ -99,7 +99,9 @@ class MailRelayReconcilerKubeTest {
         assertThat(pod.getSpec().getTopologySpreadConstraints()).isEmpty();
         var container = pod.getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo(KubeFixture.TEST_IMAGE);
-        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml");
+        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml",
+                "--grace-period", "45s");
+        assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(60L);
         assertThat(container.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
                 .containsExactly("smtp:2525", "http:8080");
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
@@ -288,6 +290,11 @@ class MailRelayReconcilerKubeTest {
             assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
         });
         assertThat(statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Retain");
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .endsWith("--grace-period", "105s");
+        assertThat(client.configMaps().inNamespace(ns).withName("persistent-config").get().getData().get("relay.yaml"))
+                .contains("minFreeSpace: 104857600");
         assertThat(statefulSet.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
                 .doesNotContain("spool");
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();

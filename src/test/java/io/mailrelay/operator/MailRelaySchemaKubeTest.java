@@ -87,6 +87,14 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         authentication: {usersSecret: users}
                         """, "spec.authentication", "authentication needs tls"),
+                Arguments.of("grace period too short for the preStop pause, a drain and the exit margin", """
+                        outbound: {mode: mx}
+                        terminationGracePeriodSeconds: 19
+                        """, "spec.terminationGracePeriodSeconds", "greater than or equal to 20"),
+                Arguments.of("grace period over an hour", """
+                        outbound: {mode: mx}
+                        terminationGracePeriodSeconds: 3601
+                        """, "spec.terminationGracePeriodSeconds", "less than or equal to 3600"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

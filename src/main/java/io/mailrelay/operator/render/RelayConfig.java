@@ -37,6 +37,8 @@ public record RelayConfig(Server server, List<String> allowedNetworks, List<Loca
             String passwordFile) {
     }
 
-    public record Spool(String directory) {
+    /** @param minFreeSpace bytes; null: the relay's default */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Spool(String directory, Long minFreeSpace) {
     }
 }

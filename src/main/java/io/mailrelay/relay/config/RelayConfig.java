@@ -26,7 +26,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         localDomains = localDomains == null ? List.of() : List.copyOf(localDomains);
         limits = Objects.requireNonNullElseGet(limits,
                 () -> new Limits(null, null, null, null, null, null, null, null, null, null));
-        spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null));
+        spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
     }
 
     public record Server(String listenAddress, Integer port, String hostname, Boolean proxyProtocol) {
@@ -114,7 +114,14 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         }
     }
 
-    public record Spool(Path directory, List<Duration> retrySchedule, Duration maxQueueLifetime) {
+    /**
+     * @param minFreeSpace below this much free space on the spool's file system MAIL is answered
+     *        {@code 452 4.3.1} (Postfix queue_minfree); 0 turns the check off; an addition to the contract
+     */
+    public record Spool(Path directory, List<Duration> retrySchedule, Duration maxQueueLifetime, ByteSize minFreeSpace) {
+        /** Room for a few messages at the default size limit being received at once. */
+        public static final ByteSize DEFAULT_MIN_FREE_SPACE = ByteSize.ofMebibytes(100);
+
         public Spool {
             directory = Objects.requireNonNullElse(directory, Path.of("/var/spool/mailrelay"));
             retrySchedule = retrySchedule == null
@@ -122,6 +129,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                             Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4))
                     : List.copyOf(retrySchedule);
             maxQueueLifetime = Objects.requireNonNullElse(maxQueueLifetime, Duration.ofDays(5));
+            minFreeSpace = Objects.requireNonNullElse(minFreeSpace, DEFAULT_MIN_FREE_SPACE);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +26,8 @@ import io.netty.util.AttributeKey;
 final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf("mailrelay.admitted");
     private static final AttributeKey<String> COUNTED_CLIENT = AttributeKey.valueOf("mailrelay.countedClient");
+
+    static final String SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later";
 
     private final int maxConnections;
     private final int maxPerClient;
@@ -53,11 +56,23 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
         return stopping;
     }
 
+    /** Each admitted session outside a mail transaction gets 421 and is closed, on its own event loop. */
+    void closeIdleSessions() {
+        for (Channel channel : sessions) {
+            channel.eventLoop().execute(() -> {
+                SessionGate gate = channel.pipeline().get(SessionGate.class);
+                if (gate != null) {
+                    gate.closeIfIdle(SHUTTING_DOWN);
+                }
+            });
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
         if (stopping) {
-            refuse(ctx, "421 4.3.2 Service shutting down, try again later");
+            refuse(ctx, SHUTTING_DOWN);
             return;
         }
         if (total.incrementAndGet() > maxConnections) {

@@ -40,6 +40,7 @@ import io.mailrelay.relay.policy.RelayPolicy;
 import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.mailrelay.relay.tls.ReloadingStartTls;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -70,7 +71,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
      * @param authWorkers runs the password checks (CPU-bound bcrypt), apart so that they never delay a commit
      */
     public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
-            Executor authWorkers, RelayMetrics metrics, ChannelGroup sessions) throws IOException {
+            Executor authWorkers, RelayMetrics metrics, MeterRegistry registry, ChannelGroup sessions) throws IOException {
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
                 config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval(),
@@ -80,12 +81,12 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
-        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics),
+        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics, registry),
                 new RelaySmtpConfiguration(config));
     }
 
     private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
-            Executor authWorkers, RelayMetrics metrics) throws IOException {
+            Executor authWorkers, RelayMetrics metrics, MeterRegistry registry) throws IOException {
         MetricFactory noMetrics = new NoopJamesMetrics();
         RelayConfig.Limits limits = config.limits();
         RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
@@ -116,6 +117,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(), metrics));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
+        chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
         if (config.authentication() != null) {
             ReloadingValue<PasswordFile> passwords = users.orElseThrow();
@@ -130,9 +132,18 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         return chain;
     }
 
-    /** From now on every new connection is answered {@code 421 4.3.2} and no session starts a new MAIL. */
+    /**
+     * From now on every new connection is answered {@code 421 4.3.2}, no session starts a new MAIL, and the
+     * sessions outside a mail transaction are told 421 and closed.
+     */
     public void stopAccepting() {
         admission.stopAccepting();
+        admission.closeIdleSessions();
+    }
+
+    /** Tells the sessions that have left their mail transaction since the last call 421 and closes them. */
+    public void closeIdleSessions() {
+        admission.closeIdleSessions();
     }
 
     public boolean tlsReloadIfChanged() {

@@ -9,6 +9,7 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.netty.BasicChannelInboundHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -36,6 +37,7 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ProtocolSession session;
     private boolean holding;
+    private boolean closing;
 
     SessionGate(StrictLineFramer framer) {
         this.framer = framer;
@@ -97,6 +99,23 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
                 deliver(held.pollFirst());
             }
         });
+    }
+
+    /**
+     * While the server stops: a session outside a mail transaction (no MAIL accepted, no commit or password
+     * check pending) gets {@code reply} and is closed; one inside a transaction is left to finish it. Called on
+     * the event loop, so it never cuts a command in half.
+     */
+    void closeIfIdle(String reply) {
+        if (closing || holding || !ctx.channel().isActive()) {
+            return;
+        }
+        if (session != null && session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isPresent()) {
+            return;
+        }
+        closing = true;
+        ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Stops reading from the socket while the spool lags behind the client. */

@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import org.apache.james.core.MailAddress;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataLineFilter;
@@ -20,9 +21,11 @@ import io.mailrelay.relay.spool.MessageSpool;
  * Owns the DATA phase (the only data line filter, so James' in-memory envelope never receives a byte):
  * refuses bare LF/CR, ends the message only on CRLF.CRLF, unstuffs dots, enforces the size limit while
  * streaming, and streams into the spool off the event loop. 250 is sent only after the spool's commit
- * completed; meanwhile the session's input is held by {@link SessionGate}.
+ * completed; meanwhile the session's input is held by {@link SessionGate}. A message whose connection ends
+ * before its final dot (client gone, timeout, line too long, shutdown) is aborted at once, so its
+ * {@code tmp/} file does not wait for the next start to be removed.
  */
-final class SpoolingDataFilter implements DataLineFilter {
+final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTPSession> {
     private static final Logger LOG = Logger.getLogger(SpoolingDataFilter.class);
     private static final ProtocolSession.AttachmentKey<InFlight> MESSAGE =
             ProtocolSession.AttachmentKey.of("mailrelay.message", InFlight.class);
@@ -80,6 +83,13 @@ final class SpoolingDataFilter implements DataLineFilter {
             gate.throttle(true);
         }
         return null;
+    }
+
+    @Override
+    public void onDisconnect(SMTPSession session) {
+        if (session != null) {
+            session.getAttachment(MESSAGE, ProtocolSession.State.Transaction).ifPresent(message -> message.transfer.abort());
+        }
     }
 
     private InFlight start(SMTPSession session, SessionGate gate) {

@@ -11,11 +11,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.Authentication;
 import io.mailrelay.api.Limits;
 import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
+import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
@@ -41,6 +43,27 @@ class RelayConfigRendererTest {
                 spool:
                   directory: /var/spool/mailrelay
                 """);
+    }
+
+    @Test
+    void minFreeSpaceIsTheSpecsInBytesOrATenthOfASmallSpoolVolume() {
+        MailRelaySpec spec = Specs.minimal();
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isNull(); // the relay's default, 100Mi
+        spec.persistence = new Persistence();
+        spec.persistence.minFreeSpace = new Quantity("1.5Gi");
+        assertThat(RelayConfigRenderer.render(spec)).contains("""
+                spool:
+                  directory: /var/spool/mailrelay
+                  minFreeSpace: 1610612736
+                """);
+        spec.persistence.minFreeSpace = null;
+        spec.persistence.enabled = true;
+        spec.persistence.size = new Quantity("256Mi");
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isEqualTo((256L << 20) / 10);
+        spec.persistence.size = new Quantity("10Gi");
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isNull();
+        spec.persistence.minFreeSpace = new Quantity("0");
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isZero();
     }
 
     @Test

@@ -40,6 +40,24 @@ class RelayConfigLoaderTest {
         assertThat(config.limits().authLockout()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.spool().retrySchedule()).hasSize(7).last().isEqualTo(Duration.ofHours(4));
         assertThat(config.spool().maxQueueLifetime()).isEqualTo(Duration.ofDays(5));
+        assertThat(config.spool().minFreeSpace().bytes()).isEqualTo(100L << 20);
+    }
+
+    @Test
+    void minFreeSpaceTakesBytesOrQuantitySuffixes() throws InvalidConfigException {
+        assertThat(minFreeSpace("104857600")).isEqualTo(104_857_600L);
+        assertThat(minFreeSpace("0")).isZero();
+        assertThat(minFreeSpace("64Ki")).isEqualTo(65_536L);
+        assertThat(minFreeSpace("1Gi")).isEqualTo(1L << 30);
+        assertThat(minFreeSpace("500M")).isEqualTo(500_000_000L);
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: 1.5Gi"))
+                .isEqualTo("spool.minFreeSpace: \"1.5Gi\" is not a valid size (expected bytes or e.g. 64Ki, 100Mi, 1Gi)");
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: -1")).startsWith("spool.minFreeSpace: \"-1\" is not a valid size");
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: 100MB")).startsWith("spool.minFreeSpace: ");
+    }
+
+    private static long minFreeSpace(String value) throws InvalidConfigException {
+        return RelayConfigLoader.parse(OUTBOUND + "spool:\n  minFreeSpace: " + value).spool().minFreeSpace().bytes();
     }
 
     @Test
