@@ -91,7 +91,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
         var pod = deployment.getSpec().getTemplate();
         assertThat(pod.getMetadata().getAnnotations()).containsKey(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
-        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal");
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal-relay");
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(10025L);
         assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10025L);
@@ -130,7 +130,7 @@ class MailRelayReconcilerKubeTest {
             assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                     .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
         });
-        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal").get().getAutomountServiceAccountToken())
+        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
                 .isFalse();
         assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
 
@@ -396,7 +396,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static List<String> eventReasons(String ns, String name) {
-        return Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace(ns).list()
+        return Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.v1().events().inNamespace(ns).list()
                 .getItems().stream().filter(e -> name.equals(e.getInvolvedObject().getName()))
                 .map(Event::getReason).toList(), reasons -> !reasons.isEmpty());
     }

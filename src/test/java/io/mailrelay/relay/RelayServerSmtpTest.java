@@ -45,7 +45,7 @@ class RelayServerSmtpTest {
         swaks(RelayFixture.ALLOWED_CLIENT, "--from", "app@inside.test", "--to", "customer@external.test",
                 "--header", "Subject: relayed").assertSuccess();
 
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> relay.spool.messages().size() > before);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> relay.spool.messages().size() > before);
         InMemorySpool.Stored stored = relay.spool.messages().get(relay.spool.messages().size() - 1);
         assertThat(stored.envelope().recipients()).containsExactly("customer@external.test");
         assertThat(stored.envelope().clientAddress()).isEqualTo(RelayFixture.ALLOWED_CLIENT);
