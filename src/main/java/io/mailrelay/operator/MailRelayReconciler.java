@@ -183,7 +183,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         String runningHash = configHash(running);
         if (!desired.configHash().equals(runningHash)) {
-            events.normal(relay, "ConfigChanged", "relay configuration or Secrets changed: rolling the pods (config hash "
+            events.normal(relay, "ConfigChanged", "relay configuration changed: rolling the pods (config hash "
                     + runningHash + " -> " + desired.configHash() + ")");
         }
     }
