@@ -177,8 +177,40 @@ class MailRelayReconcilerKubeTest {
                 .containsExactly("NAME", "READY", "REPLICAS", "RELAY", "ENDPOINT", "AGE");
         assertThat(get).containsPattern("minimal\\s+True\\s+1\\s+minimal\\.rollout\\.svc:25");
         var describe = api.kubectl("describe", "mr", "minimal", "-n", ns).assertSuccess().stdout();
-        assertThat(describe).contains("Type:", "Ready", "ConfigValid", "NetworkRisk", "RelayClosed", "NotProbedYet",
-                "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
+        assertThat(describe).contains("Type:", "Ready", "ConfigValid", "Applied", "NetworkRisk", "RelayClosed",
+                "NotProbedYet", "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
+
+        // the next rollout: the old pod still available, the new one never comes (image not pullable, say)
+        relay = kube.get(ns, "minimal");
+        relay.getSpec().allowedNetworks = List.of("10.20.0.0/16");
+        MailRelay rolling = kube.update(relay);
+        kube.awaitRelay(ns, "minimal", observed(rolling));
+        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                    .withReplicas(2).withUpdatedReplicas(0).withReadyReplicas(1).withAvailableReplicas(1).build());
+            return d;
+        });
+        // the old pod is available, but it runs the old configuration
+        MailRelay progressing = kube.awaitRelay(ns, "minimal", r -> condition(r, Conditions.READY)
+                .map(c -> c.getMessage().endsWith("0 updated to the latest configuration")).orElse(false));
+        assertThat(condition(progressing, Conditions.READY).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("Progressing");
+        });
+
+        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                    .withReplicas(2).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1)
+                    .addNewCondition().withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
+                    .withMessage("ReplicaSet \"minimal-7c9\" has timed out progressing.").endCondition().build());
+            return d;
+        });
+        MailRelay stuck = kube.awaitRelay(ns, "minimal", r -> condition(r, Conditions.READY)
+                .map(c -> "RolloutStuck".equals(c.getReason())).orElse(false));
+        assertThat(condition(stuck, Conditions.READY).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getMessage()).isEqualTo("ReplicaSet \"minimal-7c9\" has timed out progressing.");
+        });
     }
 
     @Test

@@ -77,6 +77,8 @@ public final class StatusComposer {
                     configValid ? "relay workload created, waiting for pods" : "nothing deployed: see ConfigValid");
         } else if (workload.desired() == 0) {
             conditions.set(Conditions.READY, Conditions.FALSE, "ScaledToZero", "spec.replicas is 0");
+        } else if (workload.stuck() != null) {
+            conditions.set(Conditions.READY, Conditions.FALSE, "RolloutStuck", workload.stuck());
         } else if (workload.fullyAvailable()) {
             conditions.set(Conditions.READY, Conditions.TRUE, "Available", workload.describe());
         } else {

@@ -31,7 +31,7 @@ class StatusComposerTest {
         assertThat(condition(same, "Ready").getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
 
         MailRelayStatus ready = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 1, 1, 1, true), null, T1);
+                WorkloadState.rolling(1, 1, 1), null, T1);
         assertThat(condition(ready, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
@@ -68,7 +68,7 @@ class StatusComposerTest {
                 "Deployment r: spec.template.spec.containers[0].resources.limits: Invalid value: \"lots\"");
 
         MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 1, 1, 1, true), failure, T0);
+                WorkloadState.rolling(1, 1, 1), failure, T0);
 
         assertThat(condition(status, "Applied")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
@@ -83,9 +83,37 @@ class StatusComposerTest {
 
         relay.setStatus(status);
         MailRelayStatus fixed = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 1, 1, 1, true), null, T1);
+                WorkloadState.rolling(1, 1, 1), null, T1);
         assertThat(condition(fixed, "Applied").getStatus()).isEqualTo("True");
         assertThat(condition(fixed, "Ready").getStatus()).isEqualTo("True");
+    }
+
+    @Test
+    void readyFollowsTheRolloutNotJustTheCountOfAvailablePods() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+
+        MailRelayStatus oldPodsOnly = StatusComposer.compose(relay, List.of(), List.of(),
+                WorkloadState.rolling(2, 2, 1), null, T0);
+        assertThat(condition(oldPodsOnly, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("Progressing");
+            assertThat(c.getMessage()).isEqualTo("2/2 relay pods available, 1 updated to the latest configuration");
+        });
+
+        MailRelayStatus stuck = StatusComposer.compose(relay, List.of(), List.of(),
+                new WorkloadState(true, 2, 2, 2, 1, true, "ReplicaSet \"r-5d\" has timed out progressing."), null, T0);
+        assertThat(condition(stuck, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("RolloutStuck");
+            assertThat(c.getMessage()).contains("has timed out progressing");
+        });
+
+        MailRelayStatus notObserved = StatusComposer.compose(relay, List.of(), List.of(),
+                new WorkloadState(true, 2, 2, 2, 2, false, null), null, T0);
+        assertThat(condition(notObserved, "Ready").getStatus()).as("counts of an older generation").isEqualTo("False");
+
+        MailRelayStatus done = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 2, 2), null, T0);
+        assertThat(condition(done, "Ready").getStatus()).isEqualTo("True");
     }
 
     @Test
@@ -106,7 +134,7 @@ class StatusComposerTest {
     }
 
     private static WorkloadState progressing() {
-        return new WorkloadState(true, 1, 0, 0, true);
+        return WorkloadState.rolling(1, 0, 0);
     }
 
     private static Condition condition(MailRelayStatus status, String type) {
