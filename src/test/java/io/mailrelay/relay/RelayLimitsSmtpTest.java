@@ -68,6 +68,82 @@ class RelayLimitsSmtpTest {
         }
     }
 
+    /** Postfix smtpd_client_event_limit_exceptions: an allowed app server may send a burst in one session. */
+    @Test
+    void allowedNetworksAreExemptFromPerClientRateAndConnectionLimitsByDefault() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxMessagesPerClientPerMinute: 2
+                  maxConnectionsPerClient: 1
+                """)) {
+            List<RawSmtp> open = new ArrayList<>();
+            try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+                smtp.command("EHLO client.test");
+                for (int i = 0; i < 5; i++) {
+                    assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+                    assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("250");
+                    assertThat(smtp.command("DATA")).startsWith("354");
+                    assertThat(smtp.command("Subject: burst-" + i + "\r\n\r\nhello\r\n.")).startsWith("250 2.0.0");
+                }
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT)); // a second connection of the same client
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT));
+            } finally {
+                open.forEach(RawSmtp::close);
+            }
+            assertThat(relay.spool.messages()).filteredOn(m -> m.text().contains("Subject: burst-")).hasSize(5);
+
+            // an outsider is still held to both limits (to the local domain, which it may send to)
+            try (RawSmtp outsider = relay.connect(RelayFixture.OUTSIDE_CLIENT)) {
+                outsider.command("EHLO client.test");
+                for (int i = 0; i < 2; i++) {
+                    assertThat(outsider.command("MAIL FROM:<someone@outside.test>")).startsWith("250");
+                    assertThat(outsider.command("RSET")).startsWith("250");
+                }
+                assertThat(outsider.command("MAIL FROM:<someone@outside.test>"))
+                        .isEqualTo("450 4.7.1 Error: too many messages from 127.0.0.3, slow down");
+                try (RawSmtp second = RawSmtp.connect(RelayFixture.OUTSIDE_CLIENT, relay.port())) {
+                    assertThat(second.reply()).startsWith("421 4.3.2 Too many connections from 127.0.0.3");
+                }
+            }
+        }
+    }
+
+    @Test
+    void withoutTheExemptionAllowedNetworksAreRateLimitedToo() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxMessagesPerClientPerMinute: 2
+                  exemptAllowedNetworks: false
+                """); RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+            smtp.command("EHLO client.test");
+            for (int i = 0; i < 2; i++) {
+                assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+                assertThat(smtp.command("RSET")).startsWith("250");
+            }
+            assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("450 4.7.1");
+        }
+    }
+
+    /** The global limit holds for everyone, allowed networks included. */
+    @Test
+    void theGlobalConnectionLimitAppliesToAllowedNetworks() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxConnections: 2
+                """)) {
+            List<RawSmtp> open = new ArrayList<>();
+            try {
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT));
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT));
+                try (RawSmtp third = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.port())) {
+                    assertThat(third.reply()).isEqualTo("421 4.3.2 Too many connections, try again later");
+                }
+            } finally {
+                open.forEach(RawSmtp::close);
+            }
+        }
+    }
+
     /** Silent after EHLO: no line from the client (commandTimeout) and no traffic at all (idleTimeout). */
     @ParameterizedTest(name = "commandTimeout {0}, idleTimeout {1}")
     @CsvSource({ "1s, 1h", "1h, 1s" })
@@ -104,6 +180,7 @@ class RelayLimitsSmtpTest {
                 limits:
                   maxRecipients: 1
                   maxConnectionsPerClient: 1
+                  exemptAllowedNetworks: false
                 """)) {
             try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
                 smtp.command("EHLO client.test");
