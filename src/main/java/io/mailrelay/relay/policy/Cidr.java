@@ -64,6 +64,11 @@ public final class Cidr {
         return new BigInteger(1, address.getAddress()).and(mask).equals(networkBits);
     }
 
+    /** True when every address of {@code other} is in this network (same address family only). */
+    public boolean covers(Cidr other) {
+        return other.prefixLength >= prefixLength && contains(other.network);
+    }
+
     /** True when the address is inside one of the networks. */
     public static boolean anyContains(Collection<Cidr> networks, InetAddress address) {
         return networks.stream().anyMatch(network -> network.contains(address));
