@@ -61,14 +61,20 @@ class RelayMessageLimitsSmtpTest {
         }
     }
 
+    /** A session of the allowed client, told to send its message (354). */
+    private static RawSmtp inData() {
+        RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port());
+        assertThat(smtp.reply()).startsWith("220 ");
+        assertThat(smtp.command("EHLO client.test")).startsWith("250");
+        assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+        assertThat(smtp.command("RCPT TO:<bob@example.test>")).startsWith("250");
+        assertThat(smtp.command("DATA")).startsWith("354");
+        return smtp;
+    }
+
     /** MAIL, RCPT and DATA from the allowed client; returns the reply to the end of data. */
     private static String send(String message) {
-        try (RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port())) {
-            assertThat(smtp.reply()).startsWith("220 ");
-            assertThat(smtp.command("EHLO client.test")).startsWith("250");
-            assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
-            assertThat(smtp.command("RCPT TO:<bob@example.test>")).startsWith("250");
-            assertThat(smtp.command("DATA")).startsWith("354");
+        try (RawSmtp smtp = inData()) {
             smtp.send(message + ".\r\n");
             String reply = smtp.reply();
             smtp.command("QUIT");
@@ -146,12 +152,7 @@ class RelayMessageLimitsSmtpTest {
 
     @Test
     void aDataLineLongerThanMaxLineLengthIsRefusedAndNothingIsRelayed() {
-        try (RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port())) {
-            assertThat(smtp.reply()).startsWith("220 ");
-            smtp.command("EHLO client.test");
-            smtp.command("MAIL FROM:<app@inside.test>");
-            smtp.command("RCPT TO:<bob@example.test>");
-            assertThat(smtp.command("DATA")).startsWith("354");
+        try (RawSmtp smtp = inData()) {
             smtp.send("Subject: too-long-line\r\n\r\n" + "x".repeat(65536 - 1) + "\r\n.\r\n");
             assertThat(smtp.reply())
                     .isEqualTo("554 5.6.0 Error: message line too long (limit 65536 octets including CRLF)");
@@ -167,12 +168,7 @@ class RelayMessageLimitsSmtpTest {
     /** Commands keep RFC 5321's limits while data lines may be long: the framer follows the session's state. */
     @Test
     void commandLinesKeepTheirLimitsAfterALongMessage() {
-        try (RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port())) {
-            assertThat(smtp.reply()).startsWith("220 ");
-            smtp.command("EHLO client.test");
-            smtp.command("MAIL FROM:<app@inside.test>");
-            smtp.command("RCPT TO:<bob@example.test>");
-            assertThat(smtp.command("DATA")).startsWith("354");
+        try (RawSmtp smtp = inData()) {
             assertThat(smtp.command("Subject: then-commands\r\n\r\n" + "z".repeat(5000) + "\r\n.")).startsWith("250 2.0.0 ");
             assertThat(smtp.command("NOOP " + "x".repeat(600))).startsWith("500 5.5.2 Error: command line too long");
             smtp.send("NOOP " + "x".repeat(1200) + "\r\n");
