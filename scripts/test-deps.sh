@@ -9,8 +9,21 @@
 #
 # Then it asserts the capabilities the tests use, not package names: a package can be installed and still
 # lack what a test needs (swaks without Net::SSLeay installs fine and then cannot do STARTTLS).
+#
+# Options: --check asserts the capabilities and installs nothing; --no-kube-binaries leaves out
+# scripts/testbin.sh (used to prove the script on a new machine in a folder, a debootstrap chroot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+check_only=false
+kube_binaries=true
+for arg in "$@"; do
+  case "$arg" in
+    --check) check_only=true ;;
+    --no-kube-binaries) kube_binaries=false ;;
+    *) echo "usage: $0 [--check] [--no-kube-binaries]" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   postfix swaks iproute2 dnsmasq-base procps
@@ -20,13 +33,15 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-if ((${#missing[@]})); then
+if ((${#missing[@]})) && ! $check_only; then
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   echo "test-deps: installing ${missing[*]}"
   # Postfix must not configure or start a system mail service: tests run their own instances.
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+elif ((${#missing[@]})); then
+  echo "test-deps: not installed: ${missing[*]}"
 else
   echo "test-deps: ${PACKAGES[*]} already installed"
 fi
@@ -58,4 +73,6 @@ if ((${#failures[@]})); then
 fi
 echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip"
 
-scripts/testbin.sh
+if $kube_binaries && ! $check_only; then
+  scripts/testbin.sh
+fi

@@ -118,7 +118,9 @@ echo "testbin: building etcd"
 go build -trimpath -ldflags "-s -w" -o "$TARGET.tmp/etcd" ./etcd
 
 "$TARGET.tmp/kube-apiserver" --version
-"$TARGET.tmp/etcd" --version | head -1
+# not `| head -1`: under pipefail, etcd's next line into the closed pipe kills it (SIGPIPE, exit 141)
+etcd_version=$("$TARGET.tmp/etcd" --version)
+echo "${etcd_version%%$'\n'*}"
 "$TARGET.tmp/kubectl" version --client
 
 rm -rf "$TARGET"

@@ -1,6 +1,7 @@
 package io.mailrelay;
 
 import java.util.Map;
+import java.util.Set;
 
 /** The modes of the one application and the Quarkus runtime defaults each one needs. */
 public enum Mode {
@@ -17,11 +18,14 @@ public enum Mode {
             "quarkus.http.host-enabled", "false",
             "quarkus.log.console.stderr", "true",
             "quarkus.log.level", "WARN")),
-    /** --help, --version or a mistyped mode: print and exit, no listener. */
+    /** --help or --version (of the tool or of a mode), or a mistyped mode: print and exit, no listener. */
     NONE(Map.of(
             "quarkus.http.host-enabled", "false",
             "quarkus.log.console.stderr", "true",
             "quarkus.log.level", "WARN"));
+
+    /** picocli's standard help options, which every command mixes in. */
+    private static final Set<String> USAGE_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     private final Map<String, String> defaults;
 
@@ -30,7 +34,7 @@ public enum Mode {
     }
 
     public static Mode of(String... args) {
-        if (args.length == 0) {
+        if (args.length == 0 || asksForUsage(args)) {
             return NONE;
         }
         for (Mode mode : values()) {
@@ -39,6 +43,19 @@ public enum Mode {
             }
         }
         return NONE;
+    }
+
+    /** {@code relay --help} prints usage like {@code --help} does: it must not start what the mode runs. */
+    private static boolean asksForUsage(String... args) {
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (USAGE_OPTIONS.contains(arg)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sets each default as a system property unless the user already set it. */

@@ -34,4 +34,12 @@ class MailRelayCommandTest {
         assertThat(Mode.of("--help")).isEqualTo(Mode.NONE);
         assertThat(Mode.of()).isEqualTo(Mode.NONE);
     }
+
+    @Test
+    void usageOfAModeStartsNothingOfIt() {
+        assertThat(Mode.of("relay", "--help")).isEqualTo(Mode.NONE);
+        assertThat(Mode.of("operator", "-h")).isEqualTo(Mode.NONE);
+        assertThat(Mode.of("probe", "mail.example.com:25", "--version")).isEqualTo(Mode.NONE);
+        assertThat(Mode.of("probe", "--", "--help")).as("after --, an argument, not an option").isEqualTo(Mode.PROBE);
+    }
 }

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import com.google.common.net.InetAddresses;
 
@@ -45,12 +47,22 @@ public final class RelayServer implements AutoCloseable {
     private Channel listener;
 
     public RelayServer(RelayConfig config, MessageSpool spool, MeterRegistry registry) throws IOException {
+        this(config, spool, registry, UnaryOperator.identity());
+    }
+
+    /**
+     * @param authAccess how work reaches the auth pool: the identity, or in tests a wrapper that holds a
+     *        password check on its worker for as long as the test needs
+     */
+    RelayServer(RelayConfig config, MessageSpool spool, MeterRegistry registry, UnaryOperator<Executor> authAccess)
+            throws IOException {
         this.config = config;
         this.metrics = new RelayMetrics(registry);
         this.spoolWorkers = Executors.newFixedThreadPool(4, daemonThreads("relay-spool-"));
         // CPU-bound crypto off the event loops: bcrypt checks and TLS handshake tasks share this bounded pool
         this.authWorkers = Executors.newFixedThreadPool(2, daemonThreads("relay-auth-"));
-        this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authWorkers, metrics, sessions);
+        this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authAccess.apply(authWorkers),
+                metrics, sessions);
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

@@ -32,6 +32,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private final ServerSocket listener;
     private final String banner;
     private final Map<String, String> replies;
+    private final Map<String, Runnable> beforeReply;
     private final int dropAfterCommands;
     private final int busyAfterConnections;
     private final List<String> received = Collections.synchronizedList(new ArrayList<>());
@@ -42,6 +43,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         this.listener = new ServerSocket(0, 10, builder.address);
         this.banner = builder.banner;
         this.replies = Map.copyOf(builder.replies);
+        this.beforeReply = Map.copyOf(builder.beforeReply);
         this.dropAfterCommands = builder.dropAfterCommands;
         this.busyAfterConnections = builder.busyAfterConnections;
         this.acceptor = new Thread(this::serve, "scripted-smtp-" + listener.getLocalPort());
@@ -112,6 +114,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 return;
             }
             String verb = line.split("[ :]", 2)[0].toUpperCase(Locale.ROOT);
+            beforeReply.getOrDefault(verb, () -> { }).run();
             String reply = replies.getOrDefault(verb, "500 5.5.2 unknown command");
             if (reply.equals(DROP)) {
                 return;
@@ -133,6 +136,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     static final class Builder {
         private String banner = "220 scripted.test ESMTP";
         private final Map<String, String> replies = new LinkedHashMap<>();
+        private final Map<String, Runnable> beforeReply = new LinkedHashMap<>();
         private int dropAfterCommands;
         private int busyAfterConnections;
         private InetAddress address = InetAddress.getLoopbackAddress();
@@ -154,6 +158,15 @@ final class ScriptedSmtpServer implements AutoCloseable {
         /** The reply to a command verb (multi-line with \n), or {@link #SILENCE} or {@link #DROP}. */
         Builder on(String verb, String reply) {
             replies.put(verb, reply);
+            return this;
+        }
+
+        /**
+         * Runs {@code action} each time a command with this verb arrives, before the reply: the probe, which
+         * waits for that reply, sees everything the action did (e.g. a test clock moved on).
+         */
+        Builder beforeReplyTo(String verb, Runnable action) {
+            beforeReply.put(verb, action);
             return this;
         }
 

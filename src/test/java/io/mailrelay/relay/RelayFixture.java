@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
@@ -28,11 +30,12 @@ public final class RelayFixture implements AutoCloseable {
     public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     public final RelayServer server;
 
-    private RelayFixture(Path dir, String yaml) throws IOException, InvalidConfigException, InterruptedException {
+    private RelayFixture(Path dir, String yaml, UnaryOperator<Executor> authAccess)
+            throws IOException, InvalidConfigException, InterruptedException {
         this.dir = dir;
         Path config = dir.resolve("relay.yaml");
         Files.writeString(config, yaml);
-        this.server = new RelayServer(RelayConfigLoader.load(config), spool, registry).start();
+        this.server = new RelayServer(RelayConfigLoader.load(config), spool, registry, authAccess).start();
     }
 
     /** Starts a relay whose config is the standard one followed by {@code extraYaml} (e.g. a limits section). */
@@ -59,6 +62,7 @@ public final class RelayFixture implements AutoCloseable {
         private Path usersFile;
         private String usersReloadInterval = "30s";
         private String extraYaml = "";
+        private UnaryOperator<Executor> authAccess = UnaryOperator.identity();
 
         private Builder() {
             try {
@@ -107,6 +111,12 @@ public final class RelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** Wraps the relay's auth pool, e.g. with {@link HeldPasswordChecks}. */
+        public Builder authAccess(UnaryOperator<Executor> access) {
+            this.authAccess = access;
+            return this;
+        }
+
         public RelayFixture start() {
             try {
                 if (certificateFile == null) {
@@ -142,7 +152,7 @@ public final class RelayFixture implements AutoCloseable {
                           directory: %s
                         """.formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
                         tlsReloadInterval, dir.resolve("spool")) + extraYaml;
-                return new RelayFixture(dir, yaml);
+                return new RelayFixture(dir, yaml, authAccess);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InvalidConfigException e) {

@@ -56,6 +56,7 @@ public final class LocalKubelet implements AutoCloseable {
     private final Path root;
     private final Map<String, RunningRelay> relays = new ConcurrentHashMap<>();
     private volatile boolean simulateSnat;
+    private boolean closed;
     private SharedIndexInformer<Deployment> informer;
 
     private record RunningRelay(String templateHash, AppProcess process, int smtpPort, int httpPort) {
@@ -126,6 +127,9 @@ public final class LocalKubelet implements AutoCloseable {
      */
     private synchronized void sync(Deployment deployment, boolean force) {
         String name = deployment.getMetadata().getName();
+        if (closed) {
+            return; // an event that arrived while closing must not start a relay nobody will stop
+        }
         if (deployment.getMetadata().getOwnerReferences().stream().noneMatch(o -> "MailRelay".equals(o.getKind()))) {
             return;
         }
@@ -161,7 +165,12 @@ public final class LocalKubelet implements AutoCloseable {
                     .property("quarkus.http.port", String.valueOf(httpPort))
                     .args("relay", "--config", localConfig.toString(), "--grace-period", "5s")
                     .start();
-            FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(90), null);
+            try {
+                FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(90), null);
+            } catch (RuntimeException | Error notListening) {
+                process.close();
+                throw notListening;
+            }
             return new RunningRelay(hash, process, smtpPort, httpPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -276,8 +285,10 @@ public final class LocalKubelet implements AutoCloseable {
         }
     }
 
+    /** Stops every relay; waits for a rollout in progress, so none is started after this returns. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         if (informer != null) {
             informer.close();
         }

@@ -69,15 +69,19 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
         stop();
     }
 
-    public void stop() throws IOException {
+    /** Stops the API server and etcd; does nothing when they are stopped already. */
+    public synchronized void stop() throws IOException {
         if (client != null) {
             client.close();
+            client = null;
         }
         if (server != null) {
             server.stop();
+            server = null;
         }
         if (kubeconfig != null) {
             Files.deleteIfExists(kubeconfig);
+            kubeconfig = null;
         }
     }
 

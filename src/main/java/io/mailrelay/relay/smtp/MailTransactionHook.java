@@ -51,7 +51,8 @@ final class MailTransactionHook implements MailHook {
         return HookResult.DECLINED;
     }
 
-    private boolean admit(String client) {
+    /** Counts a new transaction of {@code client} if its last minute has room for it. */
+    boolean admit(String client) {
         long now = clock.getAsLong();
         Deque<Long> times = recent.computeIfAbsent(client, ip -> new ArrayDeque<>());
         synchronized (times) {

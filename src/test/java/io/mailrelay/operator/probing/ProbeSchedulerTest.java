@@ -30,7 +30,7 @@ class ProbeSchedulerTest {
                 inFlight.decrementAndGet();
                 return "run-" + runs.incrementAndGet();
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> results.size() >= 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.size() >= 5);
         }
         assertThat(maxInFlight.get()).isEqualTo(1);
         assertThat(results.subList(0, 5)).containsExactly("run-1", "run-2", "run-3", "run-4", "run-5");
@@ -38,20 +38,30 @@ class ProbeSchedulerTest {
 
     @Test
     void boundsConcurrencyAcrossKeys() throws InterruptedException {
+        AtomicInteger started = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger maxInFlight = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
         CountDownLatch allRan = new CountDownLatch(6);
         try (ProbeScheduler<String> scheduler = new ProbeScheduler<>(2, (key, r) -> allRan.countDown())) {
             for (int i = 0; i < 6; i++) {
                 scheduler.schedule("ns/relay-" + i, Duration.ofHours(1), Duration.ZERO, () -> {
+                    started.incrementAndGet();
                     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                    sleep(50);
+                    awaitLatch(release); // every run holds its worker until the test lets go
                     inFlight.decrementAndGet();
                     return "done";
                 });
             }
-            assertThat(allRan.await(10, TimeUnit.SECONDS)).isTrue();
+            // all six are due at once: two run side by side, and while they hold both workers no third
+            // starts (an unbounded scheduler would start all six during this time)
+            await().atMost(Duration.ofSeconds(30)).until(() -> inFlight.get() >= 2);
+            await().failFast("a third run started", () -> started.get() > 2)
+                    .during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(30)).until(() -> started.get() == 2);
+            release.countDown();
+            assertThat(allRan.await(30, TimeUnit.SECONDS)).isTrue();
         }
+        assertThat(started.get()).isEqualTo(6);
         assertThat(maxInFlight.get()).isEqualTo(2);
     }
 
@@ -69,13 +79,13 @@ class ProbeSchedulerTest {
                 }
                 return "run-" + n;
             });
-            assertThat(firstStarted.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
             scheduler.runNow("ns/relay");
             scheduler.runNow("ns/relay");
             scheduler.runNow("ns/relay");
             releaseFirst.countDown();
-            await().atMost(Duration.ofSeconds(5)).until(() -> results.size() == 2);
-            sleep(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.size() == 2);
+            sleep(200); // room for a wrong third run to show up
         }
         // three requests during one run: exactly one more run, not three
         assertThat(results).containsExactly("run-1", "run-2");
@@ -86,7 +96,7 @@ class ProbeSchedulerTest {
         AtomicInteger runs = new AtomicInteger();
         try (ProbeScheduler<String> scheduler = new ProbeScheduler<>(1, (key, r) -> results.add(r))) {
             scheduler.schedule("ns/relay", Duration.ofMillis(10), Duration.ZERO, () -> "run-" + runs.incrementAndGet());
-            await().atMost(Duration.ofSeconds(5)).until(() -> results.size() >= 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.size() >= 2);
             scheduler.cancel("ns/relay");
             int afterCancel = runs.get();
             sleep(200);
@@ -105,7 +115,7 @@ class ProbeSchedulerTest {
                 }
                 return "ok";
             });
-            await().atMost(Duration.ofSeconds(5)).until(() -> !results.isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !results.isEmpty());
         }
         assertThat(runs.get()).isGreaterThanOrEqualTo(2);
     }
@@ -120,7 +130,7 @@ class ProbeSchedulerTest {
 
     private static void awaitLatch(CountDownLatch latch) {
         try {
-            latch.await(10, TimeUnit.SECONDS);
+            latch.await(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,6 +3,7 @@ package io.mailrelay.operator.probing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -78,10 +79,19 @@ class ProbeStatusMapperTest {
 
     @Test
     void identicalResultsGiveIdenticalConditions() throws Exception {
-        // no timing in the message: the same result at the next interval must not look like a change
-        Condition first = condition(run(Verdict.CLOSED, List.of(), false, List.of()));
-        Condition second = condition(run(Verdict.CLOSED, List.of(), false, List.of()));
-        assertThat(second.getMessage()).isEqualTo(first.getMessage());
+        // no timing in the condition: the same result at the next interval, however long it took, must not
+        // look like a change (a new message would be a new event)
+        List<Finding> findings = List.of(new Finding(FindingCode.BANNER, "220 relay"),
+                new Finding(FindingCode.STARTTLS_NOT_OFFERED, "STARTTLS not offered"));
+        for (Verdict verdict : Verdict.values()) {
+            List<String> accepted = verdict == Verdict.OPEN ? List.of("external-sender") : List.of();
+            for (boolean insider : new boolean[] { false, true }) {
+                Condition first = condition(run(verdict, accepted, insider, findings, START, Duration.ofSeconds(2)));
+                Condition second = condition(run(verdict, accepted, insider, findings,
+                        START.plus(Duration.ofMinutes(61)).plusMillis(17), Duration.ofMillis(28_513)));
+                assertThat(second).as("%s, insider %s", verdict, insider).isEqualTo(first);
+            }
+        }
     }
 
     private static Condition condition(ProbeRun run) {
@@ -92,13 +102,18 @@ class ProbeStatusMapperTest {
 
     private static ProbeRun run(Verdict verdict, List<String> accepted, boolean insider, List<Finding> findings)
             throws Exception {
+        return run(verdict, accepted, insider, findings, START, Duration.ofSeconds(2));
+    }
+
+    private static ProbeRun run(Verdict verdict, List<String> accepted, boolean insider, List<Finding> findings,
+            Instant started, Duration took) throws Exception {
         List<AttemptResult> attempts = List.of("external-sender", "percent-hack-name", "null-sender").stream()
                 .map(id -> new AttemptResult(id, id, "a@probe.example", "b@probe.example",
                         accepted.contains(id) ? Outcome.ACCEPTED : Outcome.REFUSED, 1, null, List.of()))
                 .toList();
         ProbeReport report = new ProbeReport(verdict, "verdict " + verdict + " for the test",
-                new ProbeTarget("relay.mail.svc", 25), START, START.plusSeconds(2), 2000, "220 relay", "relay",
-                attempts, accepted, findings, List.of());
+                new ProbeTarget("relay.mail.svc", 25), started, started.plus(took), took.toMillis(), "220 relay",
+                "relay", attempts, accepted, findings, List.of());
         return new ProbeRun(report, "relay.mail.svc:25", InetAddress.getByName("10.1.2.3"), insider, "1/abc");
     }
 }
