@@ -367,8 +367,14 @@ class MailRelayReconcilerKubeTest {
         assertThat(service.getSpec().getLoadBalancerSourceRanges()).containsExactly("198.51.100.0/24");
         assertThat(service.getMetadata().getAnnotations())
                 .containsEntry("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol", "*");
-        assertThat(YAML.readTree(configMap(ns, "edge-config").getData().get("relay.yaml")).at("/server/proxyProtocol")
-                .asBoolean()).isTrue();
+        var relayYaml = YAML.readTree(configMap(ns, "edge-config").getData().get("relay.yaml"));
+        assertThat(relayYaml.at("/server/proxyProtocol").asBoolean()).isTrue();
+        assertThat(relayYaml.at("/server/trustedProxies/0").asText()).isEqualTo("10.0.1.0/24");
+        // only the load balancer (and the probe's namespace) may reach the SMTP port
+        var smtpSources = client.network().v1().networkPolicies().inNamespace(ns).withName("edge").get().getSpec()
+                .getIngress().get(0).getFrom();
+        assertThat(smtpSources).filteredOn(peer -> peer.getIpBlock() != null)
+                .extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("10.0.1.0/24");
         assertThat(condition(done, Conditions.NETWORK_RISK).orElseThrow().getStatus()).isEqualTo("False");
     }
 

@@ -43,7 +43,8 @@ public final class RelayConfigRenderer {
         ServiceSpec service = spec.service;
         boolean proxyProtocol = service != null && Boolean.TRUE.equals(service.proxyProtocol);
         return new RelayConfig(
-                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol),
+                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol,
+                        proxyProtocol ? service.trustedProxies : null),
                 spec.allowedNetworks, spec.localDomains, authentication(spec.authentication),
                 spec.tls == null ? null
                         : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),

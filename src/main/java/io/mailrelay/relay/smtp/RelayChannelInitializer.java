@@ -1,6 +1,7 @@
 package io.mailrelay.relay.smtp;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,12 +56,13 @@ import io.netty.handler.timeout.IdleStateHandler;
 /**
  * The relay's SMTP pipeline, built from James Protocols pieces but without its defaults: an explicit
  * handler chain (no PostmasterAbuseRcptHook, no in-memory message hook, no VRFY/EXPN) and an explicit
- * Netty pipeline: admission (421 on limits), optional PROXY header, strict line framer, session gate,
+ * Netty pipeline: admission (421 on limits), optional PROXY header from trusted proxies, strict line framer, session gate,
  * timeouts, James' core handler. Everything of a connection runs on its event loop; spool I/O runs on
  * the {@code workers} executor.
  */
 public final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> implements AutoCloseable {
     private final RelayConfig config;
+    private final RelayPolicy policy;
     private final Protocol protocol;
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
@@ -79,8 +81,13 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.Authentication auth = config.authentication();
         this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
+        this.policy = new RelayPolicy(config.allowedNetworks(),
+                config.localDomains().stream().map(RelayConfig.LocalDomain::domain).toList(),
+                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
-                config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
+                config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), this::exemptFromClientLimits,
+                sessions, metrics);
+        RejectionLog.silenceJames();
         this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics, registry),
                 new RelaySmtpConfiguration(config));
     }
@@ -89,9 +96,6 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             Executor authWorkers, RelayMetrics metrics, MeterRegistry registry) throws IOException {
         MetricFactory noMetrics = new NoopJamesMetrics();
         RelayConfig.Limits limits = config.limits();
-        RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
-                config.localDomains().stream().map(RelayConfig.LocalDomain::domain).toList(),
-                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         AuthFailures authFailures = new AuthFailures(limits.maxAuthFailures(), limits.authLockout(), System::nanoTime);
         CommandDispatcher<SMTPSession> dispatcher = new CommandDispatcher<>();
 
@@ -114,9 +118,11 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             chain.add(new StartTlsCmdHandler());
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
-        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(), metrics));
+        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
+                limits.maxHops(), metrics));
         chain.add(new MailSizeEsmtpExtension());
-        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
+        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
+                admission::stopping, System::nanoTime));
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
         if (config.authentication() != null) {
@@ -130,6 +136,11 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             throw new IllegalStateException("SMTP handler chain cannot be wired", e);
         }
         return chain;
+    }
+
+    /** allowedNetworks are not held to per-client limits, unless limits.exemptAllowedNetworks is false. */
+    private boolean exemptFromClientLimits(InetAddress client) {
+        return config.limits().exemptAllowedNetworks() && policy.isAllowedNetwork(client);
     }
 
     /**
@@ -160,9 +171,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         pipeline.addLast("admission", admission);
         if (config.server().proxyProtocol()) {
             pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
-            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission));
+            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission, config.server().trustedProxies(),
+                    config.server().proxyHeaderTimeout()));
         }
-        StrictLineFramer framer = new StrictLineFramer();
+        StrictLineFramer framer = new StrictLineFramer(config.limits().maxLineLength());
         pipeline.addLast(HandlerConstants.FRAMER, framer);
         pipeline.addLast("gate", new SessionGate(framer));
         pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new Timeouts(config.limits().commandTimeout(),

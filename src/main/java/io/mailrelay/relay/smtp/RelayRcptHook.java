@@ -6,7 +6,6 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
-import org.jboss.logging.Logger;
 
 import io.mailrelay.relay.policy.RelayDecision;
 import io.mailrelay.relay.policy.RelayPolicy;
@@ -17,8 +16,6 @@ import io.mailrelay.relay.policy.RelayPolicy;
  * postmaster@ and abuse@ at any domain, is deliberately not in the chain.
  */
 final class RelayRcptHook implements RcptHook {
-    private static final Logger LOG = Logger.getLogger("io.mailrelay.relay.rejected");
-
     private final RelayPolicy policy;
     private final int maxRecipients;
     private final RelayMetrics metrics;
@@ -52,9 +49,7 @@ final class RelayRcptHook implements RcptHook {
     private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
             String code, String text) {
         metrics.recipientRejected(reason);
-        LOG.infof("recipient rejected: client=%s helo=%s from=<%s> to=<%s> reason=%s reply=\"%s %s\"",
-                SessionFacts.clientIp(session), SessionFacts.helo(session), SessionFacts.sender(sender), recipient,
-                reason, code, text);
+        RejectionLog.recipient(session, SessionFacts.sender(sender), recipient, reason, code, text);
         HookReturnCode deny = code.startsWith("4") ? HookReturnCode.denySoft() : HookReturnCode.deny();
         return HookResult.builder().hookReturnCode(deny).smtpReturnCode(code).smtpDescription(text).build();
     }

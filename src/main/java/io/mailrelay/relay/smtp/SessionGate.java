@@ -25,7 +25,8 @@ import io.netty.util.ReferenceCountUtil;
  * <li>holds the client's lines while a message is being committed to the spool or a password is being
  * checked (those replies are asynchronous), then replays them in order once the reply is written;</li>
  * <li>discards everything pipelined behind STARTTLS (STARTTLS command injection);</li>
- * <li>answers over-long lines with 500 and closes, instead of James' silent truncation.</li>
+ * <li>tells the framer whether commands or message data are coming, each with its own line limit;</li>
+ * <li>answers over-long lines and closes, instead of James' silent truncation.</li>
  * </ul>
  */
 final class SessionGate extends ChannelInboundHandlerAdapter {
@@ -118,6 +119,16 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** The client was told to send the message (354): its lines are data now. */
+    void expectData() {
+        framer.expectData();
+    }
+
+    /** The message ended (or was refused): its lines are commands again. */
+    void expectCommands() {
+        framer.expectCommands();
+    }
+
     /** Stops reading from the socket while the spool lags behind the client. */
     void throttle(boolean stop) {
         ctx.channel().config().setAutoRead(!stop);
@@ -142,8 +153,11 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         if (cause instanceof TooLongFrameException) {
-            ctx.writeAndFlush(Unpooled.copiedBuffer(
-                    "500 5.5.2 Error: line too long (limit 1000 octets including CRLF)\r\n", StandardCharsets.US_ASCII))
+            String reply = framer.inData()
+                    ? "554 5.6.0 Error: message line too long (limit " + framer.limit() + " octets including CRLF)"
+                    : "500 5.5.2 Error: line too long (limit " + framer.limit() + " octets including CRLF)";
+            RejectionLog.refused(session, framer.inData() ? "data line" : "command line", "line_too_long", reply);
+            ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }

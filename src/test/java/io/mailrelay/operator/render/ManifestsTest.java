@@ -193,6 +193,27 @@ class ManifestsTest {
         assertThat(from).extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("0.0.0.0/0", "::/0");
     }
 
+    /** Behind PROXY protocol, a header from anyone but the load balancer could claim any client address. */
+    @Test
+    void withProxyProtocolSmtpIsAdmittedOnlyFromTheTrustedProxiesAndTheOperator() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.authentication = new Authentication(); // would open SMTP to 0.0.0.0/0 without PROXY protocol
+        spec.authentication.usersSecret = "users";
+        spec.allowedNamespaceSelector = new LabelSelectorBuilder().addToMatchLabels("team", "apps").build();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.LoadBalancer;
+        spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("192.0.2.0/28", "2001:db8:5::/64");
+
+        var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+
+        assertThat(from).hasSize(3);
+        assertThat(from.subList(0, 2)).extracting(peer -> peer.getIpBlock().getCidr())
+                .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
+        assertThat(from.get(2).getNamespaceSelector().getMatchLabels())
+                .isEqualTo(Map.of("kubernetes.io/metadata.name", "ops"));
+    }
+
     @Test
     void noAllowedClientsMeansNoSmtpIngressRuleAtAll() {
         MailRelaySpec spec = Specs.minimal();

@@ -22,6 +22,7 @@ import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.operator.Specs;
+import io.mailrelay.relay.config.RelayConfigLoader;
 
 @Tag("unit")
 class RelayConfigRendererTest {
@@ -85,6 +86,7 @@ class RelayConfigRendererTest {
         spec.limits.authLockout = "15m";
         spec.service = new ServiceSpec();
         spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("192.0.2.0/28");
 
         JsonNode config = YAML.readTree(RelayConfigRenderer.render(spec));
 
@@ -106,6 +108,34 @@ class RelayConfigRendererTest {
         assertThat(config.at("/limits/maxMessageSize").asLong()).isEqualTo(1048576L);
         assertThat(config.at("/limits/authLockout").asText()).isEqualTo("15m");
         assertThat(config.at("/limits").has("maxRecipients")).isFalse();
+    }
+
+    /** The contract: what the operator renders for PROXY protocol and the hostile-client limits, the relay loads. */
+    @Test
+    void proxyProtocolAndClientLimitsRenderIntoARelayConfigTheRelayAccepts() throws Exception {
+        MailRelaySpec spec = Specs.minimal();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.LoadBalancer;
+        spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("192.0.2.0/28", "2001:db8:5::/64");
+        spec.limits = new Limits();
+        spec.limits.maxErrors = 30;
+        spec.limits.maxHops = 40;
+        spec.limits.maxLineLength = 131072;
+        spec.limits.exemptAllowedNetworks = false;
+
+        io.mailrelay.relay.config.RelayConfig relay = RelayConfigLoader.parse(RelayConfigRenderer.render(spec));
+
+        assertThat(relay.server().proxyProtocol()).isTrue();
+        assertThat(relay.server().trustedProxies()).extracting(Object::toString)
+                .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
+        assertThat(relay.limits().maxErrors()).isEqualTo(30);
+        assertThat(relay.limits().maxHops()).isEqualTo(40);
+        assertThat(relay.limits().maxLineLength()).isEqualTo(131072);
+        assertThat(relay.limits().exemptAllowedNetworks()).isFalse();
+
+        spec.service.proxyProtocol = false; // the list means nothing without PROXY protocol: not rendered
+        assertThat(YAML.readTree(RelayConfigRenderer.render(spec)).at("/server").has("trustedProxies")).isFalse();
     }
 
     @Test

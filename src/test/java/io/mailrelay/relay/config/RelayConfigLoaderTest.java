@@ -60,6 +60,40 @@ class RelayConfigLoaderTest {
         return RelayConfigLoader.parse(OUTBOUND + "spool:\n  minFreeSpace: " + value).spool().minFreeSpace().bytes();
     }
 
+    /** The defaults Postfix has: smtpd_hard_error_limit, hopcount_limit, smtpd_client_event_limit_exceptions. */
+    @Test
+    void hostileClientDefaultsAreThoseOfPostfix() throws InvalidConfigException {
+        RelayConfig.Limits limits = RelayConfigLoader.parse(OUTBOUND).limits();
+        assertThat(limits.maxErrors()).isEqualTo(20);
+        assertThat(limits.maxHops()).isEqualTo(50);
+        assertThat(limits.exemptAllowedNetworks()).isTrue();
+        assertThat(limits.maxLineLength()).isEqualTo(65536);
+        assertThat(RelayConfigLoader.parse(OUTBOUND).server().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void proxyProtocolNeedsTrustedProxies() throws InvalidConfigException {
+        // without the list, any peer that reaches the port could claim an allow-listed address
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true")).startsWith(
+                "server.trustedProxies: is required when server.proxyProtocol is true");
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true\n  trustedProxies: []")).startsWith(
+                "server.trustedProxies: is required when server.proxyProtocol is true");
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true\n  trustedProxies: [10.0.0.0/33]"))
+                .isEqualTo("server.trustedProxies[0]: \"10.0.0.0/33\" is not a valid CIDR");
+        RelayConfig config = RelayConfigLoader.parse(OUTBOUND
+                + "server:\n  proxyProtocol: true\n  trustedProxies: [10.0.0.0/24, \"2001:db8::/64\"]\n  proxyHeaderTimeout: 2s");
+        assertThat(config.server().trustedProxies()).extracting(Object::toString)
+                .containsExactly("10.0.0.0/24", "2001:db8::/64");
+        assertThat(config.server().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void lineLengthIsAtLeastTheRfcLimit() {
+        assertThat(problem(OUTBOUND + "limits:\n  maxLineLength: 999"))
+                .isEqualTo("limits.maxLineLength: must be between 1000 (RFC 5321) and 1048576, was 999");
+        assertThat(problem(OUTBOUND + "limits:\n  maxHops: 0")).isEqualTo("limits.maxHops: must be greater than 0, was 0");
+    }
+
     @Test
     void badCidrNamesTheListEntry() {
         assertThat(problem(OUTBOUND + "allowedNetworks: [10.0.0.0/8, 10.0.0.0/33]"))
