@@ -14,6 +14,7 @@ import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.mailrelay.api.CrdsUpToDateTest;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.status.Conditions;
 
 /** The checked-in CRD, a JOSDK operator running the reconciler with the test's client, and small helpers. */
@@ -120,6 +122,16 @@ final class KubeFixture {
 
     static Predicate<MailRelay> conditionIs(String type, String status) {
         return r -> condition(r, type).map(c -> status.equals(c.getStatus())).orElse(false);
+    }
+
+    ConfigMap configMap(String namespace, String name) {
+        return client.configMaps().inNamespace(namespace).withName(name).get();
+    }
+
+    /** The relay.yaml hash on the pod template of a relay's Deployment: it changes when the pods roll. */
+    String configHash(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withName(name).get().getSpec().getTemplate()
+                .getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
     }
 
     Secret secret(String namespace, String name, String type, Map<String, String> data) {

@@ -51,8 +51,7 @@ class MailRelayReconcilerKubeTest {
     @RegisterExtension
     static final RealKubeApiServer api = new RealKubeApiServer();
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = List.of(ConfigMap.class, ServiceAccount.class,
-            Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
+    static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = MailRelayReconciler.OWNED_KINDS;
     static KubeFixture kube;
     static KubernetesClient client;
 
@@ -415,7 +414,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static ConfigMap configMap(String ns, String name) {
-        return client.configMaps().inNamespace(ns).withName(name).get();
+        return kube.configMap(ns, name);
     }
 
     private static String configHash(String ns) {
@@ -423,8 +422,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static String configHash(String ns, String name) {
-        return client.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getTemplate().getMetadata()
-                .getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+        return kube.configHash(ns, name);
     }
 
     private static List<String> eventReasons(String ns, String name) {
