@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -46,9 +47,19 @@ final class KubeFixture {
 
     /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
     void startOperator(KubernetesClient operatorClient) {
+        startOperator(operatorClient, Set.of());
+    }
+
+    /** As above, watching only the given namespaces (all when empty), as {@code watchNamespaces} does. */
+    void startOperator(KubernetesClient operatorClient, Set<String> watchNamespaces) {
         namespace(OPERATOR_NAMESPACE, Map.of());
         operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false));
-        operator.register(new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE)));
+        MailRelayReconciler reconciler = new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE));
+        if (watchNamespaces.isEmpty()) {
+            operator.register(reconciler);
+        } else {
+            operator.register(reconciler, config -> config.settingNamespaces(watchNamespaces));
+        }
         operator.start();
     }
 
