@@ -66,9 +66,7 @@ class DriftRepairKubeTest {
         kube.namespace(ns, Map.of());
         MailRelay relay = kube.example("minimal.yaml", ns);
         relay.getSpec().replicas = 2; // so that the PodDisruptionBudget exists
-        relay = kube.create(relay);
-        MailRelay applied = kube.awaitRelay(ns, "minimal",
-                observed(relay).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
+        MailRelay applied = createApplied(relay);
 
         Map<String, Duration> delays = new LinkedHashMap<>();
         for (Class<? extends HasMetadata> kind : MailRelayReconciler.OWNED_KINDS) {
@@ -94,9 +92,7 @@ class DriftRepairKubeTest {
     void configMapEditedByHandIsPutBackWithoutRollingThePods() {
         String ns = "edited";
         kube.namespace(ns, Map.of());
-        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
-        MailRelay applied = kube.awaitRelay(ns, "minimal",
-                observed(relay).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
+        MailRelay applied = createApplied(kube.example("minimal.yaml", ns));
         String name = DependentNames.configMap(applied);
         String rendered = configMap(ns, name).getData().get("relay.yaml");
         String hash = configHash(ns);
@@ -166,6 +162,12 @@ class DriftRepairKubeTest {
         assertThat(condition(kube.get(ns, "tls-auth"), Conditions.CONFIG_VALID).orElseThrow().getMessage())
                 .contains("authentication.usersSecret: Secret relay-users not found")
                 .doesNotContain("relay-tls");
+    }
+
+    private static MailRelay createApplied(MailRelay relay) {
+        MailRelay created = kube.create(relay);
+        return kube.awaitRelay(created.getMetadata().getNamespace(), created.getMetadata().getName(),
+                observed(created).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
     }
 
     private static Duration awaitConfigValid(String ns, String name, String status, String reason) {
