@@ -5,13 +5,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -53,14 +59,23 @@ import io.mailrelay.operator.status.WorkloadState;
  * StatefulSet, changes nothing that runs: it is only reported ({@code ConfigValid}). Objects the API server
  * refuses, or that exist under an owned name without being ours, are reported too ({@code Applied}), and
  * nothing is half-applied ({@link DependentApplier}).
- * Referenced Secrets are read directly (not cached cluster-wide); the periodic reconciliation notices their
- * changes.
+ * <p>
+ * Triggered by MailRelay spec changes, by any change or deletion of an object of the {@link #OWNED_KINDS}
+ * (informers that cache only objects labelled as ours, mapped to the MailRelay through the owner reference),
+ * so that drift is re-applied within seconds, and by the Secrets a MailRelay references
+ * ({@link ReferencedSecretSources}), so that a Secret created, fixed or broken is re-validated within seconds.
+ * Secret changes never roll the pods: the relay reloads its Secrets. The periodic reconciliation
+ * ({@code maxReconciliationInterval}) is only a safety net.
  */
 @ControllerConfiguration(name = MailRelayReconciler.NAME, fieldManager = OperatorSettings.FIELD_MANAGER,
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 3, timeUnit = TimeUnit.MINUTES))
 public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     public static final String NAME = "mailrelay";
+
+    /** Every kind a MailRelay owns: a hand-made deletion or edit of any of them is repaired at once. */
+    static final List<Class<? extends HasMetadata>> OWNED_KINDS = List.of(ConfigMap.class, ServiceAccount.class,
+            Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
 
     private final OperatorSettings settings;
     private final RelayProber prober;
@@ -78,9 +93,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     @Override
     public List<EventSource<?, MailRelay>> prepareEventSources(EventSourceContext<MailRelay> context) {
-        // owned objects, found back through their owner reference; only ours are cached
-        List<EventSource<?, MailRelay>> sources = new ArrayList<>(
-                List.of(owned(Deployment.class, context), owned(StatefulSet.class, context)));
+        // owned objects, found back through their owner reference; only ours (by label) are cached
+        List<EventSource<?, MailRelay>> sources = new ArrayList<>(OWNED_KINDS.stream()
+                .<EventSource<?, MailRelay>>map(kind -> owned(kind, context)).toList());
+        sources.addAll(ReferencedSecretSources.create(context));
         if (prober != null) {
             sources.add(prober.eventSource(context)); // a finished probe wakes its MailRelay's reconciliation
         }
@@ -96,11 +112,11 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     @Override
     public UpdateControl<MailRelay> reconcile(MailRelay relay, Context<MailRelay> context) {
         KubernetesClient client = context.getClient();
-        String namespace = relay.getMetadata().getNamespace();
         RelayEvents events = new RelayEvents(client);
 
-        ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(),
-                name -> client.secrets().inNamespace(namespace).withName(name).get());
+        Map<String, Secret> referenced = context.getSecondaryResourcesAsStream(Secret.class)
+                .collect(Collectors.toMap(secret -> secret.getMetadata().getName(), secret -> secret, (a, b) -> a));
+        ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(), referenced::get);
         HasMetadata running = runningWorkload(client, relay);
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
         problems.addAll(SpoolVolumeChange.check(running, relay.getSpec().persistence));

@@ -211,7 +211,9 @@ class InstallManifestsKubeTest {
         apply(rendered, false);
 
         String serviceAccount = "system:serviceaccount:" + namespace + ":rbac-check-mailrelay-operator";
-        assertThat(api.kubectl("auth", "can-i", "list", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("no");
+        // Secrets are watched (their informer), never written
+        assertThat(api.kubectl("auth", "can-i", "watch", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("yes");
+        assertThat(api.kubectl("auth", "can-i", "update", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("no");
         try (KubernetesClient asOperator = impersonating(serviceAccount)) {
             Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
             operator.register(new MailRelayReconciler(new OperatorSettings("registry.example/mailrelay:test", namespace)));

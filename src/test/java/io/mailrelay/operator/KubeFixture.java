@@ -8,12 +8,14 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -22,6 +24,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.mailrelay.api.CrdsUpToDateTest;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.status.Conditions;
 
 /** The checked-in CRD, a JOSDK operator running the reconciler with the test's client, and small helpers. */
@@ -44,9 +47,19 @@ final class KubeFixture {
 
     /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
     void startOperator(KubernetesClient operatorClient) {
+        startOperator(operatorClient, Set.of());
+    }
+
+    /** As above, watching only the given namespaces (all when empty), as {@code watchNamespaces} does. */
+    void startOperator(KubernetesClient operatorClient, Set<String> watchNamespaces) {
         namespace(OPERATOR_NAMESPACE, Map.of());
         operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false));
-        operator.register(new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE)));
+        MailRelayReconciler reconciler = new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE));
+        if (watchNamespaces.isEmpty()) {
+            operator.register(reconciler);
+        } else {
+            operator.register(reconciler, config -> config.settingNamespaces(watchNamespaces));
+        }
         operator.start();
     }
 
@@ -120,6 +133,16 @@ final class KubeFixture {
 
     static Predicate<MailRelay> conditionIs(String type, String status) {
         return r -> condition(r, type).map(c -> status.equals(c.getStatus())).orElse(false);
+    }
+
+    ConfigMap configMap(String namespace, String name) {
+        return client.configMaps().inNamespace(namespace).withName(name).get();
+    }
+
+    /** The relay.yaml hash on the pod template of a relay's Deployment: it changes when the pods roll. */
+    String configHash(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withName(name).get().getSpec().getTemplate()
+                .getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
     }
 
     Secret secret(String namespace, String name, String type, Map<String, String> data) {

@@ -30,13 +30,11 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mailrelay.api.MailRelay;
@@ -51,8 +49,7 @@ class MailRelayReconcilerKubeTest {
     @RegisterExtension
     static final RealKubeApiServer api = new RealKubeApiServer();
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = List.of(ConfigMap.class, ServiceAccount.class,
-            Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
+    static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = MailRelayReconciler.OWNED_KINDS;
     static KubeFixture kube;
     static KubernetesClient client;
 
@@ -421,7 +418,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static ConfigMap configMap(String ns, String name) {
-        return client.configMaps().inNamespace(ns).withName(name).get();
+        return kube.configMap(ns, name);
     }
 
     private static String configHash(String ns) {
@@ -429,8 +426,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static String configHash(String ns, String name) {
-        return client.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getTemplate().getMetadata()
-                .getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+        return kube.configHash(ns, name);
     }
 
     private static List<String> eventReasons(String ns, String name) {

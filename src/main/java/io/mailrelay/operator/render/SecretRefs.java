@@ -1,5 +1,8 @@
 package io.mailrelay.operator.render;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
+
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
 
@@ -7,6 +10,22 @@ import io.mailrelay.api.Outbound;
 public final class SecretRefs {
 
     private SecretRefs() {
+    }
+
+    /** Every Secret the spec names (TLS, users, smarthost credentials), all in the MailRelay's namespace. */
+    public static Set<String> names(MailRelaySpec spec) {
+        Set<String> names = new LinkedHashSet<>();
+        if (spec.tls != null && spec.tls.secretName != null) {
+            names.add(spec.tls.secretName);
+        }
+        if (spec.authentication != null && spec.authentication.usersSecret != null) {
+            names.add(spec.authentication.usersSecret);
+        }
+        String credentials = smarthostCredentials(spec);
+        if (credentials != null) {
+            names.add(credentials);
+        }
+        return names;
     }
 
     /** The smarthost credentials Secret, or null when there is none (mx mode, or no AUTH at the smarthost). */
