@@ -3,11 +3,15 @@ package io.mailrelay.relay.smtp;
 import java.net.InetAddress;
 
 import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.smtp.SMTPSession;
 
 /** What the relay needs to know about a session, read from James' session in one place. */
 final class SessionFacts {
+    private static final ProtocolSession.AttachmentKey<Boolean> FROM_OUTSIDER =
+            ProtocolSession.AttachmentKey.of("mailrelay.fromOutsider", Boolean.class);
+
     private SessionFacts() {
     }
 
@@ -35,5 +39,14 @@ final class SessionFacts {
 
     static boolean authenticated(SMTPSession session) {
         return session.getUsername() != null;
+    }
+
+    /** A recipient of this transaction was accepted from a client that may not relay (so for a local domain). */
+    static void acceptedFromOutsider(SMTPSession session) {
+        session.setAttachment(FROM_OUTSIDER, true, State.Transaction);
+    }
+
+    static boolean fromOutsider(SMTPSession session) {
+        return session.getAttachment(FROM_OUTSIDER, State.Transaction).orElse(false);
     }
 }
