@@ -45,9 +45,9 @@ public class LocalDomain {
 
     @JsonPropertyDescription("With recipientCheck list: the accepted recipients of this domain, local-part@domain, where *"
             + " in the local part matches anything (*@example.org, sales-*@example.org, bob@example.org);"
-            + " compared case-insensitively.")
-    @Size(max = 1000)
-    public List<@Pattern("^[^@\\s]+@[^@\\s]+$") @Size(max = 320) String> recipients;
+            + " compared case-insensitively. At most 200.")
+    @Size(max = 200) // bounded for the CEL cost budget; for more, recipientCheck callout asks the server instead
+    public List<@Pattern("^[^@\\s]+@[^@\\s]+$") @Size(max = 254) String> recipients;
 
     public LocalDomain() {
     }
