@@ -4,6 +4,7 @@
 #   modules swaks needs for --tls and --auth (Debian only "recommends" or "suggests" them);
 # - dnsmasq-base (the binary only, no system service): a loopback DNS server for MX-delivery tests;
 # - iproute2 (`ip netns`) for tests that make their own network namespaces;
+# - nmap with its smtp-open-relay script: the most common open-relay tester, run against the relay;
 # - kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test, built by scripts/testbin.sh.
 # Maven comes from the Maven Wrapper (./mvnw), which fetches it from Maven Central on first use.
 #
@@ -26,7 +27,7 @@ for arg in "$@"; do
 done
 
 PACKAGES=(
-  postfix swaks iproute2 dnsmasq-base procps
+  postfix swaks iproute2 dnsmasq-base procps nmap
   libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libnet-dns-perl libio-socket-inet6-perl
 )
 missing=()
@@ -67,11 +68,14 @@ grep -q "usage: .*smtp-source" <<<"$(smtp-source 2>&1 || true)" || fail "smtp-so
 postconf -d -h mail_version >/dev/null 2>&1 || fail "postconf does not run"
 dnsmasq --version 2>/dev/null | grep -q '^Dnsmasq version' || fail "dnsmasq is not runnable (MX tests)"
 ip -V >/dev/null 2>&1 || fail "ip (iproute2) is not runnable"
+nmap --version 2>/dev/null | grep -q '^Nmap version' || fail "nmap is not runnable"
+nmap --script-help smtp-open-relay 2>/dev/null | grep -q '^smtp-open-relay' \
+  || fail "nmap has no smtp-open-relay script (NmapOpenRelaySmtpTest)"
 if ((${#failures[@]})); then
   printf 'test-deps: missing capability: %s\n' "${failures[@]}" >&2
   exit 1
 fi
-echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip"
+echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, nmap smtp-open-relay"
 
 if $kube_binaries && ! $check_only; then
   scripts/testbin.sh

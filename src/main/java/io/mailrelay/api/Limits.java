@@ -52,4 +52,23 @@ public class Limits {
     @JsonPropertyDescription("Longest idle connection (e.g. 5m).")
     @Pattern(Patterns.DURATION)
     public String idleTimeout;
+
+    @JsonPropertyDescription("Error replies in one session before it is ended with 421 (Postfix smtpd_hard_error_limit). Default 20.")
+    @Min(1)
+    @Max(1000)
+    public Integer maxErrors;
+
+    @JsonPropertyDescription("Most Received: headers a message may carry (Postfix hopcount_limit). Default 50.")
+    @Min(1)
+    @Max(1000)
+    public Integer maxHops;
+
+    @JsonPropertyDescription("Longest line of message data in octets, CRLF included; commands stay at 512. Default 65536.")
+    @Min(1000)
+    @Max(1048576)
+    public Integer maxLineLength;
+
+    @JsonPropertyDescription("allowedNetworks are exempt from the per-client connection and message rate limits "
+            + "(Postfix smtpd_client_event_limit_exceptions). Default true.")
+    public Boolean exemptAllowedNetworks;
 }

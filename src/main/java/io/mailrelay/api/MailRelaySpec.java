@@ -80,6 +80,14 @@ public class MailRelaySpec {
     @JsonPropertyDescription("Spool storage. Off: a Deployment with an emptyDir spool. On: a StatefulSet with a volume per pod.")
     public Persistence persistence;
 
+    @JsonPropertyDescription("Seconds a stopping relay pod has (its terminationGracePeriodSeconds): a 10 s preStop pause "
+            + "while the endpoints drop it, then the relay drains for the rest minus a 5 s margin: new connections and MAIL "
+            + "get 421, open transactions finish, idle sessions get 421, and the queue is delivered; what is left stays spooled.")
+    @Default("60")
+    @Min(20)
+    @Max(3600)
+    public Integer terminationGracePeriodSeconds;
+
     @JsonPropertyDescription("Compute resources of the relay container. Default: requests 100m CPU / 256Mi, limit 512Mi memory.")
     public ResourceRequirements resources;
 

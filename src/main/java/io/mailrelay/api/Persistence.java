@@ -21,4 +21,9 @@ public class Persistence {
 
     @JsonPropertyDescription("Size of each spool volume (e.g. 1Gi), required when enabled.")
     public Quantity size;
+
+    @JsonPropertyDescription("Below this much free space on the spool's file system the relay answers MAIL with "
+            + "452 4.3.1 Insufficient system storage (Postfix queue_minfree); 0 turns the check off. "
+            + "Default: 100Mi, or a tenth of size when that is smaller.")
+    public Quantity minFreeSpace;
 }

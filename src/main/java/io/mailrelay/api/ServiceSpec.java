@@ -16,6 +16,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.proxyProtocol) || !self.proxyProtocol || self.type != 'ClusterIP'",
         message = "service.proxyProtocol needs service.type LoadBalancer or NodePort (a load balancer that sends the PROXY header)",
         fieldPath = ".proxyProtocol")
+@ValidationRule(value = "!has(self.proxyProtocol) || !self.proxyProtocol || (has(self.trustedProxies) && size(self.trustedProxies) > 0)",
+        message = "service.proxyProtocol needs service.trustedProxies (the load balancer's own addresses): "
+                + "from any other peer a PROXY header could claim an allow-listed address",
+        fieldPath = ".trustedProxies")
 @ValidationRule(value = "!has(self.loadBalancerSourceRanges) || self.type == 'LoadBalancer'",
         message = "service.loadBalancerSourceRanges needs service.type LoadBalancer", fieldPath = ".loadBalancerSourceRanges")
 @ValidationRule(value = "!has(self.externalTrafficPolicy) || self.type != 'ClusterIP'",
@@ -52,7 +56,15 @@ public class ServiceSpec {
     @ValidationRule(value = "self.all(c, isCIDR(c))", message = "loadBalancerSourceRanges must contain only CIDRs")
     public List<@Size(max = 43) String> loadBalancerSourceRanges;
 
-    @JsonPropertyDescription("The load balancer sends a PROXY protocol v1/v2 header with the real client address. Default false.")
+    @JsonPropertyDescription("The load balancer sends a PROXY protocol v1/v2 header with the real client address. "
+            + "Default false. Needs trustedProxies.")
     @Default("false")
     public Boolean proxyProtocol;
+
+    @JsonPropertyDescription("With proxyProtocol: CIDRs of the load balancer's own addresses (its subnets), the only "
+            + "peers whose PROXY header is believed and, in the NetworkPolicy, the only sources of SMTP. Never the "
+            + "node network: every client a node SNATs would then be a trusted proxy.")
+    @Size(max = 64)
+    @ValidationRule(value = "self.all(c, isCIDR(c))", message = "trustedProxies must contain only CIDRs")
+    public List<@Size(max = 43) String> trustedProxies;
 }

@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
 import jakarta.inject.Inject;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
@@ -33,11 +33,13 @@ import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
 import io.mailrelay.operator.probing.RelayProber;
 import io.mailrelay.operator.render.ConfigHash;
+import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.render.RelayConfigRenderer;
 import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.WorkloadFactory;
+import io.mailrelay.operator.status.ApplyFailure;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.operator.status.RelayEvents;
 import io.mailrelay.operator.status.StatusComposer;
@@ -48,7 +50,9 @@ import io.mailrelay.operator.status.WorkloadState;
  * MailRelay → ConfigMap, ServiceAccount, Service, NetworkPolicy, PodDisruptionBudget and a Deployment or
  * StatefulSet, all owned by the MailRelay and applied with server-side apply as {@code mailrelay-operator}.
  * A spec whose Secrets are missing or incomplete, or that would change the spool volumes of a running
- * StatefulSet, changes nothing that runs: it is only reported.
+ * StatefulSet, changes nothing that runs: it is only reported ({@code ConfigValid}). Objects the API server
+ * refuses, or that exist under an owned name without being ours, are reported too ({@code Applied}), and
+ * nothing is half-applied ({@link DependentApplier}).
  * Referenced Secrets are read directly (not cached cluster-wide); the periodic reconciliation notices their
  * changes.
  */
@@ -94,7 +98,6 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         KubernetesClient client = context.getClient();
         String namespace = relay.getMetadata().getNamespace();
         RelayEvents events = new RelayEvents(client);
-        MailRelayStatus before = relay.getStatus();
 
         ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(),
                 name -> client.secrets().inNamespace(namespace).withName(name).get());
@@ -105,20 +108,46 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         String deployedVersion = "invalid";
         if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
-            DesiredState desired = DesiredState.of(relay, settings,
-                    relayYaml, ConfigHash.of(relayYaml, secrets.rolloutData()));
-            workload = WorkloadState.of(apply(client, relay, desired));
+            DesiredState desired = DesiredState.of(relay, settings, relayYaml, ConfigHash.of(relayYaml));
+            // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
+            DependentApplier applier = new DependentApplier(client);
+            workload = WorkloadState.of(applier.apply(relay, desired));
+            applier.deleteIfOwned(relay, ServiceAccount.class, DependentNames.legacyServiceAccount(relay));
             deployedVersion = relay.getMetadata().getGeneration() + "/" + desired.configHash();
             announceRollout(events, relay, running, desired);
         } else {
             workload = WorkloadState.of(running);
         }
-
-        Instant now = Instant.now();
-        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
-                workload, now);
         if (prober != null) {
             prober.track(relay, problems.isEmpty() && workload.fullyAvailable(), deployedVersion);
+        }
+        publish(relay, context, events, problems, workload, null);
+        return UpdateControl.noUpdate();
+    }
+
+    /** Apply errors reach status through the same composer as every other status, then JOSDK retries. */
+    @Override
+    public ErrorStatusUpdateControl<MailRelay> updateErrorStatus(MailRelay relay, Context<MailRelay> context,
+            Exception e) {
+        ApplyFailure failure = DependentApplier.ApplyFailedException.of(e);
+        try {
+            KubernetesClient client = context.getClient();
+            publish(relay, context, new RelayEvents(client), List.of(),
+                    WorkloadState.of(runningWorkload(client, relay)), failure);
+        } catch (RuntimeException statusNotWritten) {
+            e.addSuppressed(statusNotWritten);
+        }
+        return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+
+    /** Composes the status in one place (with the latest probe run), records its transitions, writes it. */
+    private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
+            WorkloadState workload, ApplyFailure failure) {
+        MailRelayStatus before = relay.getStatus();
+        Instant now = Instant.now();
+        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
+                workload, failure, now);
+        if (prober != null) {
             prober.latest(relay).ifPresent(run -> {
                 Conditions conditions = new Conditions(after.conditions, relay.getMetadata().getGeneration(), now);
                 ProbeStatusMapper.applyCondition(conditions, run);
@@ -129,7 +158,6 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);
-        return UpdateControl.noUpdate();
     }
 
     private static MailRelay statusOnly(MailRelay relay, MailRelayStatus status) {
@@ -140,36 +168,11 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         return patch;
     }
 
-    /** Applies every desired object and removes the ones the spec no longer wants; returns the applied workload. */
-    private static HasMetadata apply(KubernetesClient client, MailRelay relay, DesiredState desired) {
-        HasMetadata workload = null;
-        for (HasMetadata object : desired.objects()) {
-            workload = client.resource(object).fieldManager(OperatorSettings.FIELD_MANAGER).forceConflicts()
-                    .serverSideApply();
-        }
-        boolean persistent = WorkloadFactory.persistent(relay.getSpec());
-        deleteIfOwned(client, relay, persistent ? Deployment.class : StatefulSet.class);
-        if (desired.objects().stream().noneMatch(PodDisruptionBudget.class::isInstance)) {
-            deleteIfOwned(client, relay, PodDisruptionBudget.class);
-        }
-        return workload;
-    }
-
     private static HasMetadata runningWorkload(KubernetesClient client, MailRelay relay) {
         Class<? extends HasMetadata> type = WorkloadFactory.persistent(relay.getSpec()) ? StatefulSet.class
                 : Deployment.class;
         return client.resources(type).inNamespace(relay.getMetadata().getNamespace())
                 .withName(relay.getMetadata().getName()).get();
-    }
-
-    private static void deleteIfOwned(KubernetesClient client, MailRelay relay, Class<? extends HasMetadata> type) {
-        var resource = client.resources(type).inNamespace(relay.getMetadata().getNamespace())
-                .withName(relay.getMetadata().getName());
-        HasMetadata existing = resource.get();
-        if (existing != null && existing.getMetadata().getOwnerReferences().stream()
-                .anyMatch(owner -> relay.getMetadata().getUid().equals(owner.getUid()))) {
-            resource.delete();
-        }
     }
 
     private static void announceRollout(RelayEvents events, MailRelay relay, HasMetadata running, DesiredState desired) {
@@ -180,7 +183,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         String runningHash = configHash(running);
         if (!desired.configHash().equals(runningHash)) {
-            events.normal(relay, "ConfigChanged", "relay configuration or Secrets changed: rolling the pods (config hash "
+            events.normal(relay, "ConfigChanged", "relay configuration changed: rolling the pods (config hash "
                     + runningHash + " -> " + desired.configHash() + ")");
         }
     }

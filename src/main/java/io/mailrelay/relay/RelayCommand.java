@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 @Command(name = "relay", mixinStandardHelpOptions = true,
         description = "Run the hardened SMTP relay.")
@@ -38,7 +39,8 @@ public class RelayCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--grace-period", defaultValue = "30s",
-            description = "on SIGTERM, how long in-flight sessions may take to finish (default ${DEFAULT-VALUE})")
+            description = "on SIGTERM, how long the drain may take: open transactions finish, the queue is delivered "
+                    + "(default ${DEFAULT-VALUE})")
     String gracePeriod;
 
     @Inject
@@ -84,20 +86,44 @@ public class RelayCommand implements Callable<Integer> {
             readiness.register("relay", ready);
             LOG.infof("relay listening on %s:%d as %s", relayConfig.server().listenAddress(), server.port(),
                     relayConfig.server().hostname());
+            drainOnSigterm();
             Quarkus.waitForExit();
-            LOG.infof("stopping: no new sessions, %d in flight, grace period %s", server.activeSessions(), grace);
-            Instant deadline = Instant.now().plus(grace);
-            server.stopAccepting();
-            if (!server.awaitSessions(grace)) {
-                LOG.warnf("%d sessions still open after the grace period: closing them with 421", server.activeSessions());
-            }
-            // what is still queued is delivered in what is left of the grace period; the rest stays spooled
-            Duration left = Duration.between(Instant.now(), deadline);
-            if (!runtime.drain(left.isNegative() ? Duration.ZERO : left)) {
-                LOG.warnf("%d messages still queued after the grace period: they stay in %s",
-                        runtime.spool().depth(), relayConfig.spool().directory());
-            }
+            drain(server, runtime, grace);
         }
         return 0;
+    }
+
+    /**
+     * The JVM answers SIGTERM by running its shutdown hooks at once: Quarkus stops, the process exits 143 and
+     * whatever drains on the main thread is cut off. This handler only ends {@link Quarkus#waitForExit()}; the
+     * drain then runs with the HTTP endpoints still up, and Quarkus stops and exits 0 when {@link #call()}
+     * returns. SIGINT (Ctrl-C) keeps the JVM's behaviour: an immediate stop, the queue stays spooled.
+     */
+    private static void drainOnSigterm() {
+        Signal.handle(new Signal("TERM"), signal -> {
+            LOG.info("SIGTERM received: draining");
+            Quarkus.asyncExit(0);
+        });
+    }
+
+    /**
+     * Within {@code grace}: refuse new connections and MAIL with 421, close idle sessions with 421, let open
+     * transactions finish, and deliver the queue until it is empty. What is still queued then stays spooled
+     * for the next start; sessions still open are told 421 when the server closes.
+     */
+    static void drain(RelayServer server, RelayRuntime runtime, Duration grace) throws InterruptedException {
+        Instant deadline = Instant.now().plus(grace);
+        LOG.infof("draining for up to %s: %d sessions open, %d messages queued", grace, server.activeSessions(),
+                runtime.spool().depth());
+        server.stopAccepting();
+        runtime.retryNow(); // deliver while the open transactions finish, not only after them
+        if (!server.awaitSessions(grace)) {
+            LOG.warnf("%d sessions still open after the grace period: closing them with 421", server.activeSessions());
+        }
+        Duration left = Duration.between(Instant.now(), deadline);
+        if (!runtime.drain(left.isNegative() ? Duration.ZERO : left)) {
+            LOG.warnf("%d messages still queued after the grace period: they stay spooled for the next start",
+                    runtime.spool().depth());
+        }
     }
 }

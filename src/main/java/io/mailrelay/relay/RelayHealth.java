@@ -9,8 +9,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 
 /**
  * Relay-mode health checks, registered at run time by {@link RelayCommand} only (the other modes of the
- * same image never see them). Readiness: the SMTP listener is bound and the spool directory accepts a
- * new file.
+ * same image never see them). Readiness: the SMTP listener is bound, the relay is not draining, and the
+ * spool directory accepts a new file.
  */
 final class RelayHealth {
     private RelayHealth() {
@@ -27,8 +27,9 @@ final class RelayHealth {
 
     static HealthCheck readiness(RelayServer server, Path spoolDirectory) {
         return () -> HealthCheckResponse.named("relay")
-                .status(server.isListening() && writable(spoolDirectory))
+                .status(server.isListening() && server.isAccepting() && writable(spoolDirectory))
                 .withData("listening", server.isListening())
+                .withData("draining", !server.isAccepting())
                 .withData("spoolWritable", writable(spoolDirectory))
                 .withData("activeSessions", server.activeSessions())
                 .build();

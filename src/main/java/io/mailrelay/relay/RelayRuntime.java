@@ -47,6 +47,11 @@ public final class RelayRuntime implements AutoCloseable {
         return spool;
     }
 
+    /** Every message waiting for a retry is tried again at once. */
+    public void retryNow() {
+        delivery.retryNow();
+    }
+
     /** Keeps delivering until the queue is empty or {@code grace} ran out; true when empty. */
     public boolean drain(Duration grace) {
         return delivery.drain(grace);

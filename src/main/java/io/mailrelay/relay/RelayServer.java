@@ -45,6 +45,8 @@ public final class RelayServer implements AutoCloseable {
     private EventLoopGroup acceptor;
     private EventLoopGroup io;
     private Channel listener;
+    private volatile boolean accepting = true;
+    private boolean closed;
 
     public RelayServer(RelayConfig config, MessageSpool spool, MeterRegistry registry) throws IOException {
         this(config, spool, registry, UnaryOperator.identity());
@@ -62,7 +64,7 @@ public final class RelayServer implements AutoCloseable {
         // CPU-bound crypto off the event loops: bcrypt checks and TLS handshake tasks share this bounded pool
         this.authWorkers = Executors.newFixedThreadPool(2, daemonThreads("relay-auth-"));
         this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authAccess.apply(authWorkers),
-                metrics, sessions);
+                metrics, registry, sessions);
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -102,12 +104,23 @@ public final class RelayServer implements AutoCloseable {
         return current != null && current.isActive();
     }
 
-    /** New connections get {@code 421 4.3.2}; sessions already open may finish but start no new MAIL. */
+    /**
+     * New connections and new MAIL commands get {@code 421 4.3.2}; idle sessions are told 421 and closed, the
+     * ones inside a mail transaction may finish it.
+     */
     public void stopAccepting() {
+        accepting = false;
         initializer.stopAccepting();
     }
 
-    /** Waits until every admitted session has ended; false if some are still open after the timeout. */
+    public boolean isAccepting() {
+        return accepting;
+    }
+
+    /**
+     * Waits until every admitted session has ended, closing each with 421 once it is out of its mail
+     * transaction; false if some are still open after the timeout.
+     */
     public boolean awaitSessions(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (metrics.activeSessions() > 0) {
@@ -115,6 +128,9 @@ public final class RelayServer implements AutoCloseable {
                 return false;
             }
             Thread.sleep(50);
+            if (!accepting) {
+                initializer.closeIdleSessions();
+            }
         }
         return true;
     }
@@ -133,8 +149,14 @@ public final class RelayServer implements AutoCloseable {
         return initializer.usersReloadIfChanged();
     }
 
+    /** Idempotent. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        accepting = false;
         initializer.stopAccepting();
         if (listener != null) {
             listener.close().syncUninterruptibly();
@@ -143,15 +165,16 @@ public final class RelayServer implements AutoCloseable {
                 .awaitUninterruptibly(2, TimeUnit.SECONDS);
         sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         authWorkers.shutdownNow(); // a password check is worth nothing once its session is gone
+        if (io != null) {
+            // first the event loops: a closed session's last task (its disconnect) aborts its message on the spool workers
+            io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         spoolWorkers.shutdown();
         try {
             spoolWorkers.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (io != null) {
-            io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         initializer.close();
     }

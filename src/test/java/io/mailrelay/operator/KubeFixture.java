@@ -104,7 +104,7 @@ final class KubeFixture {
 
     /** Waits until the MailRelay's status satisfies the predicate, and returns it then. */
     MailRelay awaitRelay(String namespace, String name, Predicate<MailRelay> until) {
-        return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        return Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .until(() -> get(namespace, name), relay -> relay != null && relay.getStatus() != null
                         && until.test(relay));
     }

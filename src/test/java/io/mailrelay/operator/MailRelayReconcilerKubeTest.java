@@ -91,7 +91,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
         var pod = deployment.getSpec().getTemplate();
         assertThat(pod.getMetadata().getAnnotations()).containsKey(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
-        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal");
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal-relay");
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(10025L);
         assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10025L);
@@ -99,7 +99,9 @@ class MailRelayReconcilerKubeTest {
         assertThat(pod.getSpec().getTopologySpreadConstraints()).isEmpty();
         var container = pod.getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo(KubeFixture.TEST_IMAGE);
-        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml");
+        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml",
+                "--grace-period", "45s");
+        assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(60L);
         assertThat(container.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
                 .containsExactly("smtp:2525", "http:8080");
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
@@ -128,7 +130,7 @@ class MailRelayReconcilerKubeTest {
             assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                     .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
         });
-        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal").get().getAutomountServiceAccountToken())
+        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
                 .isFalse();
         assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
 
@@ -175,8 +177,40 @@ class MailRelayReconcilerKubeTest {
                 .containsExactly("NAME", "READY", "REPLICAS", "RELAY", "ENDPOINT", "AGE");
         assertThat(get).containsPattern("minimal\\s+True\\s+1\\s+minimal\\.rollout\\.svc:25");
         var describe = api.kubectl("describe", "mr", "minimal", "-n", ns).assertSuccess().stdout();
-        assertThat(describe).contains("Type:", "Ready", "ConfigValid", "NetworkRisk", "RelayClosed", "NotProbedYet",
-                "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
+        assertThat(describe).contains("Type:", "Ready", "ConfigValid", "Applied", "NetworkRisk", "RelayClosed",
+                "NotProbedYet", "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
+
+        // the next rollout: the old pod still available, the new one never comes (image not pullable, say)
+        relay = kube.get(ns, "minimal");
+        relay.getSpec().allowedNetworks = List.of("10.20.0.0/16");
+        MailRelay rolling = kube.update(relay);
+        kube.awaitRelay(ns, "minimal", observed(rolling));
+        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                    .withReplicas(2).withUpdatedReplicas(0).withReadyReplicas(1).withAvailableReplicas(1).build());
+            return d;
+        });
+        // the old pod is available, but it runs the old configuration
+        MailRelay progressing = kube.awaitRelay(ns, "minimal", r -> condition(r, Conditions.READY)
+                .map(c -> c.getMessage().endsWith("0 updated to the latest configuration")).orElse(false));
+        assertThat(condition(progressing, Conditions.READY).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("Progressing");
+        });
+
+        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                    .withReplicas(2).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1)
+                    .addNewCondition().withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
+                    .withMessage("ReplicaSet \"minimal-7c9\" has timed out progressing.").endCondition().build());
+            return d;
+        });
+        MailRelay stuck = kube.awaitRelay(ns, "minimal", r -> condition(r, Conditions.READY)
+                .map(c -> "RolloutStuck".equals(c.getReason())).orElse(false));
+        assertThat(condition(stuck, Conditions.READY).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getMessage()).isEqualTo("ReplicaSet \"minimal-7c9\" has timed out progressing.");
+        });
     }
 
     @Test
@@ -259,7 +293,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(ingress.get(1).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                 .containsExactly("ns:{kubernetes.io/metadata.name=monitoring}");
 
-        // new smarthost password: same relay.yaml, but the pods must restart to read it
+        // new smarthost password: the relay reads it for every connection, so nothing rolls
         String hashBefore = configHash(ns, "smarthost");
         String yamlBefore = configMap(ns, "smarthost-config").getData().get("relay.yaml");
         kube.secret(ns, "smarthost-credentials", "Opaque", Map.of("username", "relay", "password", "rotated"));
@@ -268,7 +302,7 @@ class MailRelayReconcilerKubeTest {
         done = kube.update(done);
         kube.awaitRelay(ns, "smarthost", observed(done));
         assertThat(configMap(ns, "smarthost-config").getData().get("relay.yaml")).isEqualTo(yamlBefore);
-        assertThat(configHash(ns, "smarthost")).isNotEqualTo(hashBefore);
+        assertThat(configHash(ns, "smarthost")).isEqualTo(hashBefore);
 
         // scaling down to one removes the budget, which would otherwise block every drain
         done.getSpec().replicas = 1;
@@ -292,6 +326,11 @@ class MailRelayReconcilerKubeTest {
             assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
         });
         assertThat(statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Retain");
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
+        assertThat(statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .endsWith("--grace-period", "105s");
+        assertThat(client.configMaps().inNamespace(ns).withName("persistent-config").get().getData().get("relay.yaml"))
+                .contains("minFreeSpace: 104857600");
         assertThat(statefulSet.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
                 .doesNotContain("spool");
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
@@ -332,8 +371,14 @@ class MailRelayReconcilerKubeTest {
         assertThat(service.getSpec().getLoadBalancerSourceRanges()).containsExactly("198.51.100.0/24");
         assertThat(service.getMetadata().getAnnotations())
                 .containsEntry("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol", "*");
-        assertThat(YAML.readTree(configMap(ns, "edge-config").getData().get("relay.yaml")).at("/server/proxyProtocol")
-                .asBoolean()).isTrue();
+        var relayYaml = YAML.readTree(configMap(ns, "edge-config").getData().get("relay.yaml"));
+        assertThat(relayYaml.at("/server/proxyProtocol").asBoolean()).isTrue();
+        assertThat(relayYaml.at("/server/trustedProxies/0").asText()).isEqualTo("10.0.1.0/24");
+        // only the load balancer (and the probe's namespace) may reach the SMTP port
+        var smtpSources = client.network().v1().networkPolicies().inNamespace(ns).withName("edge").get().getSpec()
+                .getIngress().get(0).getFrom();
+        assertThat(smtpSources).filteredOn(peer -> peer.getIpBlock() != null)
+                .extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("10.0.1.0/24");
         assertThat(condition(done, Conditions.NETWORK_RISK).orElseThrow().getStatus()).isEqualTo("False");
     }
 
@@ -393,7 +438,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static List<String> eventReasons(String ns, String name) {
-        return Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client.v1().events().inNamespace(ns).list()
+        return Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.v1().events().inNamespace(ns).list()
                 .getItems().stream().filter(e -> name.equals(e.getInvolvedObject().getName()))
                 .map(Event::getReason).toList(), reasons -> !reasons.isEmpty());
     }

@@ -92,6 +92,22 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         service: {proxyProtocol: true}
                         """, "spec.service.proxyProtocol", "needs service.type LoadBalancer or NodePort"),
+                Arguments.of("PROXY protocol without trusted proxies", """
+                        outbound: {mode: mx}
+                        service: {type: LoadBalancer, proxyProtocol: true}
+                        """, "spec.service.trustedProxies", "service.proxyProtocol needs service.trustedProxies"),
+                Arguments.of("PROXY protocol with an empty list of trusted proxies", """
+                        outbound: {mode: mx}
+                        service: {type: LoadBalancer, proxyProtocol: true, trustedProxies: []}
+                        """, "spec.service.trustedProxies", "service.proxyProtocol needs service.trustedProxies"),
+                Arguments.of("trusted proxy that is no CIDR", """
+                        outbound: {mode: mx}
+                        service: {type: LoadBalancer, proxyProtocol: true, trustedProxies: ["lb.example.com"]}
+                        """, "spec.service.trustedProxies", "trustedProxies must contain only CIDRs"),
+                Arguments.of("maxErrors of 0", """
+                        outbound: {mode: mx}
+                        limits: {maxErrors: 0}
+                        """, "spec.limits.maxErrors", "greater than or equal to 1"),
                 Arguments.of("persistence without size", """
                         outbound: {mode: mx}
                         persistence: {enabled: true}
@@ -104,6 +120,14 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         authentication: {usersSecret: users}
                         """, "spec.authentication", "authentication needs tls"),
+                Arguments.of("grace period too short for the preStop pause, a drain and the exit margin", """
+                        outbound: {mode: mx}
+                        terminationGracePeriodSeconds: 19
+                        """, "spec.terminationGracePeriodSeconds", "greater than or equal to 20"),
+                Arguments.of("grace period over an hour", """
+                        outbound: {mode: mx}
+                        terminationGracePeriodSeconds: 3601
+                        """, "spec.terminationGracePeriodSeconds", "less than or equal to 3600"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

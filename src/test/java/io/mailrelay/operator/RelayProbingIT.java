@@ -92,7 +92,7 @@ class RelayProbingIT {
                 assertThat(c.getReason()).isEqualTo("OpenRelayDetected");
                 assertThat(c.getMessage()).contains("OPEN RELAY").contains("external-sender");
             });
-            Awaitility.await().atMost(Duration.ofSeconds(30))
+            Awaitility.await().atMost(Duration.ofSeconds(120))
                     .until(() -> events("OpenRelayDetected", "Warning").size() == 1);
             assertThat(metrics(metricsPort)).contains("mailrelay_probe_verdict{name=\"office\",namespace=\"mail\"} 1.0");
             // the same open result again, one interval later, repeats no event
@@ -104,7 +104,7 @@ class RelayProbingIT {
             // 4. fixed: closed again, with a Normal event
             kubelet.simulateSnat(false).restartAll();
             await(operator, "closed again", r -> verdict(r, "Closed"));
-            Awaitility.await().atMost(Duration.ofSeconds(30))
+            Awaitility.await().atMost(Duration.ofSeconds(120))
                     .until(() -> events("RelayClosed", "Normal").size() >= 2); // first proof + closed again
 
             // 5. a relay that is down is not "closed": inconclusive

@@ -25,6 +25,7 @@ public final class InMemorySpool implements MessageSpool {
     private final AtomicInteger aborted = new AtomicInteger();
     private final AtomicInteger ids = new AtomicInteger();
     private volatile long commitDelayMillis;
+    private volatile long usableSpace = Long.MAX_VALUE;
 
     public List<Stored> messages() {
         return List.copyOf(committed);
@@ -42,6 +43,16 @@ public final class InMemorySpool implements MessageSpool {
     /** Makes commit slow, like an fsync on a busy disk. */
     public void commitDelay(long millis) {
         this.commitDelayMillis = millis;
+    }
+
+    /** What {@link #usableSpace()} reports from now on, as a file system filling up or freed would. */
+    public void usableSpace(long bytes) {
+        this.usableSpace = bytes;
+    }
+
+    @Override
+    public long usableSpace() {
+        return usableSpace;
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.mailrelay.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,11 +18,19 @@ import org.junit.jupiter.api.Test;
 /** SMTP AUTH after STARTTLS: the password check runs on a worker, never on a Netty event loop. */
 @Tag("smtp")
 class RelayAuthSmtpTest {
+    /** Written with capitals in the users file: the name must be typed exactly so. */
+    private static final String MIXED_CASE_USER = "Bob.Smith";
+    private static final String MIXED_CASE_PASSWORD = "bob-Pa55word";
+
     private static RelayFixture relay;
 
     @BeforeAll
-    static void start() {
-        relay = RelayFixture.start();
+    static void start() throws Exception {
+        RelayFixture.Builder builder = RelayFixture.builder();
+        Path users = builder.dir().resolve("users-mixed-case");
+        Files.writeString(users, RelayFixture.userLine(RelayFixture.USER, RelayFixture.PASSWORD)
+                + RelayFixture.userLine(MIXED_CASE_USER, MIXED_CASE_PASSWORD));
+        relay = builder.usersFile(users).start();
     }
 
     @AfterAll
@@ -104,6 +114,54 @@ class RelayAuthSmtpTest {
             assertThat(smtp.command("AUTH CRAM-MD5")).matches("5\\d\\d .*");
             assertThat(smtp.command("MAIL FROM:<a@outside.test>")).startsWith("250");
             assertThat(smtp.command("RCPT TO:<victim@external.test>")).startsWith("554 5.7.1");
+        }
+    }
+
+    /** James' Username lowercases names; the users file is matched as written, in PLAIN and in LOGIN. */
+    @Test
+    void aMixedCaseUserLogsInAsWrittenAndAnotherCaseIsRefused() {
+        try (RawSmtp smtp = overTls("127.0.0.24")) {
+            assertThat(smtp.command("AUTH PLAIN " + RelayFixture.plain("bob.smith", MIXED_CASE_PASSWORD)))
+                    .startsWith("535 5.7.8");
+            assertThat(smtp.command("AUTH LOGIN " + base64("BOB.SMITH"))).startsWith("334");
+            assertThat(smtp.command(base64(MIXED_CASE_PASSWORD))).startsWith("535 5.7.8");
+            assertThat(smtp.command("MAIL FROM:<bob@inside.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("554 5.7.1");
+        }
+        try (RawSmtp smtp = overTls("127.0.0.25")) {
+            assertThat(smtp.command("AUTH LOGIN")).startsWith("334");
+            assertThat(smtp.command(base64(MIXED_CASE_USER))).startsWith("334");
+            assertThat(smtp.command(base64(MIXED_CASE_PASSWORD))).isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(smtp.command("MAIL FROM:<bob@inside.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("250 2.1.5");
+            assertThat(smtp.command("DATA")).startsWith("354");
+            assertThat(smtp.command("Subject: mixed-case-user\r\n\r\nhi\r\n.")).startsWith("250 2.0.0");
+        }
+        assertThat(relay.spool.messages()).filteredOn(m -> m.text().contains("Subject: mixed-case-user")).singleElement()
+                .satisfies(m -> assertThat(m.envelope().authenticatedUser()).isEqualTo(MIXED_CASE_USER));
+        try (RawSmtp smtp = overTls("127.0.0.26")) {
+            assertThat(smtp.command("AUTH PLAIN " + RelayFixture.plain(MIXED_CASE_USER, MIXED_CASE_PASSWORD)))
+                    .isEqualTo("235 2.7.0 Authentication successful");
+        }
+    }
+
+    /** RFC 4616: an authorization identity other than the user is not honoured; "*" aborts an exchange. */
+    @Test
+    void foreignAuthorizationIdentityAndAbortedExchangesDoNotAuthenticate() {
+        try (RawSmtp smtp = overTls("127.0.0.27")) {
+            String asSomeoneElse = Base64.getEncoder().encodeToString(("postmaster\0" + RelayFixture.USER + "\0"
+                    + RelayFixture.PASSWORD).getBytes(StandardCharsets.UTF_8));
+            assertThat(smtp.command("AUTH PLAIN " + asSomeoneElse)).startsWith("501 5.5.2");
+            assertThat(smtp.command("AUTH PLAIN")).startsWith("334");
+            assertThat(smtp.command("*")).startsWith("501 5.7.0");
+            assertThat(smtp.command("AUTH LOGIN")).startsWith("334");
+            assertThat(smtp.command(base64(RelayFixture.USER))).startsWith("334");
+            assertThat(smtp.command("*")).startsWith("501 5.7.0");
+            assertThat(smtp.command("AUTH PLAIN")).startsWith("334");
+            assertThat(smtp.command(RelayFixture.plain(RelayFixture.USER, RelayFixture.PASSWORD)))
+                    .isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(smtp.command("AUTH PLAIN " + RelayFixture.plain(RelayFixture.USER, RelayFixture.PASSWORD)))
+                    .startsWith("503");
         }
     }
 }

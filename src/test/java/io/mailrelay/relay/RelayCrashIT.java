@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.testing.AppProcess;
-import io.mailrelay.testing.FreePort;
-import io.mailrelay.testing.SinkMessage;
 import io.mailrelay.testing.SmtpSink;
 
 /**
@@ -38,21 +34,13 @@ class RelayCrashIT {
     @Test
     void everyAcknowledgedMessageSurvivesKillNine() throws Exception {
         Path dir = Files.createTempDirectory("relay-crash");
-        int smtpPort = FreePort.pick();
-        Path config = dir.resolve("relay.yaml");
-        Files.writeString(config, """
-                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
-                allowedNetworks: [127.0.0.2/32]
-                localDomains:
-                  - {domain: example.test, deliverTo: "127.0.0.1:%d"}
-                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %d, tls: none}}
-                limits: {maxMessagesPerClientPerMinute: 100000, maxConnectionsPerClient: 100}
-                spool: {directory: %s, retrySchedule: [1s]}
-                """.formatted(smtpPort, upstream.port(), upstream.port(), dir.resolve("spool")));
+        String limits = "limits: {maxMessagesPerClientPerMinute: 100000, maxConnectionsPerClient: 100}\n";
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
-        AppProcess relay = startRelay(config, smtpPort);
+        PackagedRelay running = PackagedRelay.start(dir, upstream.port(), "1s", limits);
+        AppProcess relay = running.process();
+        int smtpPort = running.smtpPort();
         ExecutorService senders = Executors.newFixedThreadPool(4);
         try {
             for (int t = 0; t < 4; t++) {
@@ -70,23 +58,16 @@ class RelayCrashIT {
         int acknowledgedBeforeKill = acknowledged.size();
 
         // a new relay on the same spool delivers what the killed one had acknowledged but not delivered
-        try (AppProcess restarted = startRelay(config, smtpPort)) {
+        try (AppProcess restarted = PackagedRelay.start(dir, upstream.port(), "1s", limits).process()) {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> receivedIds().containsAll(acknowledged));
+                    .until(() -> upstream.testIds().containsAll(acknowledged));
         }
-        Set<String> received = receivedIds();
+        Set<String> received = upstream.testIds();
         assertThat(received).containsAll(acknowledged);
         // nothing was invented: every message upstream was one a client sent
         assertThat(received).allMatch(id -> id.startsWith("t"));
         System.out.printf("kill -9 test: %d acknowledged before the kill, %d received upstream%n",
                 acknowledgedBeforeKill, received.size());
-    }
-
-    private static AppProcess startRelay(Path config, int smtpPort) {
-        AppProcess relay = AppProcess.builder("relay").property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                .args("relay", "--config", config.toString()).start();
-        FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(60), null);
-        return relay;
     }
 
     /** Sends numbered messages until stopped; records the ids answered with 250 after the data. */
@@ -115,19 +96,5 @@ class RelayCrashIT {
                 // the relay was killed: whatever was not answered 250 may be lost, and that is allowed
             }
         }
-    }
-
-    private static Set<String> receivedIds() {
-        Set<String> ids = new HashSet<>();
-        List<SinkMessage> messages = upstream.messages();
-        for (SinkMessage message : messages) {
-            String text = message.text();
-            int at = text.indexOf("X-Test-Id: ");
-            if (at >= 0) {
-                int end = text.indexOf('\n', at); // smtp-sink's dump has LF line ends
-                ids.add(text.substring(at + 11, end).strip());
-            }
-        }
-        return ids;
     }
 }

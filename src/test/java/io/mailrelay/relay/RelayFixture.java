@@ -10,7 +10,9 @@ import java.util.function.UnaryOperator;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 import io.mailrelay.relay.config.InvalidConfigException;
+import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.config.RelayConfigLoader;
+import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.Exec;
 import io.mailrelay.testing.FreePort;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,16 +29,21 @@ public final class RelayFixture implements AutoCloseable {
     public static final String PASSWORD = "s3cret-Pa55";
 
     public final Path dir;
+    /** The spool the server writes to unless the builder asked for {@link Builder#fileSpool()}. */
     public final InMemorySpool spool = new InMemorySpool();
+    /** The durable spool under {@code dir/spool}, when the builder asked for it; else null. */
+    public final FileMessageSpool fileSpool;
     public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     public final RelayServer server;
 
-    private RelayFixture(Path dir, String yaml, UnaryOperator<Executor> authAccess)
+    private RelayFixture(Path dir, String yaml, boolean durableSpool, UnaryOperator<Executor> authAccess)
             throws IOException, InvalidConfigException, InterruptedException {
         this.dir = dir;
         Path config = dir.resolve("relay.yaml");
         Files.writeString(config, yaml);
-        this.server = new RelayServer(RelayConfigLoader.load(config), spool, registry, authAccess).start();
+        RelayConfig relayConfig = RelayConfigLoader.load(config);
+        this.fileSpool = durableSpool ? new FileMessageSpool(relayConfig.spool().directory()) : null;
+        this.server = new RelayServer(relayConfig, durableSpool ? fileSpool : spool, registry, authAccess).start();
     }
 
     /** Starts a relay whose config is the standard one followed by {@code extraYaml} (e.g. a limits section). */
@@ -64,6 +71,8 @@ public final class RelayFixture implements AutoCloseable {
         private String usersReloadInterval = "30s";
         private String extraYaml = "";
         private UnaryOperator<Executor> authAccess = UnaryOperator.identity();
+        private boolean fileSpool;
+        private String spoolYaml = "";
 
         private Builder() {
             try {
@@ -118,6 +127,18 @@ public final class RelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** Extra lines of the {@code spool:} section, e.g. {@code "minFreeSpace: 100Mi"}. */
+        public Builder spool(String lines) {
+            this.spoolYaml = lines.lines().map(line -> "  " + line + "\n").reduce("", String::concat);
+            return this;
+        }
+
+        /** The server writes to a real {@link FileMessageSpool} under {@code dir/spool} instead of memory. */
+        public Builder fileSpool() {
+            this.fileSpool = true;
+            return this;
+        }
+
         public RelayFixture start() {
             try {
                 if (certificateFile == null) {
@@ -152,9 +173,9 @@ public final class RelayFixture implements AutoCloseable {
                             host: smarthost.test
                         spool:
                           directory: %s
-                        """.formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
-                        tlsReloadInterval, dir.resolve("spool")) + extraYaml;
-                return new RelayFixture(dir, yaml, authAccess);
+                        %s""".formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
+                        tlsReloadInterval, dir.resolve("spool"), spoolYaml) + extraYaml;
+                return new RelayFixture(dir, yaml, fileSpool, authAccess);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InvalidConfigException e) {

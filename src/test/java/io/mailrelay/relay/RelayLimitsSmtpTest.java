@@ -19,6 +19,16 @@ import io.micrometer.core.instrument.search.RequiredSearch;
 @Tag("smtp")
 class RelayLimitsSmtpTest {
 
+    /** EHLO, two transactions started (and reset), then the reply to a third MAIL. */
+    private static String twoMessagesThenOneMore(RawSmtp smtp) {
+        smtp.command("EHLO client.test");
+        for (int i = 0; i < 2; i++) {
+            assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+            assertThat(smtp.command("RSET")).startsWith("250");
+        }
+        return smtp.command("MAIL FROM:<app@inside.test>");
+    }
+
     @Test
     void connectionsAboveTheGlobalLimitGet421AndAFreedSlotIsReused() {
         try (RelayFixture relay = RelayFixture.start("""
@@ -33,6 +43,10 @@ class RelayLimitsSmtpTest {
                 try (RawSmtp extra = RawSmtp.connect("127.0.0.13", relay.port())) {
                     assertThat(extra.reply()).isEqualTo("421 4.3.2 Too many connections, try again later");
                     assertThat(extra.closedByServer()).isTrue();
+                }
+                // allowed networks are exempt from the per-client limits only: the global one holds for them too
+                try (RawSmtp allowed = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, relay.port())) {
+                    assertThat(allowed.reply()).isEqualTo("421 4.3.2 Too many connections, try again later");
                 }
                 open.remove(0).close();
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> relay.server.activeSessions() == 1);
@@ -49,12 +63,7 @@ class RelayLimitsSmtpTest {
                 limits:
                   maxMessagesPerClientPerMinute: 2
                 """); RawSmtp smtp = relay.connect("127.0.0.14")) {
-            smtp.command("EHLO client.test");
-            for (int i = 0; i < 2; i++) {
-                assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
-                assertThat(smtp.command("RSET")).startsWith("250");
-            }
-            assertThat(smtp.command("MAIL FROM:<app@inside.test>"))
+            assertThat(twoMessagesThenOneMore(smtp))
                     .isEqualTo("450 4.7.1 Error: too many messages from 127.0.0.14, slow down");
             // the limit is per client IP, and holds across that client's connections
             try (RawSmtp again = relay.connect("127.0.0.14")) {
@@ -65,6 +74,52 @@ class RelayLimitsSmtpTest {
                 other.command("EHLO client.test");
                 assertThat(other.command("MAIL FROM:<app@inside.test>")).startsWith("250");
             }
+        }
+    }
+
+    /** Postfix smtpd_client_event_limit_exceptions: an allowed app server may send a burst in one session. */
+    @Test
+    void allowedNetworksAreExemptFromPerClientRateAndConnectionLimitsByDefault() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxMessagesPerClientPerMinute: 2
+                  maxConnectionsPerClient: 1
+                """)) {
+            List<RawSmtp> open = new ArrayList<>();
+            try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+                smtp.command("EHLO client.test");
+                for (int i = 0; i < 5; i++) {
+                    assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
+                    assertThat(smtp.command("RCPT TO:<customer@external.test>")).startsWith("250");
+                    assertThat(smtp.command("DATA")).startsWith("354");
+                    assertThat(smtp.command("Subject: burst-" + i + "\r\n\r\nhello\r\n.")).startsWith("250 2.0.0");
+                }
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT)); // a second connection of the same client
+                open.add(relay.connect(RelayFixture.ALLOWED_CLIENT));
+            } finally {
+                open.forEach(RawSmtp::close);
+            }
+            assertThat(relay.spool.messages()).filteredOn(m -> m.text().contains("Subject: burst-")).hasSize(5);
+
+            // an outsider is still held to both limits (to the local domain, which it may send to)
+            try (RawSmtp outsider = relay.connect(RelayFixture.OUTSIDE_CLIENT)) {
+                assertThat(twoMessagesThenOneMore(outsider))
+                        .isEqualTo("450 4.7.1 Error: too many messages from 127.0.0.3, slow down");
+                try (RawSmtp second = RawSmtp.connect(RelayFixture.OUTSIDE_CLIENT, relay.port())) {
+                    assertThat(second.reply()).startsWith("421 4.3.2 Too many connections from 127.0.0.3");
+                }
+            }
+        }
+    }
+
+    @Test
+    void withoutTheExemptionAllowedNetworksAreRateLimitedToo() {
+        try (RelayFixture relay = RelayFixture.start("""
+                limits:
+                  maxMessagesPerClientPerMinute: 2
+                  exemptAllowedNetworks: false
+                """); RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
+            assertThat(twoMessagesThenOneMore(smtp)).startsWith("450 4.7.1");
         }
     }
 
@@ -117,6 +172,7 @@ class RelayLimitsSmtpTest {
                 limits:
                   maxRecipients: 1
                   maxConnectionsPerClient: 1
+                  exemptAllowedNetworks: false
                 """)) {
             try (RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT)) {
                 smtp.command("EHLO client.test");

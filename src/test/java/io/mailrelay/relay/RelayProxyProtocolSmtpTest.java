@@ -22,29 +22,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.mailrelay.testing.CapturedLog;
 import io.mailrelay.testing.Exec;
 import io.mailrelay.testing.Swaks;
 
 /**
  * {@code server.proxyProtocol: true}: the relay trusts the PROXY header's source, not the socket peer
- * (the load balancer). The header addresses are only values written into the header: every socket here
- * goes to 127.0.0.1.
+ * (the load balancer), and only when the socket peer is a trusted proxy (127.0.0.2 and 127.0.0.3 here).
+ * The header addresses are only values written into the header: every socket here goes to 127.0.0.1.
  */
 @Tag("smtp")
 class RelayProxyProtocolSmtpTest {
     /** An allowed network that only ever appears inside PROXY headers. */
     private static final String ALLOWED_BEHIND_PROXY = "198.51.100.20";
     private static final String OUTSIDE_BEHIND_PROXY = "203.0.113.7";
+    /** A socket peer that is no trusted proxy. */
+    private static final String UNTRUSTED_PEER = "127.0.0.9";
 
     private static RelayFixture relay;
 
     @BeforeAll
     static void start() {
-        relay = RelayFixture.builder().server("proxyProtocol: true")
+        relay = RelayFixture.builder().server("""
+                proxyProtocol: true
+                trustedProxies: [127.0.0.2/32, 127.0.0.3/32]
+                proxyHeaderTimeout: 2s""")
                 .allowedNetworks("[127.0.0.2/32, 198.51.100.0/24]").extraYaml("""
                         limits:
                           maxConnectionsPerClient: 2
-                          commandTimeout: 3s
+                          commandTimeout: 1h
+                          exemptAllowedNetworks: false
                         """).start();
     }
 
@@ -163,11 +170,35 @@ class RelayProxyProtocolSmtpTest {
         assertThat(bytesBeforeClose("PROXY UNKNOWN\r\nEHLO client.test\r\n")).isEmpty();
     }
 
+    /** A slot is not held for commandTimeout (1h here) by a connection that never sends its header. */
     @Test
-    void connectionThatNeverSendsAHeaderIsClosedWithoutAWordAfterTheCommandTimeout() throws IOException {
+    void connectionThatNeverSendsAHeaderIsClosedWithoutAWordAfterTheHeaderTimeout() throws IOException {
         long start = System.nanoTime();
-        assertThat(bytesBeforeClose("")).isEmpty();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+        assertThat(bytesBeforeClose(RelayFixture.ALLOWED_CLIENT, "", Duration.ofMinutes(2))).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+    }
+
+    /** The attack: any host that reaches the port writes an allow-listed address into the header. */
+    @Test
+    void headerFromAnUntrustedPeerClaimingAnAllowedSourceIsDroppedWithoutABannerAndRelaysNothing()
+            throws IOException {
+        int before = relay.spool.messages().size();
+        try (CapturedLog log = CapturedLog.of("io.mailrelay.relay.smtp")) {
+            assertThat(bytesBeforeClose(UNTRUSTED_PEER, v1(ALLOWED_BEHIND_PROXY) + "EHLO client.test\r\n"
+                    + "MAIL FROM:<app@inside.test>\r\nRCPT TO:<customer@external.test>\r\nDATA\r\n"
+                    + "Subject: spoofed\r\n\r\nhello\r\n.\r\nQUIT\r\n", Duration.ofSeconds(30))).isEmpty();
+            assertThat(bytesBeforeClose(UNTRUSTED_PEER, new String(v2(ALLOWED_BEHIND_PROXY), StandardCharsets.ISO_8859_1)
+                    + "EHLO client.test\r\n", Duration.ofSeconds(30))).isEmpty();
+            assertThat(log.lines()).filteredOn(line -> line.contains(UNTRUSTED_PEER)).hasSize(2)
+                    .allMatch(line -> line.contains("dropped: not a trusted proxy"));
+        }
+        Exec.Result swaks = Swaks.send("127.0.0.1", relay.port(), "--local-interface", UNTRUSTED_PEER,
+                "--proxy-version", "1", "--proxy-source", ALLOWED_BEHIND_PROXY, "--proxy-source-port", "5555",
+                "--proxy-dest", "127.0.0.1", "--proxy-dest-port", "2525",
+                "--from", "app@inside.test", "--to", "customer@external.test", "--header", "Subject: spoofed-swaks");
+        assertThat(swaks.exitCode()).isNotZero();
+        assertThat(swaks.stdout()).doesNotContain("<-  220");
+        assertThat(relay.spool.messages()).hasSize(before);
     }
 
     @Test
@@ -191,10 +222,15 @@ class RelayProxyProtocolSmtpTest {
 
     /** Sends the bytes from the allowed address and returns everything the relay wrote until it closed. */
     private static String bytesBeforeClose(String payload) throws IOException {
+        return bytesBeforeClose(RelayFixture.ALLOWED_CLIENT, payload, Duration.ofSeconds(30));
+    }
+
+    /** Sends the bytes from {@code peer} and returns everything the relay wrote until it closed. */
+    private static String bytesBeforeClose(String peer, String payload, Duration patience) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.bind(new InetSocketAddress(RelayFixture.ALLOWED_CLIENT, 0));
+            socket.bind(new InetSocketAddress(peer, 0));
             socket.connect(new InetSocketAddress("127.0.0.1", relay.port()), 5000);
-            socket.setSoTimeout(8000);
+            socket.setSoTimeout((int) patience.toMillis());
             socket.getOutputStream().write(payload.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();

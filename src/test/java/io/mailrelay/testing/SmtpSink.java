@@ -8,7 +8,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -75,6 +77,20 @@ public final class SmtpSink implements BeforeAllCallback, AfterAllCallback, Afte
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The {@code X-Test-Id:} header of every message received (tests number their messages with it). */
+    public Set<String> testIds() {
+        Set<String> ids = new HashSet<>();
+        for (SinkMessage message : messages()) {
+            String text = message.text();
+            int at = text.indexOf("X-Test-Id: ");
+            if (at >= 0) {
+                int end = text.indexOf('\n', at); // smtp-sink's dump has LF line ends
+                ids.add(text.substring(at + 11, end).strip());
+            }
+        }
+        return ids;
     }
 
     /** Forgets what was received. */

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -27,7 +25,6 @@ public final class ReferencedSecrets {
     private static final Pattern USER_LINE = Pattern.compile("[^:\\s]+:\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
-    private final Map<String, String> rolloutData = new TreeMap<>();
 
     private ReferencedSecrets() {
     }
@@ -36,20 +33,19 @@ public final class ReferencedSecrets {
     public static ReferencedSecrets check(MailRelaySpec spec, Function<String, Secret> lookup) {
         ReferencedSecrets result = new ReferencedSecrets();
         if (spec.tls != null) {
-            // not in the rollout hash: the relay reloads its certificate when the mounted files change
             result.require("tls.secretName", lookup.apply(spec.tls.secretName), spec.tls.secretName,
-                    "kubernetes.io/tls", false, "tls.crt", "tls.key");
+                    "kubernetes.io/tls", "tls.crt", "tls.key");
         }
         if (spec.authentication != null) {
             Secret users = lookup.apply(spec.authentication.usersSecret);
-            if (result.require("authentication.usersSecret", users, spec.authentication.usersSecret, null, true,
+            if (result.require("authentication.usersSecret", users, spec.authentication.usersSecret, null,
                     RelayPod.USERS_KEY)) {
                 result.checkUserLines(spec.authentication.usersSecret, users);
             }
         }
         String credentials = SecretRefs.smarthostCredentials(spec);
         if (credentials != null) {
-            result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null, true,
+            result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null,
                     RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY);
         }
         return result;
@@ -63,13 +59,7 @@ public final class ReferencedSecrets {
         return List.copyOf(problems);
     }
 
-    /** secret/key → value of the Secrets that the relay reads only at start. */
-    public Map<String, String> rolloutData() {
-        return Map.copyOf(rolloutData);
-    }
-
-    private boolean require(String field, Secret secret, String name, String type, boolean rollOnChange,
-            String... keys) {
+    private boolean require(String field, Secret secret, String name, String type, String... keys) {
         if (secret == null) {
             problems.add(new ConfigProblem(SECRET_MISSING, field + ": Secret " + name + " not found"));
             return false;
@@ -85,8 +75,6 @@ public final class ReferencedSecrets {
             if (value == null || value.isBlank()) {
                 problems.add(new ConfigProblem(SECRET_INVALID, field + ": Secret " + name + " has no key '" + key + "'"));
                 complete = false;
-            } else if (rollOnChange) {
-                rolloutData.put(name + "/" + key, value);
             }
         }
         return complete;

@@ -5,4 +5,5 @@ public record Risk(String reason, String message) {
 
     public static final String RISKY_ALLOW_LIST = "RiskyAllowList";
     public static final String CLIENT_ADDRESS_HIDDEN = "ClientAddressHidden";
+    public static final String RISKY_TRUSTED_PROXIES = "RiskyTrustedProxies";
 }

@@ -9,8 +9,12 @@ import java.util.Optional;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.relay.policy.Cidr;
 
-/** Static risk analysis of a spec: allow-lists wider than any real client network, SNAT that hides clients. */
+/**
+ * Static risk analysis of a spec: allow-lists or trusted proxies wider than any real client network or
+ * load balancer, SNAT that hides clients.
+ */
 public final class RiskAnalysis {
 
     /**
@@ -42,6 +46,13 @@ public final class RiskAnalysis {
             }
         }
         ServiceSpec service = spec.service;
+        if (service != null && Boolean.TRUE.equals(service.proxyProtocol) && service.trustedProxies != null) {
+            for (String network : service.trustedProxies) {
+                wideRangeCoveredBy(network).ifPresent(what -> risks.add(new Risk(Risk.RISKY_TRUSTED_PROXIES,
+                        "service.trustedProxies entry " + network + " includes " + what + ", which usually holds the "
+                                + "node network: every client a node SNATs could claim any address in a PROXY header")));
+            }
+        }
         if (service != null && service.type != null && service.type != ServiceSpec.Type.ClusterIP
                 && ServiceFactory.externalTrafficPolicy(service) == ServiceSpec.TrafficPolicy.Cluster
                 && !Boolean.TRUE.equals(service.proxyProtocol)) {

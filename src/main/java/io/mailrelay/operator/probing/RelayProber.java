@@ -15,12 +15,12 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.check.Cidr;
 import io.mailrelay.operator.render.ServiceFactory;
 import io.mailrelay.probe.ProbeOptions;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.probe.ProbeTarget;
 import io.mailrelay.probe.RelayProbe;
+import io.mailrelay.relay.policy.Cidr;
 
 /**
  * Keeps probing every MailRelay for open relaying from where the operator runs, the vantage point of an
@@ -158,10 +158,9 @@ public final class RelayProber implements AutoCloseable {
         if (source == null || allowed == null) {
             return false;
         }
-        Cidr host = Cidr.parse(source.getHostAddress() + (source.getAddress().length == 4 ? "/32" : "/128"));
         return allowed.stream().anyMatch(network -> {
             try {
-                return Cidr.parse(network).covers(host);
+                return Cidr.parse(network).contains(source);
             } catch (IllegalArgumentException invalid) {
                 return false;
             }

@@ -4,34 +4,25 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
 
-/** Fingerprint of everything the relay reads at start: a change of it rolls the pods. */
+/**
+ * Fingerprint of what the relay reads only at start, its relay.yaml: a change of it rolls the pods. The
+ * Secrets it mounts are left out on purpose: the relay reloads the certificate and the users file when the
+ * mounted files change and reads the smarthost credentials for every connection, so a rotation restarts
+ * nothing (and drops no session).
+ */
 public final class ConfigHash {
 
     private ConfigHash() {
     }
 
-    public static String of(String relayYaml, Map<String, String> secretData) {
+    public static String of(String relayYaml) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            update(digest, relayYaml);
-            for (var entry : new TreeMap<>(secretData).entrySet()) {
-                update(digest, entry.getKey());
-                update(digest, entry.getValue());
-            }
+            digest.update(relayYaml.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest.digest(), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }
-    }
-
-    /** Length-prefixed, so that no two different inputs concatenate to the same bytes. */
-    private static void update(MessageDigest digest, String value) {
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
-        digest.update((byte) ':');
-        digest.update(bytes);
     }
 }

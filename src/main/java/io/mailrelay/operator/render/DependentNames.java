@@ -12,8 +12,16 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-config";
     }
 
-    /** Workload, Service, ServiceAccount, NetworkPolicy and PodDisruptionBudget share the relay's name. */
+    /**
+     * Workload, Service, NetworkPolicy and PodDisruptionBudget share the relay's name. The ServiceAccount does
+     * not: a MailRelay named {@code default} must not take over the namespace's {@code default} account.
+     */
     public static String serviceAccount(MailRelay relay) {
+        return relay.getMetadata().getName() + "-relay";
+    }
+
+    /** The ServiceAccount name of v0.1, removed when still owned by the MailRelay. */
+    public static String legacyServiceAccount(MailRelay relay) {
         return relay.getMetadata().getName();
     }
 

@@ -18,8 +18,10 @@ import io.mailrelay.api.MailRelaySpec;
 /**
  * Who may open a connection to the relay pods. SMTP: the allow-listed networks, the selected namespaces
  * and pods, and the operator's namespace (the probe); everyone when the relay must accept mail from
- * anyone (local domains, or authenticated clients who may connect from anywhere). Metrics: only the
- * monitoring namespaces. Egress is not restricted: delivery goes to arbitrary MX hosts or a smarthost.
+ * anyone (local domains, or authenticated clients who may connect from anywhere). Behind a PROXY-protocol
+ * load balancer every client arrives from the balancer: then only the trusted proxies and the operator's
+ * namespace, whatever else the spec says. Metrics: only the monitoring namespaces. Egress is not
+ * restricted: delivery goes to arbitrary MX hosts or a smarthost.
  */
 public final class NetworkPolicyFactory {
 
@@ -56,6 +58,13 @@ public final class NetworkPolicyFactory {
 
     private static List<NetworkPolicyPeer> smtpClients(MailRelaySpec spec, String operatorNamespace) {
         List<NetworkPolicyPeer> peers = new ArrayList<>();
+        if (spec.service != null && Boolean.TRUE.equals(spec.service.proxyProtocol)) {
+            if (spec.service.trustedProxies != null) {
+                spec.service.trustedProxies.forEach(cidr -> peers.add(ipBlock(cidr)));
+            }
+            addOperator(peers, operatorNamespace);
+            return peers;
+        }
         if (openToEveryone(spec)) {
             peers.add(ipBlock("0.0.0.0/0"));
             peers.add(ipBlock("::/0"));
@@ -70,10 +79,15 @@ public final class NetworkPolicyFactory {
                     .withPodSelector(spec.allowedPodSelector)
                     .build());
         }
+        addOperator(peers, operatorNamespace);
+        return peers;
+    }
+
+    /** The probe runs in the operator's namespace. */
+    private static void addOperator(List<NetworkPolicyPeer> peers, String operatorNamespace) {
         if (operatorNamespace != null) {
             peers.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(namespaceNamed(operatorNamespace)).build());
         }
-        return peers;
     }
 
     private static LabelSelector namespaceNamed(String namespace) {

@@ -27,17 +27,20 @@ import io.mailrelay.api.MailRelaySpec;
 
 /**
  * The relay pod: passes PodSecurity "restricted" (non-root fixed UID, read-only root file system, no
- * capabilities, no privilege escalation, RuntimeDefault seccomp), has no API token, and stops gently.
+ * capabilities, no privilege escalation, RuntimeDefault seccomp), has no API token, and stops gently: preStop
+ * pause, then the relay's drain, then the exit margin, all within terminationGracePeriodSeconds.
  */
 public final class PodTemplateFactory {
 
     public static final String CONFIG_HASH_ANNOTATION = "mailrelay.io/config-hash";
     public static final String CONTAINER = "relay";
     public static final String SPOOL_VOLUME = "spool";
-    /** Endpoints are removed while the pod sleeps, so no new session arrives when SIGTERM comes. */
+    /** Endpoints are removed while the pod sleeps, so few new sessions arrive once SIGTERM comes. */
     static final long PRE_STOP_SLEEP_SECONDS = 10;
-    /** preStop + time for the relay to finish in-flight sessions and close the spool. */
-    static final long TERMINATION_GRACE_SECONDS = 60;
+    /** After the relay's drain: 421 to sessions still open, the spool closed, the JVM gone, before SIGKILL. */
+    static final long EXIT_MARGIN_SECONDS = 5;
+    /** The CRD's default of spec.terminationGracePeriodSeconds. */
+    static final long DEFAULT_TERMINATION_GRACE_SECONDS = 60;
     private static final int FILE_MODE = 0440;
 
     private PodTemplateFactory() {
@@ -56,7 +59,7 @@ public final class PodTemplateFactory {
                     .withServiceAccountName(DependentNames.serviceAccount(relay))
                     .withAutomountServiceAccountToken(false)
                     .withEnableServiceLinks(false)
-                    .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+                    .withTerminationGracePeriodSeconds(terminationGraceSeconds(spec))
                     .withNewSecurityContext()
                         .withRunAsNonRoot(true)
                         .withRunAsUser(RelayPod.UID)
@@ -80,7 +83,8 @@ public final class PodTemplateFactory {
                 .withName(CONTAINER)
                 .withImage(image)
                 .withImagePullPolicy("IfNotPresent")
-                .withArgs("relay", "--config", RelayPod.CONFIG_FILE)
+                .withArgs("relay", "--config", RelayPod.CONFIG_FILE,
+                        "--grace-period", drainSeconds(relay.getSpec()) + "s")
                 .addNewPort().withName(RelayPod.SMTP_PORT_NAME).withContainerPort(RelayPod.SMTP_PORT)
                     .withProtocol("TCP").endPort()
                 .addNewPort().withName(RelayPod.HTTP_PORT_NAME).withContainerPort(RelayPod.HTTP_PORT)
@@ -100,6 +104,16 @@ public final class PodTemplateFactory {
                 .endSecurityContext()
                 .withVolumeMounts(mounts(relay))
                 .build();
+    }
+
+    static long terminationGraceSeconds(MailRelaySpec spec) {
+        return spec.terminationGracePeriodSeconds == null ? DEFAULT_TERMINATION_GRACE_SECONDS
+                : spec.terminationGracePeriodSeconds;
+    }
+
+    /** The relay's --grace-period: what the pod's grace period leaves after the preStop pause and the exit margin. */
+    static long drainSeconds(MailRelaySpec spec) {
+        return terminationGraceSeconds(spec) - PRE_STOP_SLEEP_SECONDS - EXIT_MARGIN_SECONDS;
     }
 
     private static Probe health(String path, int periodSeconds, int failureThreshold) {

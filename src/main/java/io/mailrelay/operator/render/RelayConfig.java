@@ -19,7 +19,7 @@ public record RelayConfig(Server server, List<String> allowedNetworks, List<Loca
         Limits limits, Spool spool) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Server(int port, String hostname, boolean proxyProtocol) {
+    public record Server(int port, String hostname, boolean proxyProtocol, List<String> trustedProxies) {
     }
 
     public record Authentication(String usersFile, boolean allowWithoutTls) {
@@ -37,6 +37,8 @@ public record RelayConfig(Server server, List<String> allowedNetworks, List<Loca
             String passwordFile) {
     }
 
-    public record Spool(String directory) {
+    /** @param minFreeSpace bytes; null: the relay's default */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Spool(String directory, Long minFreeSpace) {
     }
 }

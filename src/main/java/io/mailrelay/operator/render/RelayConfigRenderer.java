@@ -3,20 +3,26 @@ package io.mailrelay.operator.render;
 import static java.util.Objects.requireNonNullElse;
 
 import java.io.UncheckedIOException;
+import java.math.RoundingMode;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.Authentication;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
+import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 
 /** spec → relay.yaml (docs/relay.md). Paths point at the mounts {@link PodTemplateFactory} makes. */
 public final class RelayConfigRenderer {
+
+    /** The relay's own default of spool.minFreeSpace (docs/relay.md). */
+    static final long DEFAULT_MIN_FREE_SPACE = 100L << 20;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -37,12 +43,32 @@ public final class RelayConfigRenderer {
         ServiceSpec service = spec.service;
         boolean proxyProtocol = service != null && Boolean.TRUE.equals(service.proxyProtocol);
         return new RelayConfig(
-                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol),
+                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol,
+                        proxyProtocol ? service.trustedProxies : null),
                 spec.allowedNetworks, spec.localDomains, authentication(spec.authentication),
                 spec.tls == null ? null
                         : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),
                 outbound(spec.outbound), spec.senderRestrictions, spec.limits,
-                new RelayConfig.Spool(RelayPod.SPOOL_DIR));
+                new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)));
+    }
+
+    /** The spec's, else the relay's default (100Mi) capped at a tenth of a small spool volume. */
+    static Long minFreeSpace(Persistence persistence) {
+        if (persistence == null) {
+            return null;
+        }
+        if (persistence.minFreeSpace != null) {
+            return bytes(persistence.minFreeSpace);
+        }
+        if (Boolean.TRUE.equals(persistence.enabled) && persistence.size != null) {
+            long tenth = bytes(persistence.size) / 10;
+            return tenth < DEFAULT_MIN_FREE_SPACE ? tenth : null;
+        }
+        return null;
+    }
+
+    private static long bytes(Quantity quantity) {
+        return Quantity.getAmountInBytes(quantity).setScale(0, RoundingMode.CEILING).longValueExact();
     }
 
     private static RelayConfig.Authentication authentication(Authentication auth) {

@@ -14,6 +14,8 @@ public final class Conditions {
 
     public static final String READY = "Ready";
     public static final String CONFIG_VALID = "ConfigValid";
+    /** Every owned object applied; False with ApplyFailed or OwnershipConflict and the reason why. */
+    public static final String APPLIED = "Applied";
     public static final String NETWORK_RISK = "NetworkRisk";
     /** Owned by the probe; the reconciler only seeds it. */
     public static final String RELAY_CLOSED = "RelayClosed";

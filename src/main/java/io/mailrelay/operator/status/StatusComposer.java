@@ -17,20 +17,23 @@ public final class StatusComposer {
     private StatusComposer() {
     }
 
+    /** @param failure why the owned objects were not applied; null when they were (or nothing was tried) */
     public static MailRelayStatus compose(MailRelay relay, List<ConfigProblem> problems, List<Risk> risks,
-            WorkloadState workload, Instant now) {
+            WorkloadState workload, ApplyFailure failure, Instant now) {
         MailRelayStatus previous = relay.getStatus();
         Conditions conditions = new Conditions(previous == null ? null : previous.conditions,
                 relay.getMetadata().getGeneration(), now);
 
-        ready(conditions, problems.isEmpty(), workload); // first: kubectl describe lists them in this order
+        ready(conditions, problems.isEmpty(), workload, failure); // first: kubectl describe lists them in this order
         if (problems.isEmpty()) {
-            conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Applied", "configuration rendered and applied");
+            conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Valid",
+                    "the spec and its Secrets make a valid relay");
         } else {
             conditions.set(Conditions.CONFIG_VALID, Conditions.FALSE, problems.get(0).reason(),
                     problems.stream().map(ConfigProblem::message).collect(Collectors.joining("; "))
                             + (workload.exists() ? " (the previous configuration keeps running)" : ""));
         }
+        applied(conditions, problems.isEmpty(), failure);
         if (risks.isEmpty()) {
             conditions.set(Conditions.NETWORK_RISK, Conditions.FALSE, "NoRiskFound",
                     "allow-lists and client address handling look safe");
@@ -56,12 +59,26 @@ public final class StatusComposer {
         return status;
     }
 
-    private static void ready(Conditions conditions, boolean configValid, WorkloadState workload) {
-        if (!workload.exists()) {
+    private static void applied(Conditions conditions, boolean configValid, ApplyFailure failure) {
+        if (failure != null) {
+            conditions.set(Conditions.APPLIED, Conditions.FALSE, failure.reason(), failure.message());
+        } else if (configValid) {
+            conditions.set(Conditions.APPLIED, Conditions.TRUE, "Applied", "every owned object is applied");
+        } else {
+            conditions.set(Conditions.APPLIED, Conditions.FALSE, "ConfigInvalid", "nothing applied: see ConfigValid");
+        }
+    }
+
+    private static void ready(Conditions conditions, boolean configValid, WorkloadState workload, ApplyFailure failure) {
+        if (failure != null) {
+            conditions.set(Conditions.READY, Conditions.FALSE, failure.reason(), failure.message());
+        } else if (!workload.exists()) {
             conditions.set(Conditions.READY, Conditions.FALSE, configValid ? "Creating" : "ConfigInvalid",
                     configValid ? "relay workload created, waiting for pods" : "nothing deployed: see ConfigValid");
         } else if (workload.desired() == 0) {
             conditions.set(Conditions.READY, Conditions.FALSE, "ScaledToZero", "spec.replicas is 0");
+        } else if (workload.stuck() != null) {
+            conditions.set(Conditions.READY, Conditions.FALSE, "RolloutStuck", workload.stuck());
         } else if (workload.fullyAvailable()) {
             conditions.set(Conditions.READY, Conditions.TRUE, "Available", workload.describe());
         } else {

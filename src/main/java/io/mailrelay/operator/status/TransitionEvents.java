@@ -26,6 +26,14 @@ public final class TransitionEvents {
                 events.normal(relay, "ConfigValid", "configuration is valid again and applied");
             }
         });
+        changed(old, after.conditions, Conditions.APPLIED).ifPresent(c -> {
+            if (Conditions.FALSE.equals(c.getStatus()) && !"ConfigInvalid".equals(c.getReason())) {
+                events.warning(relay, c.getReason(), c.getMessage()); // once per distinct message
+            } else if (Conditions.TRUE.equals(c.getStatus()) && Conditions.find(old, Conditions.APPLIED)
+                    .filter(previous -> Conditions.FALSE.equals(previous.getStatus())).isPresent()) {
+                events.normal(relay, "Applied", "every owned object is applied again");
+            }
+        });
         changed(old, after.conditions, Conditions.NETWORK_RISK)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.warning(relay, c.getReason(), c.getMessage()));

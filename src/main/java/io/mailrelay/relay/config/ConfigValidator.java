@@ -23,6 +23,10 @@ import io.mailrelay.relay.tls.PemCredentials;
 final class ConfigValidator {
     private static final Pattern HOSTNAME = Pattern.compile(
             "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+    /** RFC 5321's text line limit, CRLF included: no relay may refuse shorter lines. */
+    private static final int MIN_LINE_LENGTH = 1000;
+    /** A line is buffered whole before it is spooled: keep one line's buffer small. */
+    private static final int MAX_LINE_LENGTH = 1024 * 1024;
     private static final Pattern IP_LITERAL_DOMAIN = Pattern.compile("(?i)\\[(ipv6:)?[0-9a-f:.]+\\]");
 
     private final RelayConfig config;
@@ -53,6 +57,16 @@ final class ConfigValidator {
         if (!HOSTNAME.matcher(server.hostname()).matches()) {
             problem("server.hostname", "\"" + server.hostname() + "\" is not a valid host name");
         }
+        if (server.proxyProtocol() && server.trustedProxies().isEmpty()) {
+            problem("server.trustedProxies", "is required when server.proxyProtocol is true: the load balancer's "
+                    + "own addresses, the only peers whose PROXY header is believed");
+        }
+        for (int i = 0; i < server.trustedProxies().size(); i++) {
+            if (server.trustedProxies().get(i) == null) {
+                problem("server.trustedProxies[" + i + "]", "must not be empty");
+            }
+        }
+        positive("server.proxyHeaderTimeout", server.proxyHeaderTimeout());
     }
 
     private void allowedNetworks() {
@@ -203,6 +217,11 @@ final class ConfigValidator {
         positive("limits.maxMessagesPerClientPerMinute", limits.maxMessagesPerClientPerMinute());
         positive("limits.maxAuthFailures", limits.maxAuthFailures());
         positive("limits.maxErrors", limits.maxErrors());
+        positive("limits.maxHops", limits.maxHops());
+        if (limits.maxLineLength() < MIN_LINE_LENGTH || limits.maxLineLength() > MAX_LINE_LENGTH) {
+            problem("limits.maxLineLength", "must be between " + MIN_LINE_LENGTH + " (RFC 5321) and " + MAX_LINE_LENGTH
+                    + ", was " + limits.maxLineLength());
+        }
         positive("limits.authLockout", limits.authLockout());
         positive("limits.commandTimeout", limits.commandTimeout());
         positive("limits.idleTimeout", limits.idleTimeout());

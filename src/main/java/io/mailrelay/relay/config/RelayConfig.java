@@ -4,6 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,20 +26,29 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         Limits limits, Spool spool) {
 
     public RelayConfig {
-        server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null));
+        server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null, null, null));
         allowedNetworks = allowedNetworks == null ? List.of() : List.copyOf(allowedNetworks);
         localDomains = localDomains == null ? List.of() : List.copyOf(localDomains);
         limits = Objects.requireNonNullElseGet(limits,
-                () -> new Limits(null, null, null, null, null, null, null, null, null, null));
-        spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null));
+                () -> new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null));
+        spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
     }
 
-    public record Server(String listenAddress, Integer port, String hostname, Boolean proxyProtocol) {
+    /**
+     * @param trustedProxies the only socket peers whose PROXY header is read (the load balancer's own
+     *        addresses); required when {@code proxyProtocol} is on, every other peer is dropped
+     * @param proxyHeaderTimeout how long a trusted proxy may take to send the header (Postfix
+     *        smtpd_upstream_proxy_timeout)
+     */
+    public record Server(String listenAddress, Integer port, String hostname, Boolean proxyProtocol,
+            List<Cidr> trustedProxies, Duration proxyHeaderTimeout) {
         public Server {
             listenAddress = Objects.requireNonNullElse(listenAddress, "0.0.0.0");
             port = Objects.requireNonNullElse(port, 2525);
             hostname = Objects.requireNonNullElseGet(hostname, Server::localHostName);
             proxyProtocol = Objects.requireNonNullElse(proxyProtocol, false);
+            trustedProxies = trustedProxies == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(trustedProxies));
+            proxyHeaderTimeout = Objects.requireNonNullElse(proxyHeaderTimeout, Duration.ofSeconds(5));
         }
 
         private static String localHostName() {
@@ -114,10 +125,15 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
     /**
      * @param maxErrors commands answered with an error (4xx/5xx, unknown commands included) before the
      *        session is ended with 421 (Postfix smtpd_hard_error_limit); an addition to the contract
+     * @param exemptAllowedNetworks the per-client connection and message rate limits do not apply to
+     *        {@code allowedNetworks} (Postfix smtpd_client_event_limit_exceptions)
+     * @param maxHops most {@code Received:} headers a message may carry (Postfix hopcount_limit)
+     * @param maxLineLength longest line of message data, CRLF included (commands stay at 512 octets)
      */
     public record Limits(Long maxMessageSize, Integer maxRecipients, Integer maxConnections,
             Integer maxConnectionsPerClient, Integer maxMessagesPerClientPerMinute, Integer maxAuthFailures,
-            Duration authLockout, Duration commandTimeout, Duration idleTimeout, Integer maxErrors) {
+            Duration authLockout, Duration commandTimeout, Duration idleTimeout, Integer maxErrors,
+            Boolean exemptAllowedNetworks, Integer maxHops, Integer maxLineLength) {
         public Limits {
             maxMessageSize = Objects.requireNonNullElse(maxMessageSize, 26_214_400L);
             maxRecipients = Objects.requireNonNullElse(maxRecipients, 100);
@@ -128,11 +144,21 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
             authLockout = Objects.requireNonNullElse(authLockout, Duration.ofMinutes(15));
             commandTimeout = Objects.requireNonNullElse(commandTimeout, Duration.ofMinutes(5));
             idleTimeout = Objects.requireNonNullElse(idleTimeout, Duration.ofMinutes(5));
-            maxErrors = Objects.requireNonNullElse(maxErrors, 10);
+            maxErrors = Objects.requireNonNullElse(maxErrors, 20);
+            exemptAllowedNetworks = Objects.requireNonNullElse(exemptAllowedNetworks, true);
+            maxHops = Objects.requireNonNullElse(maxHops, 50);
+            maxLineLength = Objects.requireNonNullElse(maxLineLength, 64 * 1024);
         }
     }
 
-    public record Spool(Path directory, List<Duration> retrySchedule, Duration maxQueueLifetime) {
+    /**
+     * @param minFreeSpace below this much free space on the spool's file system MAIL is answered
+     *        {@code 452 4.3.1} (Postfix queue_minfree); 0 turns the check off; an addition to the contract
+     */
+    public record Spool(Path directory, List<Duration> retrySchedule, Duration maxQueueLifetime, ByteSize minFreeSpace) {
+        /** Room for a few messages at the default size limit being received at once. */
+        public static final ByteSize DEFAULT_MIN_FREE_SPACE = ByteSize.ofMebibytes(100);
+
         public Spool {
             directory = Objects.requireNonNullElse(directory, Path.of("/var/spool/mailrelay"));
             retrySchedule = retrySchedule == null
@@ -140,6 +166,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                             Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4))
                     : List.copyOf(retrySchedule);
             maxQueueLifetime = Objects.requireNonNullElse(maxQueueLifetime, Duration.ofDays(5));
+            minFreeSpace = Objects.requireNonNullElse(minFreeSpace, DEFAULT_MIN_FREE_SPACE);
         }
     }
 }

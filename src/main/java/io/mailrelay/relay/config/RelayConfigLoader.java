@@ -65,6 +65,7 @@ public final class RelayConfigLoader {
                 .addDeserializer(Cidr.class, new FromText<>(Cidr.class, Cidr::parse))
                 .addDeserializer(HostPort.class, new FromText<>(HostPort.class, HostPort::parse))
                 .addDeserializer(Duration.class, new FromText<>(Duration.class, Durations::parse))
+                .addDeserializer(ByteSize.class, new FromText<>(ByteSize.class, ByteSize::parse))
                 .addDeserializer(Path.class, new FromText<>(Path.class, text -> {
                     if (text.isBlank()) {
                         throw new IllegalArgumentException("a path must not be empty");

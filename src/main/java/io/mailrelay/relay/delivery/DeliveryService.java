@@ -86,12 +86,7 @@ public final class DeliveryService implements AutoCloseable {
      */
     public boolean drain(Duration grace) {
         Instant deadline = clock.instant().plus(grace);
-        Instant now = clock.instant();
-        for (String id : List.copyOf(scheduled.keySet())) {
-            if (scheduled.replace(id, now) != null) { // not in a worker's hands right now
-                dueQueue.add(new Due(id, now));
-            }
-        }
+        retryNow();
         while (spool.depth() > 0 && clock.instant().isBefore(deadline)) {
             try {
                 Thread.sleep(20);
@@ -102,6 +97,16 @@ public final class DeliveryService implements AutoCloseable {
         }
         LOG.infof("drain finished: %d message(s) left in the spool", spool.depth());
         return spool.depth() == 0;
+    }
+
+    /** Every message waiting for its next attempt is due now (the ones a worker has are being tried anyway). */
+    public void retryNow() {
+        Instant now = clock.instant();
+        for (String id : List.copyOf(scheduled.keySet())) {
+            if (scheduled.replace(id, now) != null) { // not in a worker's hands right now
+                dueQueue.add(new Due(id, now));
+            }
+        }
     }
 
     /** Stops the workers after their current attempt; the spool keeps what is not delivered. */

@@ -2,6 +2,7 @@ package io.mailrelay.relay.policy;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.util.Collection;
 import java.util.Objects;
 
 import com.google.common.net.InetAddresses;
@@ -61,6 +62,16 @@ public final class Cidr {
             return false;
         }
         return new BigInteger(1, address.getAddress()).and(mask).equals(networkBits);
+    }
+
+    /** True when every address of {@code other} is in this network (same address family only). */
+    public boolean covers(Cidr other) {
+        return other.prefixLength >= prefixLength && contains(other.network);
+    }
+
+    /** True when the address is inside one of the networks. */
+    public static boolean anyContains(Collection<Cidr> networks, InetAddress address) {
+        return networks.stream().anyMatch(network -> network.contains(address));
     }
 
     @Override

@@ -75,7 +75,7 @@ public final class RelayPolicy {
     }
 
     public boolean isAllowedNetwork(InetAddress client) {
-        return allowedNetworks.stream().anyMatch(network -> network.contains(client));
+        return Cidr.anyContains(allowedNetworks, client);
     }
 
     /** Local means: a plain address (no routing tricks) whose domain, or listed IP literal, is a local domain. */

@@ -34,9 +34,19 @@ final class CommandGuard implements LineHandler<SMTPSession> {
     @Override
     public Response onLine(SMTPSession session, byte[] line) {
         if (!Lines.strictlyTerminated(line)) {
-            return Replies.closing("500", "5.5.2 Error: bare <LF> or <CR> received, lines must end with <CR><LF>");
+            Response bare = Replies.closing("500", "5.5.2 Error: bare <LF> or <CR> received, lines must end with <CR><LF>");
+            RejectionLog.command(session, line, bare);
+            return bare;
         }
-        Response response = checkOrDispatch(session, line);
+        Response response = counted(session, checkOrDispatch(session, line));
+        if (response != null && "354".equals(response.getRetCode())) {
+            SessionGate.of(session).expectData();
+        }
+        RejectionLog.command(session, line, response);
+        return response;
+    }
+
+    private Response counted(SMTPSession session, Response response) {
         if (response != null && Replies.isError(response) && !response.isEndSession()) {
             int errors = session.getAttachment(ERRORS, ProtocolSession.State.Connection).orElse(0) + 1;
             session.setAttachment(ERRORS, errors, ProtocolSession.State.Connection);

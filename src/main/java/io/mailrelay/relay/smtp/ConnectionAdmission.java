@@ -1,12 +1,15 @@
 package io.mailrelay.relay.smtp;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,16 +22,21 @@ import io.netty.util.AttributeKey;
  * over its connection limit, or over the per-client limit. (James' own limit handlers close without a
  * word, which clients take for a network error.) Refused connections never reach the SMTP handlers.
  * Behind a PROXY-protocol load balancer the socket's peer is the balancer: the per-client limit is then
- * applied by {@link ProxyHeaderGate} to the header's source, through {@link #admitClient}.
+ * applied by {@link ProxyHeaderGate} to the header's source, through {@link #admitClient}. Clients the
+ * {@code exempt} predicate names (allowedNetworks, by default) are not held to the per-client limit; the
+ * global limit holds for everyone.
  */
 @ChannelHandler.Sharable
 final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf("mailrelay.admitted");
     private static final AttributeKey<String> COUNTED_CLIENT = AttributeKey.valueOf("mailrelay.countedClient");
 
+    static final String SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later";
+
     private final int maxConnections;
     private final int maxPerClient;
     private final boolean clientIsSocketPeer;
+    private final Predicate<InetAddress> exempt;
     private final ChannelGroup sessions;
     private final RelayMetrics metrics;
     private final AtomicInteger total = new AtomicInteger();
@@ -36,11 +44,12 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
     private volatile boolean stopping;
 
     /** @param clientIsSocketPeer false behind PROXY protocol, where the client is known only from the header */
-    ConnectionAdmission(int maxConnections, int maxPerClient, boolean clientIsSocketPeer, ChannelGroup sessions,
-            RelayMetrics metrics) {
+    ConnectionAdmission(int maxConnections, int maxPerClient, boolean clientIsSocketPeer,
+            Predicate<InetAddress> exempt, ChannelGroup sessions, RelayMetrics metrics) {
         this.maxConnections = maxConnections;
         this.maxPerClient = maxPerClient;
         this.clientIsSocketPeer = clientIsSocketPeer;
+        this.exempt = exempt;
         this.sessions = sessions;
         this.metrics = metrics;
     }
@@ -53,11 +62,23 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
         return stopping;
     }
 
+    /** Each admitted session outside a mail transaction gets 421 and is closed, on its own event loop. */
+    void closeIdleSessions() {
+        for (Channel channel : sessions) {
+            channel.eventLoop().execute(() -> {
+                SessionGate gate = channel.pipeline().get(SessionGate.class);
+                if (gate != null) {
+                    gate.closeIfIdle(SHUTTING_DOWN);
+                }
+            });
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
         if (stopping) {
-            refuse(ctx, "421 4.3.2 Service shutting down, try again later");
+            refuse(ctx, SHUTTING_DOWN);
             return;
         }
         if (total.incrementAndGet() > maxConnections) {
@@ -65,8 +86,7 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
             refuse(ctx, "421 4.3.2 Too many connections, try again later");
             return;
         }
-        if (clientIsSocketPeer
-                && !admitClient(ctx, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress())) {
+        if (clientIsSocketPeer && !admitClient(ctx, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress())) {
             total.decrementAndGet();
             return;
         }
@@ -80,7 +100,11 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
      * Counts the connection against its client's limit; when over it, answers 421, closes and returns false.
      * Called on the connection's event loop, once.
      */
-    boolean admitClient(ChannelHandlerContext ctx, String ip) {
+    boolean admitClient(ChannelHandlerContext ctx, InetAddress client) {
+        if (exempt.test(client)) {
+            return true;
+        }
+        String ip = client.getHostAddress();
         AtomicInteger count = perClient.computeIfAbsent(ip, key -> new AtomicInteger());
         if (count.incrementAndGet() > maxPerClient) {
             release(ip);

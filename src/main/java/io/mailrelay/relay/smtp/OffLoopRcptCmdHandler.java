@@ -1,5 +1,6 @@
 package io.mailrelay.relay.smtp;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -62,7 +63,11 @@ final class OffLoopRcptCmdHandler extends RcptCmdHandler {
         callout.whenComplete((outcome, error) -> gate.release(() -> {
             Outcome known = error == null ? outcome : Outcome.temporary("451 4.3.0 recipient check failed: " + error);
             session.setAttachment(VERDICT, new Verdict(recipient.get(), known), ProtocolSession.State.Transaction);
-            return super.onCommand(session, request);
+            Response reply = super.onCommand(session, request);
+            // this reply bypasses the command guard, which logs refusals: done here
+            RejectionLog.command(session, (request.getCommand() + " " + request.getArgument())
+                    .getBytes(StandardCharsets.US_ASCII), reply);
+            return reply;
         }));
         return null;
     }

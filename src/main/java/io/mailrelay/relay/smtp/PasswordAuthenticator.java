@@ -3,7 +3,6 @@ package io.mailrelay.relay.smtp;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-import org.apache.james.core.Username;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.jboss.logging.Logger;
@@ -14,7 +13,8 @@ import io.mailrelay.relay.auth.PasswordFile;
  * AUTH PLAIN/LOGIN against the users file, in three steps so that only the bcrypt check leaves the event
  * loop: {@link #refusal} (TLS required, lockout) and {@link #conclude} (lockout bookkeeping, metrics, the
  * session marked authenticated) touch the session on its event loop; {@link #verify} is pure and runs on
- * a worker. James sets neither the user nor the relaying flag itself, so {@link #conclude} does.
+ * a worker. James sets neither the user nor the relaying flag itself, so {@link #conclude} does. User
+ * names compare exactly as the users file writes them (case-sensitively, like Postfix's SASL backends).
  */
 final class PasswordAuthenticator {
     private static final Logger LOG = Logger.getLogger(PasswordAuthenticator.class);
@@ -45,22 +45,21 @@ final class PasswordAuthenticator {
     }
 
     /** The bcrypt check (milliseconds of CPU): thread-safe, touches no session. */
-    boolean verify(Username username, String password) {
-        return passwords.get().verify(username.asString(), password);
+    boolean verify(String user, String password) {
+        return passwords.get().verify(user, password);
     }
 
     /** Records the outcome of {@link #verify} on the session and answers; on the session's event loop. */
-    Response conclude(SMTPSession session, Username username, boolean verified) {
+    Response conclude(SMTPSession session, String user, boolean verified) {
         String client = SessionFacts.clientIp(session);
         if (verified) {
             failures.succeeded(client);
-            session.setUsername(username);
-            session.setRelayingAllowed(true);
+            SessionFacts.authenticated(session, user);
             return Replies.reply("235", "2.7.0 Authentication successful");
         }
         failures.failed(client);
         metrics.authFailed();
-        LOG.infof("authentication failed: client=%s user=%s", client, username.asString());
+        LOG.infof("authentication failed: client=%s user=%s", client, user);
         return Replies.reply("535", "5.7.8 Error: authentication failed");
     }
 }

@@ -1,7 +1,16 @@
 package io.mailrelay.relay.smtp;
 
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
 import org.jboss.logging.Logger;
 
+import com.google.common.net.InetAddresses;
+
+import io.mailrelay.relay.policy.Cidr;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
@@ -12,26 +21,42 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Behind Netty's {@code HAProxyMessageDecoder}: the SMTP session (and with it the banner) starts only
- * once a valid PROXY v1/v2 header naming a TCP4/TCP6 client arrived. James would send the banner on
- * connect and accept a missing header; here a connection without a usable header is closed without a
- * word (the decoder itself closes on a malformed one, per the PROXY protocol spec), so no client can
- * talk SMTP with the load balancer's address as its own. The header's source is then held to the
- * per-client connection limit.
+ * once a valid PROXY v1/v2 header naming a TCP4/TCP6 client arrived from a trusted proxy. A header is
+ * only as true as its sender: a connection whose socket peer is not in {@code server.trustedProxies} is
+ * closed without a word before anything it sends is read, whatever header it would send. James would
+ * send the banner on connect and accept a missing header; here a connection without a usable header
+ * within {@code proxyHeaderTimeout} is closed without a word too (the decoder itself closes on a
+ * malformed one, per the PROXY protocol spec), so no client can talk SMTP with the load balancer's
+ * address as its own. The header's source is then held to the per-client connection limit.
  */
 final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ProxyHeaderGate.class);
 
     private final ConnectionAdmission admission;
+    private final List<Cidr> trustedProxies;
+    private final Duration headerTimeout;
+    private ScheduledFuture<?> headerDeadline;
     private boolean started;
     private boolean dropped;
 
-    ProxyHeaderGate(ConnectionAdmission admission) {
+    ProxyHeaderGate(ConnectionAdmission admission, List<Cidr> trustedProxies, Duration headerTimeout) {
         this.admission = admission;
+        this.trustedProxies = trustedProxies;
+        this.headerTimeout = headerTimeout;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        // withheld until the header is read: James' handler sends the banner on channelActive
+        // the banner is withheld until the header is read: James' handler sends it on channelActive
+        if (!Cidr.anyContains(trustedProxies, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress())) {
+            drop(ctx, "not a trusted proxy (server.trustedProxies)");
+            return;
+        }
+        headerDeadline = ctx.executor().schedule(() -> {
+            if (!started) {
+                drop(ctx, "no PROXY header within " + headerTimeout.toSeconds() + "s");
+            }
+        }, headerTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -50,12 +75,13 @@ final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
             drop(ctx, why);
             return;
         }
-        if (!admission.admitClient(ctx, header.sourceAddress())) { // it answered 421 and closes
+        if (!admission.admitClient(ctx, InetAddresses.forString(header.sourceAddress()))) { // it answered 421 and closes
             dropped = true;
             header.release();
             return;
         }
         started = true;
+        headerDeadline.cancel(false);
         ctx.fireChannelActive();
         // James' handler records the header's source as the session's remote address
         ctx.fireChannelRead(header);
@@ -74,6 +100,9 @@ final class ProxyHeaderGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (headerDeadline != null) {
+            headerDeadline.cancel(false);
+        }
         if (started) {
             ctx.fireChannelInactive();
         }

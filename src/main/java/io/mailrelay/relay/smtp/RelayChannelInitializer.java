@@ -1,6 +1,7 @@
 package io.mailrelay.relay.smtp;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,6 +46,7 @@ import io.mailrelay.relay.policy.RelayPolicy;
 import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.mailrelay.relay.tls.ReloadingStartTls;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,12 +61,13 @@ import io.netty.handler.timeout.IdleStateHandler;
 /**
  * The relay's SMTP pipeline, built from James Protocols pieces but without its defaults: an explicit
  * handler chain (no PostmasterAbuseRcptHook, no in-memory message hook, no VRFY/EXPN) and an explicit
- * Netty pipeline: admission (421 on limits), optional PROXY header, strict line framer, session gate,
+ * Netty pipeline: admission (421 on limits), optional PROXY header from trusted proxies, strict line framer, session gate,
  * timeouts, James' core handler. Everything of a connection runs on its event loop; spool I/O runs on
  * the {@code workers} executor.
  */
 public final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> implements AutoCloseable {
     private final RelayConfig config;
+    private final RelayPolicy policy;
     private final Protocol protocol;
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
@@ -76,7 +79,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
      * @param authWorkers runs the password checks (CPU-bound bcrypt), apart so that they never delay a commit
      */
     public RelayChannelInitializer(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
-            Executor authWorkers, RelayMetrics metrics, ChannelGroup sessions) throws IOException {
+            Executor authWorkers, RelayMetrics metrics, MeterRegistry registry, ChannelGroup sessions) throws IOException {
         this.config = config;
         this.tls = config.tls() == null ? Optional.empty() : Optional.of(new ReloadingStartTls(
                 config.tls().certificateFile(), config.tls().keyFile(), config.tls().reloadInterval(),
@@ -85,19 +88,21 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
         this.verifier = recipientVerifier(config);
+        this.policy = new RelayPolicy(config.allowedNetworks(),
+                config.localDomains().stream().map(RelayConfig.LocalDomain::rule).toList(),
+                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
-                config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), sessions, metrics);
-        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics),
+                config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), this::exemptFromClientLimits,
+                sessions, metrics);
+        RejectionLog.silenceJames();
+        this.protocol = new SMTPProtocol(chain(config, spool, spoolWorkers, authWorkers, metrics, registry),
                 new RelaySmtpConfiguration(config));
     }
 
     private SMTPProtocolHandlerChain chain(RelayConfig config, MessageSpool spool, Executor spoolWorkers,
-            Executor authWorkers, RelayMetrics metrics) throws IOException {
+            Executor authWorkers, RelayMetrics metrics, MeterRegistry registry) throws IOException {
         MetricFactory noMetrics = new NoopJamesMetrics();
         RelayConfig.Limits limits = config.limits();
-        RelayPolicy policy = new RelayPolicy(config.allowedNetworks(),
-                config.localDomains().stream().map(RelayConfig.LocalDomain::rule).toList(),
-                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         AuthFailures authFailures = new AuthFailures(limits.maxAuthFailures(), limits.authLockout(), System::nanoTime);
         CommandDispatcher<SMTPSession> dispatcher = new CommandDispatcher<>();
 
@@ -120,9 +125,12 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             chain.add(new StartTlsCmdHandler());
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
-        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(), metrics));
+        chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
+                limits.maxHops(), metrics));
         chain.add(new MailSizeEsmtpExtension());
-        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), admission::stopping, System::nanoTime));
+        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
+                admission::stopping, System::nanoTime));
+        chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier));
         if (config.authentication() != null) {
             ReloadingValue<PasswordFile> passwords = users.orElseThrow();
@@ -146,9 +154,23 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
                 settings, System::nanoTime);
     }
 
-    /** From now on every new connection is answered {@code 421 4.3.2} and no session starts a new MAIL. */
+    /** allowedNetworks are not held to per-client limits, unless limits.exemptAllowedNetworks is false. */
+    private boolean exemptFromClientLimits(InetAddress client) {
+        return config.limits().exemptAllowedNetworks() && policy.isAllowedNetwork(client);
+    }
+
+    /**
+     * From now on every new connection is answered {@code 421 4.3.2}, no session starts a new MAIL, and the
+     * sessions outside a mail transaction are told 421 and closed.
+     */
     public void stopAccepting() {
         admission.stopAccepting();
+        admission.closeIdleSessions();
+    }
+
+    /** Tells the sessions that have left their mail transaction since the last call 421 and closes them. */
+    public void closeIdleSessions() {
+        admission.closeIdleSessions();
     }
 
     public boolean tlsReloadIfChanged() {
@@ -165,9 +187,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         pipeline.addLast("admission", admission);
         if (config.server().proxyProtocol()) {
             pipeline.addLast(HandlerConstants.PROXY_HANDLER, new HAProxyMessageDecoder());
-            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission));
+            pipeline.addLast("proxyGate", new ProxyHeaderGate(admission, config.server().trustedProxies(),
+                    config.server().proxyHeaderTimeout()));
         }
-        StrictLineFramer framer = new StrictLineFramer();
+        StrictLineFramer framer = new StrictLineFramer(config.limits().maxLineLength());
         pipeline.addLast(HandlerConstants.FRAMER, framer);
         pipeline.addLast("gate", new SessionGate(framer));
         pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new Timeouts(config.limits().commandTimeout(),

@@ -8,7 +8,6 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
-import org.jboss.logging.Logger;
 
 import io.mailrelay.relay.delivery.Outcome;
 import io.mailrelay.relay.policy.RelayDecision;
@@ -22,8 +21,6 @@ import io.mailrelay.relay.policy.RelayPolicy;
  * completed: never accepted without an answer from the domain's server.
  */
 final class RelayRcptHook implements RcptHook {
-    private static final Logger LOG = Logger.getLogger("io.mailrelay.relay.rejected");
-
     private final RelayPolicy policy;
     private final int maxRecipients;
     private final RelayMetrics metrics;
@@ -90,17 +87,14 @@ final class RelayRcptHook implements RcptHook {
 
     private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
             String code, String text, Outcome callout) {
-        LOG.infof("recipient check: client=%s to=<%s> server said \"%s\"", SessionFacts.clientIp(session), recipient,
-                callout.reply());
+        RejectionLog.callout(session, recipient, callout.reply());
         return reject(session, sender, recipient, reason, code, text);
     }
 
     private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
             String code, String text) {
         metrics.recipientRejected(reason);
-        LOG.infof("recipient rejected: client=%s helo=%s from=<%s> to=<%s> reason=%s reply=\"%s %s\"",
-                SessionFacts.clientIp(session), SessionFacts.helo(session), SessionFacts.sender(sender), recipient,
-                reason, code, text);
+        RejectionLog.recipient(session, SessionFacts.sender(sender), recipient, reason, code, text);
         HookReturnCode deny = code.startsWith("4") ? HookReturnCode.denySoft() : HookReturnCode.deny();
         return HookResult.builder().hookReturnCode(deny).smtpReturnCode(code).smtpDescription(text).build();
     }

@@ -19,6 +19,11 @@ final class Replies {
         return response;
     }
 
+    /** The reply as the client reads it, lines joined with " / ". */
+    static String text(Response response) {
+        return String.join(" / ", response.getLines());
+    }
+
     static boolean isError(Response response) {
         String code = response.getRetCode();
         return code != null && (code.startsWith("4") || code.startsWith("5"));

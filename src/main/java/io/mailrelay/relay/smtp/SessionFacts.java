@@ -3,14 +3,15 @@ package io.mailrelay.relay.smtp;
 import java.net.InetAddress;
 
 import org.apache.james.core.MaybeSender;
-import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.core.Username;
+import org.apache.james.protocols.api.ProtocolSession.AttachmentKey;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.smtp.SMTPSession;
 
 /** What the relay needs to know about a session, read from James' session in one place. */
 final class SessionFacts {
-    private static final ProtocolSession.AttachmentKey<Boolean> FROM_OUTSIDER =
-            ProtocolSession.AttachmentKey.of("mailrelay.fromOutsider", Boolean.class);
+    private static final AttachmentKey<String> USER = AttachmentKey.of("mailrelay.user", String.class);
+    private static final AttachmentKey<Boolean> FROM_OUTSIDER = AttachmentKey.of("mailrelay.fromOutsider", Boolean.class);
 
     private SessionFacts() {
     }
@@ -39,6 +40,21 @@ final class SessionFacts {
 
     static boolean authenticated(SMTPSession session) {
         return session.getUsername() != null;
+    }
+
+    /** The user name exactly as the client wrote it and the users file lists it, or null. */
+    static String authenticatedUser(SMTPSession session) {
+        return session.getAttachment(USER, State.Connection).orElse(null);
+    }
+
+    /**
+     * Marks the session authenticated. James' {@code Username} lowercases the name, so the name as written
+     * is kept beside it for the envelope and the logs.
+     */
+    static void authenticated(SMTPSession session, String user) {
+        session.setUsername(Username.of(user));
+        session.setAttachment(USER, user, State.Connection);
+        session.setRelayingAllowed(true);
     }
 
     /** A recipient of this transaction was accepted from a client that may not relay (so for a local domain). */

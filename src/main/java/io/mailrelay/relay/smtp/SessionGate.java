@@ -9,6 +9,7 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.netty.BasicChannelInboundHandler;
+import org.apache.james.protocols.smtp.SMTPSession;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +25,8 @@ import io.netty.util.ReferenceCountUtil;
  * <li>holds the client's lines while a message is being committed to the spool or a password is being
  * checked (those replies are asynchronous), then replays them in order once the reply is written;</li>
  * <li>discards everything pipelined behind STARTTLS (STARTTLS command injection);</li>
- * <li>answers over-long lines with 500 and closes, instead of James' silent truncation.</li>
+ * <li>tells the framer whether commands or message data are coming, each with its own line limit;</li>
+ * <li>answers over-long lines and closes, instead of James' silent truncation.</li>
  * </ul>
  */
 final class SessionGate extends ChannelInboundHandlerAdapter {
@@ -36,6 +38,7 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ProtocolSession session;
     private boolean holding;
+    private boolean closing;
 
     SessionGate(StrictLineFramer framer) {
         this.framer = framer;
@@ -99,6 +102,33 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /**
+     * While the server stops: a session outside a mail transaction (no MAIL accepted, no commit or password
+     * check pending) gets {@code reply} and is closed; one inside a transaction is left to finish it. Called on
+     * the event loop, so it never cuts a command in half.
+     */
+    void closeIfIdle(String reply) {
+        if (closing || holding || !ctx.channel().isActive()) {
+            return;
+        }
+        if (session != null && session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isPresent()) {
+            return;
+        }
+        closing = true;
+        ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The client was told to send the message (354): its lines are data now. */
+    void expectData() {
+        framer.expectData();
+    }
+
+    /** The message ended (or was refused): its lines are commands again. */
+    void expectCommands() {
+        framer.expectCommands();
+    }
+
     /** Stops reading from the socket while the spool lags behind the client. */
     void throttle(boolean stop) {
         ctx.channel().config().setAutoRead(!stop);
@@ -123,8 +153,11 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         if (cause instanceof TooLongFrameException) {
-            ctx.writeAndFlush(Unpooled.copiedBuffer(
-                    "500 5.5.2 Error: line too long (limit 1000 octets including CRLF)\r\n", StandardCharsets.US_ASCII))
+            String reply = framer.inData()
+                    ? "554 5.6.0 Error: message line too long (limit " + framer.limit() + " octets including CRLF)"
+                    : "500 5.5.2 Error: line too long (limit " + framer.limit() + " octets including CRLF)";
+            RejectionLog.refused(session, framer.inData() ? "data line" : "command line", "line_too_long", reply);
+            ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }

@@ -16,10 +16,12 @@ import io.mailrelay.relay.spool.SpoolWriter;
  */
 final class SpoolTransfer {
     private static final int CHUNK = 64 * 1024;
+    /** Most messages are small: a message's buffer starts small and grows to a chunk only when needed. */
+    private static final int FIRST_BUFFER = 4 * 1024;
 
     private final Executor workers;
     private final AtomicLong pending = new AtomicLong();
-    private ByteArrayOutputStream buffer = new ByteArrayOutputStream(CHUNK);
+    private ByteArrayOutputStream buffer = new ByteArrayOutputStream(FIRST_BUFFER);
     private CompletableFuture<Void> tail;
     private volatile SpoolWriter writer;
     private final Runnable onDrained;

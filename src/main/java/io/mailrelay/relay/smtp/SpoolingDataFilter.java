@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import org.apache.james.core.MailAddress;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataLineFilter;
@@ -18,11 +19,13 @@ import io.mailrelay.relay.spool.MessageSpool;
 
 /**
  * Owns the DATA phase (the only data line filter, so James' in-memory envelope never receives a byte):
- * refuses bare LF/CR, ends the message only on CRLF.CRLF, unstuffs dots, enforces the size limit while
- * streaming, and streams into the spool off the event loop. 250 is sent only after the spool's commit
- * completed; meanwhile the session's input is held by {@link SessionGate}.
+ * refuses bare LF/CR, ends the message only on CRLF.CRLF, unstuffs dots, enforces the size and hop
+ * limits while streaming, and streams into the spool off the event loop. 250 is sent only after the spool's
+ * commit completed; meanwhile the session's input is held by {@link SessionGate}. A message whose connection
+ * ends before its final dot (client gone, timeout, line too long, shutdown) is aborted at once, so its
+ * {@code tmp/} file does not wait for the next start to be removed.
  */
-final class SpoolingDataFilter implements DataLineFilter {
+final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTPSession> {
     private static final Logger LOG = Logger.getLogger(SpoolingDataFilter.class);
     private static final ProtocolSession.AttachmentKey<InFlight> MESSAGE =
             ProtocolSession.AttachmentKey.of("mailrelay.message", InFlight.class);
@@ -32,21 +35,27 @@ final class SpoolingDataFilter implements DataLineFilter {
     private final Executor workers;
     private final String hostname;
     private final long maxMessageSize;
+    private final int maxHops;
     private final RelayMetrics metrics;
 
-    SpoolingDataFilter(MessageSpool spool, Executor workers, String hostname, long maxMessageSize, RelayMetrics metrics) {
+    SpoolingDataFilter(MessageSpool spool, Executor workers, String hostname, long maxMessageSize, int maxHops,
+            RelayMetrics metrics) {
         this.spool = spool;
         this.workers = workers;
         this.hostname = hostname;
         this.maxMessageSize = maxMessageSize;
+        this.maxHops = maxHops;
         this.metrics = metrics;
     }
 
     /** Per-message state, kept in the session's transaction state. */
     static final class InFlight {
         final SpoolTransfer transfer;
+        final HopCounter hops = new HopCounter();
         long size;
-        boolean tooBig;
+        /** Set once the message is refused: the rest is read and discarded, this is the reply to its end. */
+        Response refusal;
+        String refusalReason;
 
         InFlight(SpoolTransfer transfer) {
             this.transfer = transfer;
@@ -68,11 +77,15 @@ final class SpoolingDataFilter implements DataLineFilter {
         }
         int offset = line[0] == '.' ? 1 : 0;
         message.size += line.length - offset;
-        if (message.tooBig || message.size > maxMessageSize) {
-            if (!message.tooBig) {
-                message.tooBig = true;
-                message.transfer.abort();
-            }
+        message.hops.line(line, offset);
+        if (message.refusal == null && message.size > maxMessageSize) {
+            refuse(message, "message_too_big",
+                    Replies.reply("552", "5.3.4 Error: message file too big (limit " + maxMessageSize + " octets)"));
+        }
+        if (message.refusal == null && message.hops.hops() > maxHops) {
+            refuse(message, "too_many_hops", Replies.reply("554", "5.4.6 Too many hops"));
+        }
+        if (message.refusal != null) {
             return null;
         }
         message.transfer.write(line, offset, line.length - offset);
@@ -82,11 +95,25 @@ final class SpoolingDataFilter implements DataLineFilter {
         return null;
     }
 
+    @Override
+    public void onDisconnect(SMTPSession session) {
+        if (session != null) {
+            session.getAttachment(MESSAGE, ProtocolSession.State.Transaction).ifPresent(message -> message.transfer.abort());
+        }
+    }
+
+    /** Nothing of the message is kept; its end is answered with {@code reply} (Postfix too reads to the end). */
+    private static void refuse(InFlight message, String reason, Response reply) {
+        message.refusal = reply;
+        message.refusalReason = reason;
+        message.transfer.abort();
+    }
+
     private InFlight start(SMTPSession session, SessionGate gate) {
         List<String> recipients = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
                 .orElse(List.of()).stream().map(MailAddress::asString).toList();
         Envelope envelope = new Envelope(SessionFacts.sender(session), recipients, SessionFacts.clientIp(session),
-                SessionFacts.helo(session), session.getUsername() == null ? null : session.getUsername().asString(),
+                SessionFacts.helo(session), SessionFacts.authenticatedUser(session),
                 Instant.now(), SessionFacts.fromOutsider(session));
         String protocol = "ESMTP" + (session.isTLSStarted() ? "S" : "") + (session.getUsername() != null ? "A" : "");
         String traceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
@@ -98,9 +125,10 @@ final class SpoolingDataFilter implements DataLineFilter {
 
     private Response finish(SMTPSession session, SessionGate gate, InFlight message) {
         endData(session);
-        if (message.tooBig) {
-            metrics.recipientRejected("message_too_big");
-            return Replies.reply("552", "5.3.4 Error: message file too big (limit " + maxMessageSize + " octets)");
+        if (message.refusal != null) {
+            metrics.recipientRejected(message.refusalReason);
+            RejectionLog.refused(session, "message", message.refusalReason, Replies.text(message.refusal));
+            return message.refusal;
         }
         gate.hold();
         message.transfer.commit().whenComplete((id, error) -> {
@@ -116,6 +144,7 @@ final class SpoolingDataFilter implements DataLineFilter {
     }
 
     private static void endData(SMTPSession session) {
+        SessionGate.of(session).expectCommands();
         session.popLineHandler();
         session.resetState();
     }

@@ -1,16 +1,69 @@
 package io.mailrelay.relay.smtp;
 
+import java.util.List;
+
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.TooLongFrameException;
 
 /**
  * Splits input at LF and keeps the line ending, so that the handlers behind it can see (and refuse)
- * bare LF and bare CR. Longer lines than RFC 5321's 1000 octets (CRLF included) fail the frame.
+ * bare LF and bare CR. The longest line depends on the session's state: RFC 5321's 1000 octets (CRLF
+ * included) for commands, {@code limits.maxLineLength} for message data, where generated HTML has longer
+ * lines. Lines are passed on as read, never folded. Nothing is allocated up front: a line is held in the
+ * decoder's cumulation buffer only while it is incomplete, so idle connections cost no line buffer.
  */
-final class StrictLineFramer extends LineBasedFrameDecoder {
+final class StrictLineFramer extends ByteToMessageDecoder {
+    private final int maxDataLine;
+    private boolean inData;
+    /** Bytes from the reader index already searched for LF: a long line is not searched again per read. */
+    private int scanned;
+    private boolean failed;
 
-    StrictLineFramer() {
-        super(Lines.MAX_TEXT_LINE - 2, false, false);
+    /** @param maxDataLine the longest line of message data, CRLF included */
+    StrictLineFramer(int maxDataLine) {
+        this.maxDataLine = maxDataLine;
+    }
+
+    /** Lines from now on are message data (after 354); on the event loop. */
+    void expectData() {
+        inData = true;
+    }
+
+    /** Lines from now on are commands (after the end of data); on the event loop. */
+    void expectCommands() {
+        inData = false;
+    }
+
+    boolean inData() {
+        return inData;
+    }
+
+    int limit() {
+        return inData ? maxDataLine : Lines.MAX_TEXT_LINE;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws TooLongFrameException {
+        if (failed) { // the session is being closed: whatever follows is not read
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int start = in.readerIndex();
+        int eol = in.indexOf(start + scanned, in.writerIndex(), (byte) '\n');
+        int length = eol < 0 ? in.readableBytes() : eol + 1 - start;
+        if (length > limit()) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw new TooLongFrameException("line longer than " + limit() + " octets");
+        }
+        if (eol < 0) {
+            scanned = length;
+            return;
+        }
+        scanned = 0;
+        out.add(in.readRetainedSlice(length));
     }
 
     /**
@@ -21,5 +74,6 @@ final class StrictLineFramer extends LineBasedFrameDecoder {
     void discardBuffered() {
         ByteBuf buffered = internalBuffer();
         buffered.skipBytes(buffered.readableBytes());
+        scanned = 0;
     }
 }

@@ -84,6 +84,11 @@ public final class FileMessageSpool implements MessageSpool {
         return queued.size();
     }
 
+    @Override
+    public long usableSpace() throws IOException {
+        return Files.getFileStore(tmpDir).getUsableSpace();
+    }
+
     /** Called with every message once committed (delivery uses it to pick new mail up at once). */
     public void addCommitListener(Consumer<SpooledMessage> listener) {
         commitListeners.add(listener);

@@ -20,4 +20,10 @@ public interface MessageSpool {
 
     /** Number of committed messages not yet delivered or bounced. */
     int depth();
+
+    /**
+     * Bytes still free for the spool (its file system's usable space): below {@code spool.minFreeSpace} the
+     * server refuses new mail rather than leave a half-written file. A cheap system call (statvfs).
+     */
+    long usableSpace() throws IOException;
 }

@@ -1,7 +1,6 @@
 package io.mailrelay.operator.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
@@ -57,14 +56,18 @@ class RiskAnalysisTest {
     }
 
     @Test
-    void cidrCoverageIsPerAddressFamily() {
-        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("10.1.2.3/32"))).isTrue();
-        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("::1/128"))).isFalse();
-        assertThat(Cidr.parse("10.0.0.0/8").covers(Cidr.parse("10.0.0.0/7"))).isFalse();
-        assertThat(Cidr.parse("10.1.0.0/16").covers(Cidr.parse("10.2.0.0/24"))).isFalse();
-        assertThat(Cidr.parse("2001:db8::/32").covers(Cidr.parse("2001:db8:1::/48"))).isTrue();
-        assertThatThrownBy(() -> Cidr.parse("relay.example/8")).hasMessageContaining("relay.example/8");
-        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).hasMessageContaining("prefix length");
-        assertThatThrownBy(() -> Cidr.parse("10.0.0.0")).hasMessageContaining("no /prefix");
+    void trustedProxiesCoveringAWholeSharedRangeAreRisky() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.LoadBalancer;
+        spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("10.0.0.0/8");
+
+        assertThat(RiskAnalysis.analyse(spec)).singleElement().satisfies(risk -> {
+            assertThat(risk.reason()).isEqualTo("RiskyTrustedProxies");
+            assertThat(risk.message()).contains("10.0.0.0/8").contains("SNAT");
+        });
+        spec.service.trustedProxies = List.of("10.0.128.0/28"); // the load balancer's own subnet
+        assertThat(RiskAnalysis.analyse(spec)).isEmpty();
     }
 }

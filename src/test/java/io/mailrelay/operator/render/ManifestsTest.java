@@ -65,12 +65,44 @@ class ManifestsTest {
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10025L);
         assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(10025L);
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
-        assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(PodTemplateFactory.PRE_STOP_SLEEP_SECONDS);
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
         assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "spool", "tmp");
+    }
+
+    @Test
+    void theDrainFitsTheGracePeriodAndTheRelayIsToldHowLongItHas() {
+        var pod = desired(Specs.minimal()).get(Deployment.class).getSpec().getTemplate().getSpec();
+        var container = pod.getContainers().get(0);
+        assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(60L);
+        assertThat(container.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(10L);
+        assertThat(container.getArgs()).containsExactly("relay", "--config", "/etc/mailrelay/config/relay.yaml",
+                "--grace-period", "45s");
+
+        MailRelaySpec longer = Specs.minimal();
+        longer.terminationGracePeriodSeconds = 300;
+        var longPod = desired(longer).get(Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(longPod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
+        assertThat(longPod.getContainers().get(0).getArgs()).endsWith("--grace-period", "285s");
+
+        // the smallest the CRD allows still leaves the relay a drain: preStop + drain + margin = grace period
+        MailRelaySpec shortest = Specs.minimal();
+        shortest.terminationGracePeriodSeconds = 20;
+        assertThat(PodTemplateFactory.PRE_STOP_SLEEP_SECONDS + PodTemplateFactory.drainSeconds(shortest)
+                + PodTemplateFactory.EXIT_MARGIN_SECONDS).isEqualTo(20L);
+        assertThat(PodTemplateFactory.drainSeconds(shortest)).isEqualTo(5L);
+        var statefulPod = desired(withPersistence(longer)).get(StatefulSet.class).getSpec().getTemplate().getSpec();
+        assertThat(statefulPod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
+        assertThat(statefulPod.getContainers().get(0).getArgs()).endsWith("--grace-period", "285s");
+    }
+
+    private static MailRelaySpec withPersistence(MailRelaySpec spec) {
+        spec.persistence = new Persistence();
+        spec.persistence.enabled = true;
+        spec.persistence.size = new Quantity("1Gi");
+        return spec;
     }
 
     @Test
@@ -159,6 +191,27 @@ class ManifestsTest {
         var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
 
         assertThat(from).extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("0.0.0.0/0", "::/0");
+    }
+
+    /** Behind PROXY protocol, a header from anyone but the load balancer could claim any client address. */
+    @Test
+    void withProxyProtocolSmtpIsAdmittedOnlyFromTheTrustedProxiesAndTheOperator() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.authentication = new Authentication(); // would open SMTP to 0.0.0.0/0 without PROXY protocol
+        spec.authentication.usersSecret = "users";
+        spec.allowedNamespaceSelector = new LabelSelectorBuilder().addToMatchLabels("team", "apps").build();
+        spec.service = new ServiceSpec();
+        spec.service.type = ServiceSpec.Type.LoadBalancer;
+        spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("192.0.2.0/28", "2001:db8:5::/64");
+
+        var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+
+        assertThat(from).hasSize(3);
+        assertThat(from.subList(0, 2)).extracting(peer -> peer.getIpBlock().getCidr())
+                .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
+        assertThat(from.get(2).getNamespaceSelector().getMatchLabels())
+                .isEqualTo(Map.of("kubernetes.io/metadata.name", "ops"));
     }
 
     @Test

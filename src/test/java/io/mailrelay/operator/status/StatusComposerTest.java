@@ -25,13 +25,13 @@ class StatusComposerTest {
     @Test
     void lastTransitionTimeMovesOnlyWhenTheStatusDoes() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        relay.setStatus(StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0));
+        relay.setStatus(StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0));
 
-        MailRelayStatus same = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T1);
+        MailRelayStatus same = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T1);
         assertThat(condition(same, "Ready").getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
 
         MailRelayStatus ready = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 1, 1, 1, true), T1);
+                WorkloadState.rolling(1, 1, 1), null, T1);
         assertThat(condition(ready, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
@@ -45,24 +45,81 @@ class StatusComposerTest {
         MailRelay relay = Specs.relay("r", Specs.minimal());
         MailRelayStatus status = StatusComposer.compose(relay,
                 List.of(new ConfigProblem("SecretMissing", "tls.secretName: Secret t not found")),
-                List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT, T0);
+                List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT, null, T0);
 
         assertThat(condition(status, "ConfigValid").getReason()).isEqualTo("SecretMissing");
         assertThat(condition(status, "ConfigValid").getMessage()).isEqualTo("tls.secretName: Secret t not found");
         assertThat(condition(status, "Ready").getReason()).isEqualTo("ConfigInvalid");
+        assertThat(condition(status, "Applied").getStatus()).isEqualTo("False");
+        assertThat(condition(status, "Applied").getReason()).isEqualTo("ConfigInvalid");
         assertThat(condition(status, "NetworkRisk").getStatus()).isEqualTo("True");
         assertThat(status.endpoint).as("no Service yet").isNull();
         assertThat(status.allowedNetworkCount).isEqualTo(1);
         assertThat(status.conditions).extracting(Condition::getType)
-                .containsExactly("Ready", "ConfigValid", "NetworkRisk", "RelayClosed");
-        assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0).endpoint)
+                .containsExactly("Ready", "ConfigValid", "Applied", "NetworkRisk", "RelayClosed");
+        assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0).endpoint)
                 .isEqualTo("r.mail.svc:25");
+    }
+
+    @Test
+    void anApplyFailureMakesAppliedAndReadyFalseWithTheSameReasonWhileTheConfigStaysValid() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        ApplyFailure failure = new ApplyFailure(ApplyFailure.APPLY_FAILED,
+                "Deployment r: spec.template.spec.containers[0].resources.limits: Invalid value: \"lots\"");
+
+        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(),
+                WorkloadState.rolling(1, 1, 1), failure, T0);
+
+        assertThat(condition(status, "Applied")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("ApplyFailed");
+            assertThat(c.getMessage()).isEqualTo(failure.message());
+        });
+        assertThat(condition(status, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).as("even with the old pods available").isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("ApplyFailed");
+        });
+        assertThat(condition(status, "ConfigValid").getStatus()).isEqualTo("True");
+
+        relay.setStatus(status);
+        MailRelayStatus fixed = StatusComposer.compose(relay, List.of(), List.of(),
+                WorkloadState.rolling(1, 1, 1), null, T1);
+        assertThat(condition(fixed, "Applied").getStatus()).isEqualTo("True");
+        assertThat(condition(fixed, "Ready").getStatus()).isEqualTo("True");
+    }
+
+    @Test
+    void readyFollowsTheRolloutNotJustTheCountOfAvailablePods() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+
+        MailRelayStatus oldPodsOnly = StatusComposer.compose(relay, List.of(), List.of(),
+                WorkloadState.rolling(2, 2, 1), null, T0);
+        assertThat(condition(oldPodsOnly, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("Progressing");
+            assertThat(c.getMessage()).isEqualTo("2/2 relay pods available, 1 updated to the latest configuration");
+        });
+
+        MailRelayStatus stuck = StatusComposer.compose(relay, List.of(), List.of(),
+                new WorkloadState(true, 2, 2, 2, 1, true, "ReplicaSet \"r-5d\" has timed out progressing."), null, T0);
+        assertThat(condition(stuck, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("RolloutStuck");
+            assertThat(c.getMessage()).contains("has timed out progressing");
+        });
+
+        MailRelayStatus notObserved = StatusComposer.compose(relay, List.of(), List.of(),
+                new WorkloadState(true, 2, 2, 2, 2, false, null), null, T0);
+        assertThat(condition(notObserved, "Ready").getStatus()).as("counts of an older generation").isEqualTo("False");
+
+        MailRelayStatus done = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 2, 2), null, T0);
+        assertThat(condition(done, "Ready").getStatus()).isEqualTo("True");
     }
 
     @Test
     void probeResultsAreLeftToTheProbe() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        MailRelayStatus previous = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T0);
+        MailRelayStatus previous = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
         previous.probe = new ProbeStatus();
         previous.probe.verdict = "Closed";
         Conditions probed = new Conditions(previous.conditions, 1, T0);
@@ -70,14 +127,14 @@ class StatusComposerTest {
         previous.conditions = probed.list();
         relay.setStatus(previous);
 
-        MailRelayStatus next = StatusComposer.compose(relay, List.of(), List.of(), progressing(), T1);
+        MailRelayStatus next = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T1);
 
         assertThat(next.probe.verdict).isEqualTo("Closed");
         assertThat(condition(next, "RelayClosed").getReason()).isEqualTo("ProbeRejectedEveryAttempt");
     }
 
     private static WorkloadState progressing() {
-        return new WorkloadState(true, 1, 0, 0, true);
+        return WorkloadState.rolling(1, 0, 0);
     }
 
     private static Condition condition(MailRelayStatus status, String type) {

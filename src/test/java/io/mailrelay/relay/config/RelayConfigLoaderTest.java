@@ -40,6 +40,58 @@ class RelayConfigLoaderTest {
         assertThat(config.limits().authLockout()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.spool().retrySchedule()).hasSize(7).last().isEqualTo(Duration.ofHours(4));
         assertThat(config.spool().maxQueueLifetime()).isEqualTo(Duration.ofDays(5));
+        assertThat(config.spool().minFreeSpace().bytes()).isEqualTo(100L << 20);
+    }
+
+    @Test
+    void minFreeSpaceTakesBytesOrQuantitySuffixes() throws InvalidConfigException {
+        assertThat(minFreeSpace("104857600")).isEqualTo(104_857_600L);
+        assertThat(minFreeSpace("0")).isZero();
+        assertThat(minFreeSpace("64Ki")).isEqualTo(65_536L);
+        assertThat(minFreeSpace("1Gi")).isEqualTo(1L << 30);
+        assertThat(minFreeSpace("500M")).isEqualTo(500_000_000L);
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: 1.5Gi"))
+                .isEqualTo("spool.minFreeSpace: \"1.5Gi\" is not a valid size (expected bytes or e.g. 64Ki, 100Mi, 1Gi)");
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: -1")).startsWith("spool.minFreeSpace: \"-1\" is not a valid size");
+        assertThat(problem(OUTBOUND + "spool:\n  minFreeSpace: 100MB")).startsWith("spool.minFreeSpace: ");
+    }
+
+    private static long minFreeSpace(String value) throws InvalidConfigException {
+        return RelayConfigLoader.parse(OUTBOUND + "spool:\n  minFreeSpace: " + value).spool().minFreeSpace().bytes();
+    }
+
+    /** The defaults Postfix has: smtpd_hard_error_limit, hopcount_limit, smtpd_client_event_limit_exceptions. */
+    @Test
+    void hostileClientDefaultsAreThoseOfPostfix() throws InvalidConfigException {
+        RelayConfig.Limits limits = RelayConfigLoader.parse(OUTBOUND).limits();
+        assertThat(limits.maxErrors()).isEqualTo(20);
+        assertThat(limits.maxHops()).isEqualTo(50);
+        assertThat(limits.exemptAllowedNetworks()).isTrue();
+        assertThat(limits.maxLineLength()).isEqualTo(65536);
+        assertThat(RelayConfigLoader.parse(OUTBOUND).server().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void proxyProtocolNeedsTrustedProxies() throws InvalidConfigException {
+        // without the list, any peer that reaches the port could claim an allow-listed address
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true")).startsWith(
+                "server.trustedProxies: is required when server.proxyProtocol is true");
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true\n  trustedProxies: []")).startsWith(
+                "server.trustedProxies: is required when server.proxyProtocol is true");
+        assertThat(problem(OUTBOUND + "server:\n  proxyProtocol: true\n  trustedProxies: [10.0.0.0/33]"))
+                .isEqualTo("server.trustedProxies[0]: \"10.0.0.0/33\" is not a valid CIDR");
+        RelayConfig config = RelayConfigLoader.parse(OUTBOUND
+                + "server:\n  proxyProtocol: true\n  trustedProxies: [10.0.0.0/24, \"2001:db8::/64\"]\n  proxyHeaderTimeout: 2s");
+        assertThat(config.server().trustedProxies()).extracting(Object::toString)
+                .containsExactly("10.0.0.0/24", "2001:db8::/64");
+        assertThat(config.server().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void lineLengthIsAtLeastTheRfcLimit() {
+        assertThat(problem(OUTBOUND + "limits:\n  maxLineLength: 999"))
+                .isEqualTo("limits.maxLineLength: must be between 1000 (RFC 5321) and 1048576, was 999");
+        assertThat(problem(OUTBOUND + "limits:\n  maxHops: 0")).isEqualTo("limits.maxHops: must be greater than 0, was 0");
     }
 
     @Test

@@ -24,6 +24,7 @@ import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.InMemorySpool;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.spool.FileMessageSpool;
+import io.mailrelay.testing.CapturedLog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**

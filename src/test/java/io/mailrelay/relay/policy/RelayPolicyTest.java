@@ -118,6 +118,18 @@ class RelayPolicyTest {
         }
     }
 
+    /** Coverage (the operator's risk analysis) is per address family, like membership. */
+    @Test
+    void cidrCoverageIsPerAddressFamily() {
+        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("10.1.2.3/32"))).isTrue();
+        assertThat(Cidr.parse("0.0.0.0/0").covers(Cidr.parse("::1/128"))).isFalse();
+        assertThat(Cidr.parse("10.0.0.0/8").covers(Cidr.parse("10.0.0.0/7"))).isFalse();
+        assertThat(Cidr.parse("10.1.0.0/16").covers(Cidr.parse("10.2.0.0/24"))).isFalse();
+        assertThat(Cidr.parse("10.1.0.0/16").covers(Cidr.parse("10.1.0.0/16"))).isTrue();
+        assertThat(Cidr.parse("2001:db8::/32").covers(Cidr.parse("2001:db8:1::/48"))).isTrue();
+        assertThatThrownBy(() -> Cidr.parse("relay.example/8")).hasMessageContaining("relay.example/8");
+    }
+
     private final RelayPolicy checked = new RelayPolicy(List.of(Cidr.parse("10.20.0.0/16")), List.of(
             new LocalDomainRule("Example.ORG", RecipientCheck.LIST, patterns("bob@example.org", "Sales-*@EXAMPLE.org",
                     "*-team@example.org", "x*y*z@example.org")),

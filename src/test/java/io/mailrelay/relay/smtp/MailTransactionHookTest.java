@@ -15,7 +15,7 @@ class MailTransactionHookTest {
     private static final String CLIENT = "198.51.100.7";
 
     private final ManualClock clock = new ManualClock();
-    private final MailTransactionHook hook = new MailTransactionHook(2, () -> false, clock::nanos);
+    private final MailTransactionHook hook = new MailTransactionHook(2, client -> false, () -> false, clock::nanos);
 
     @Test
     void theWindowAdmitsAgainExactlyWhenTheOldestTransactionSlidesOut() {
