@@ -269,6 +269,10 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.at("/outbound/smarthost/tls").asText()).isEqualTo("required");
         assertThat(config.at("/outbound/smarthost/usernameFile").asText()).isEqualTo("/etc/mailrelay/smarthost/username");
         assertThat(config.at("/localDomains/0/deliverTo").asText()).isEqualTo("mail.example.com:25");
+        assertThat(config.at("/localDomains/0/recipientCheck").asText()).isEqualTo("callout");
+        assertThat(config.at("/localDomains/0/recipients").isMissingNode()).isTrue();
+        assertThat(config.at("/localDomains/1/recipientCheck").asText()).isEqualTo("list");
+        assertThat(config.at("/localDomains/1/recipients/0").asText()).isEqualTo("*-announce@lists.example.com");
         assertThat(config.at("/senderRestrictions/allowedSenderDomains/0").asText()).isEqualTo("example.com");
 
         var pod = client.apps().deployments().inNamespace(ns).withName("smarthost").get().getSpec().getTemplate().getSpec();

@@ -61,6 +61,23 @@ class MailRelaySchemaKubeTest {
                         localDomains: [{domain: example.com, deliverTo: "mail.example.com"}]
                         outbound: {mode: mx}
                         """, "spec.localDomains[0].deliverTo", "should match"),
+                Arguments.of("recipient list without recipients", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com:25", recipientCheck: list}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0]", "recipients is required and must not be empty with recipientCheck list"),
+                Arguments.of("recipients without recipientCheck list", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com:25", recipients: ["*@example.com"]}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0]", "recipients is only used with recipientCheck list"),
+                Arguments.of("a recipient pattern of another domain", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com:25", recipientCheck: list,
+                                        recipients: ["*@example.com", "bob@other.example"]}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0]", "every recipients pattern must be local-part@ this domain"),
+                Arguments.of("unknown recipientCheck", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com:25", recipientCheck: verify}]
+                        outbound: {mode: mx}
+                        """, "spec.localDomains[0].recipientCheck", "Unsupported value"),
                 Arguments.of("smarthost mode without smarthost", """
                         allowedNetworks: ["10.20.0.0/16"]
                         outbound: {mode: smarthost}

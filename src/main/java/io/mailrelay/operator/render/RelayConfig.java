@@ -10,8 +10,8 @@ import io.mailrelay.api.SenderRestrictions;
 
 /**
  * The relay's configuration file (docs/relay.md), as the operator writes it. Field names are the
- * contract; {@link Limits}, {@link LocalDomain} and {@link SenderRestrictions} are reused from the CRD
- * because their fields are the same by design.
+ * contract; {@link Limits}, {@link LocalDomain} (recipientCheck and recipients included) and
+ * {@link SenderRestrictions} are reused from the CRD because their fields are the same by design.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RelayConfig(Server server, List<String> allowedNetworks, List<LocalDomain> localDomains,

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -14,6 +15,8 @@ import com.google.common.net.InetAddresses;
 
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.policy.MailboxAddress;
+import io.mailrelay.relay.policy.RecipientCheck;
+import io.mailrelay.relay.policy.RecipientPattern;
 import io.mailrelay.relay.tls.PemCredentials;
 
 /** The checks the YAML types cannot express: ranges, required fields, files that must exist and parse. */
@@ -91,6 +94,29 @@ final class ConfigValidator {
             }
             if (local.deliverTo() == null) {
                 problem(field + ".deliverTo", "is required (host:port)");
+            }
+            recipients(field, local);
+        }
+    }
+
+    private void recipients(String field, RelayConfig.LocalDomain local) {
+        if (local.recipientCheck() != RecipientCheck.LIST) {
+            if (!local.recipients().isEmpty()) {
+                problem(field + ".recipients", "is only used with recipientCheck: list");
+            }
+            return;
+        }
+        if (local.recipients().isEmpty()) {
+            problem(field + ".recipients", "is required and must not be empty with recipientCheck: list");
+        }
+        for (int i = 0; i < local.recipients().size(); i++) {
+            String text = local.recipients().get(i);
+            Optional<RecipientPattern> pattern = RecipientPattern.parse(text);
+            if (pattern.isEmpty()) {
+                problem(field + ".recipients[" + i + "]", "\"" + text + "\" is not local-part@domain");
+            } else if (local.domain() != null
+                    && !pattern.get().domain().equals(MailboxAddress.normalizeDomain(local.domain()))) {
+                problem(field + ".recipients[" + i + "]", "\"" + text + "\" is not in domain " + local.domain());
             }
         }
     }

@@ -13,6 +13,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.relay.policy.LocalDomainRule;
+import io.mailrelay.relay.policy.RecipientCheck;
+import io.mailrelay.relay.policy.RecipientPattern;
 
 /**
  * The relay's configuration file (docs/relay.md), as parsed; {@link RelayConfigLoader} parses and
@@ -57,7 +60,22 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         }
     }
 
-    public record LocalDomain(String domain, HostPort deliverTo) {
+    /**
+     * @param recipientCheck how recipients are checked for clients that may not relay; default callout
+     * @param recipients the patterns of recipientCheck list (see {@link RecipientPattern})
+     */
+    public record LocalDomain(String domain, HostPort deliverTo, RecipientCheck recipientCheck,
+            List<String> recipients) {
+        public LocalDomain {
+            recipientCheck = Objects.requireNonNullElse(recipientCheck, RecipientCheck.CALLOUT);
+            recipients = recipients == null ? List.of() : List.copyOf(recipients);
+        }
+
+        /** The policy's view; the validator made sure every pattern parses. */
+        public LocalDomainRule rule() {
+            return new LocalDomainRule(domain, recipientCheck,
+                    recipients.stream().map(text -> RecipientPattern.parse(text).orElseThrow()).toList());
+        }
     }
 
     /** SMTP AUTH PLAIN/LOGIN against a bcrypt users file, polled every {@code reloadInterval} for changes. */

@@ -1,5 +1,8 @@
 package io.mailrelay.relay.delivery;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,9 +25,12 @@ import org.eclipse.angus.mail.dsn.MultipartReport;
 /**
  * The RFC 3464 delivery status notification for recipients that failed for good: a multipart/report with a
  * human-readable part, the message/delivery-status part and the original message's headers (not its body, which
- * may be large).
+ * may be large). The headers are read up to {@link #MAX_HEADER_BYTES} and no further, cut at the last whole line
+ * before it: a message with megabytes of headers gives a bounce of a bounded size.
  */
 final class BounceComposer {
+
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final String hostname;
     private final Session session;
@@ -59,10 +65,15 @@ final class BounceComposer {
             status.addRecipientDSN(perRecipient);
             text.append("<").append(recipient).append(">: ").append(state.reply()).append("\r\n");
         });
-        InternetHeaders original;
+        HeaderBytes headers;
         try (InputStream body = message.openBody()) {
-            original = new InternetHeaders(body);
+            headers = HeaderBytes.read(body, MAX_HEADER_BYTES);
         }
+        if (headers.truncated()) {
+            text.append("\r\nThe original headers below are cut short at ").append(MAX_HEADER_BYTES / 1024)
+                    .append(" KB.\r\n");
+        }
+        InternetHeaders original = new InternetHeaders(new ByteArrayInputStream(headers.bytes()));
         MimeMessage dsn = new MimeMessage(session);
         dsn.setFrom(new InternetAddress("MAILER-DAEMON@" + hostname, "Mail Delivery System"));
         InternetAddress to = new InternetAddress();
@@ -74,5 +85,30 @@ final class BounceComposer {
         dsn.setContent(new MultipartReport(text.toString(), status, original));
         dsn.saveChanges();
         dsn.writeTo(out);
+    }
+
+    /** The header section of a message (without the empty line after it), at most {@code max} bytes of it. */
+    record HeaderBytes(byte[] bytes, boolean truncated) {
+
+        static HeaderBytes read(InputStream message, int max) throws IOException {
+            InputStream in = new BufferedInputStream(message);
+            ByteArrayOutputStream headers = new ByteArrayOutputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b >= 0; b = in.read()) {
+                line.write(b);
+                if (headers.size() + line.size() > max) {
+                    return new HeaderBytes(headers.toByteArray(), true);
+                }
+                if (b == '\n') {
+                    if (line.size() <= 2 && (line.size() == 1 || line.toByteArray()[0] == '\r')) {
+                        return new HeaderBytes(headers.toByteArray(), false); // the empty line: the body follows
+                    }
+                    line.writeTo(headers);
+                    line.reset();
+                }
+            }
+            line.writeTo(headers); // a last line without line end (a message of headers only)
+            return new HeaderBytes(headers.toByteArray(), false);
+        }
     }
 }

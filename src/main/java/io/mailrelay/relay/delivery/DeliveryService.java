@@ -246,6 +246,12 @@ public final class DeliveryService implements AutoCloseable {
             LOG.infof("%s: no bounce for %s: the null sender gets no notification", message.id(), failed.keySet());
             return;
         }
+        if (original.fromOutsider()) {
+            failed = withoutUnknownUsers(message, failed);
+            if (failed.isEmpty()) {
+                return;
+            }
+        }
         Envelope envelope = new Envelope("", List.of(original.mailFrom()), "127.0.0.1", settings.hostname(), null, now);
         try (SpoolWriter writer = spool.create(envelope)) {
             bounces.write(message, failed, now, writer.body());
@@ -254,6 +260,26 @@ public final class DeliveryService implements AutoCloseable {
         } catch (jakarta.mail.MessagingException e) {
             throw new IOException("could not compose the bounce for " + message.id(), e);
         }
+    }
+
+    /**
+     * No backscatter: mail from a client that may not relay was accepted only because it is for a local domain, and
+     * its sender is often forged. "No such user" (5.1.x) from the domain's own server is then not reported to that
+     * sender (Postfix refuses such recipients at RCPT time instead; so does the relay with recipientCheck callout or
+     * list). Other failures are still reported.
+     */
+    private static Map<String, RecipientState> withoutUnknownUsers(SpooledMessage message,
+            Map<String, RecipientState> failed) {
+        Map<String, RecipientState> reported = new LinkedHashMap<>();
+        failed.forEach((recipient, state) -> {
+            if (Outcome.permanent(state.reply()).enhancedStatus().startsWith("5.1.")) {
+                LOG.infof("%s: no bounce for <%s>: unknown user, and the sender <%s> is unverified (accepted from %s)",
+                        message.id(), recipient, message.envelope().mailFrom(), message.envelope().clientAddress());
+            } else {
+                reported.put(recipient, state);
+            }
+        });
+        return reported;
     }
 
     private static RecipientStatus status(Outcome outcome) {

@@ -34,32 +34,77 @@ final class SmtpSender {
 
     /** The next hop's answer for every recipient; connection problems make every recipient temporary. */
     Map<String, Outcome> send(NextHop hop, SpooledMessage message, List<String> recipients) {
+        Session session = Session.getInstance(properties(hop));
+        Connection connection;
+        try {
+            connection = connect(hop, session);
+        } catch (NextHopException e) {
+            return all(recipients, e.outcome());
+        }
+        SMTPTransport transport = connection.transport();
+        try {
+            if (hop.username() != null && !transport.supportsExtension("AUTH")) {
+                return all(recipients, Outcome.temporary("451 4.7.0 " + connection.target()
+                        + " does not offer AUTH: credentials not used, not sending unauthenticated"));
+            }
+            return transact(transport, session, message, recipients);
+        } finally {
+            closeQuietly(transport);
+        }
+    }
+
+    /**
+     * Asks the next hop whether it accepts {@code recipient}, as Postfix's address verification does: EHLO (and
+     * STARTTLS as for delivery), {@code MAIL FROM:<>}, {@code RCPT TO}, {@code RSET}, {@code QUIT}; never DATA.
+     * Delivered means accepted; a refused null sender, a lost connection or any other failure is temporary.
+     */
+    Outcome verify(NextHop hop, String recipient) {
+        Connection connection;
+        try {
+            connection = connect(hop, Session.getInstance(properties(hop)));
+        } catch (NextHopException e) {
+            return e.outcome();
+        }
+        SMTPTransport transport = connection.transport();
+        try {
+            int mail = transport.simpleCommand("MAIL FROM:<>");
+            if (mail < 200 || mail >= 300) {
+                return Outcome.temporary("451 4.4.3 " + connection.target() + " refused the null sender: "
+                        + transport.getLastServerResponse());
+            }
+            int rcpt = transport.simpleCommand("RCPT TO:<" + recipient + ">");
+            Outcome outcome = rcpt < 200 ? Outcome.temporary("451 4.4.2 " + connection.target() + " did not answer RCPT")
+                    : Outcome.fromReply(rcpt, transport.getLastServerResponse());
+            transport.simpleCommand("RSET");
+            return outcome;
+        } catch (MessagingException e) {
+            return Outcome.temporary("451 4.4.2 " + describe(e));
+        } finally {
+            closeQuietly(transport);
+        }
+    }
+
+    private record Connection(SMTPTransport transport, HostPort target) {
+    }
+
+    /** Connects (and authenticates) to the first target that accepts the connection. */
+    private static Connection connect(NextHop hop, Session session) throws NextHopException {
         String lastError = "no target";
         for (HostPort target : hop.targets()) {
-            Session session = Session.getInstance(properties(hop));
-            SMTPTransport transport;
             try {
-                transport = (SMTPTransport) session.getTransport("smtp");
+                SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
                 transport.connect(target.host(), target.port(), hop.username(), hop.password());
+                return new Connection(transport, target);
             } catch (AuthenticationFailedException e) {
                 // like Postfix (smtp_sasl_auth_soft_bounce): wrong credentials are fixed by a human, mail waits
-                return all(recipients, Outcome.temporary("451 4.7.0 " + target + " refused the credentials of "
+                throw new NextHopException(Outcome.temporary("451 4.7.0 " + target + " refused the credentials of "
                         + hop.username() + ": " + describe(e)));
             } catch (MessagingException e) {
                 lastError = target + ": " + describe(e);
-                continue; // the next MX host, if any
-            }
-            try {
-                if (hop.username() != null && !transport.supportsExtension("AUTH")) {
-                    return all(recipients, Outcome.temporary("451 4.7.0 " + target
-                            + " does not offer AUTH: credentials not used, not sending unauthenticated"));
-                }
-                return transact(transport, session, message, recipients);
-            } finally {
-                closeQuietly(transport);
+                // the next MX host, if any
             }
         }
-        return all(recipients, Outcome.temporary("451 4.4.1 connection failed: " + lastError));
+        throw new NextHopException(Outcome.temporary("451 4.4.1 connection failed: " + lastError));
     }
 
     private Map<String, Outcome> transact(SMTPTransport transport, Session session, SpooledMessage message,

@@ -4,8 +4,15 @@ package io.mailrelay.relay.policy;
 public record RelayDecision(Reason reason) {
 
     public enum Reason {
-        /** The recipient's domain is one of the relay's local domains (accepted from anyone). */
+        /**
+         * The recipient's domain is one of the relay's local domains, and the recipient passed its domain's
+         * check (or the client is trusted and skips it).
+         */
         LOCAL_DOMAIN(true),
+        /** A local domain with recipientCheck callout: accepted only if its deliverTo server accepts the recipient. */
+        VERIFY_RECIPIENT(false),
+        /** A local domain with recipientCheck list, and no pattern matches the recipient. */
+        UNKNOWN_RECIPIENT(false),
         /** The client address is inside allowedNetworks (Postfix permit_mynetworks). */
         ALLOWED_NETWORK(true),
         /** The session authenticated with SMTP AUTH (Postfix permit_sasl_authenticated). */

@@ -3,28 +3,33 @@ package io.mailrelay.relay.policy;
 import java.net.InetAddress;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * The relay rule, pure and side-effect free. A recipient is accepted iff its domain is local, or the
- * client is in an allowed network, or the session authenticated. Sender restrictions, when configured,
+ * client is in an allowed network, or the session authenticated. For a client that may not relay, a local
+ * recipient is further checked as its domain says ({@link RecipientCheck}): listed, or to be verified with
+ * the domain's server (which this class leaves to its caller). Sender restrictions, when configured,
  * then refuse relayed (non-local) recipients whose envelope sender is outside the allowed domains: they
  * can only ever reject more.
  */
 public final class RelayPolicy {
     private final List<Cidr> allowedNetworks;
-    private final Set<String> localDomains;
+    private final Map<String, LocalDomainRule> localDomains;
     private final Optional<Set<String>> allowedSenderDomains;
 
     /**
      * @param allowedSenderDomains empty when no sender restriction is configured
      */
-    public RelayPolicy(Collection<Cidr> allowedNetworks, Collection<String> localDomains,
+    public RelayPolicy(Collection<Cidr> allowedNetworks, Collection<LocalDomainRule> localDomains,
             Optional<? extends Collection<String>> allowedSenderDomains) {
         this.allowedNetworks = List.copyOf(allowedNetworks);
-        this.localDomains = normalize(localDomains);
+        this.localDomains = localDomains.stream().collect(Collectors.toUnmodifiableMap(
+                rule -> MailboxAddress.normalizeDomain(rule.domain()), Function.identity()));
         this.allowedSenderDomains = allowedSenderDomains.map(RelayPolicy::normalize);
     }
 
@@ -35,8 +40,10 @@ public final class RelayPolicy {
      * @param recipient the envelope recipient without brackets
      */
     public RelayDecision decide(InetAddress client, boolean authenticated, String sender, String recipient) {
-        if (isLocal(recipient)) {
-            return new RelayDecision(RelayDecision.Reason.LOCAL_DOMAIN);
+        Optional<MailboxAddress> local = localMailbox(recipient);
+        if (local.isPresent()) {
+            return isTrusted(client, authenticated) ? new RelayDecision(RelayDecision.Reason.LOCAL_DOMAIN)
+                    : checkRecipient(local.get());
         }
         RelayDecision.Reason permit;
         if (isAllowedNetwork(client)) {
@@ -52,16 +59,34 @@ public final class RelayPolicy {
         return new RelayDecision(permit);
     }
 
+    /** Trusted clients may relay, so they skip the local recipient check too. */
+    public boolean isTrusted(InetAddress client, boolean authenticated) {
+        return authenticated || isAllowedNetwork(client);
+    }
+
+    private RelayDecision checkRecipient(MailboxAddress recipient) {
+        LocalDomainRule rule = localDomains.get(recipient.domain());
+        return new RelayDecision(switch (rule.check()) {
+            case NONE -> RelayDecision.Reason.LOCAL_DOMAIN;
+            case LIST -> rule.listed(recipient) ? RelayDecision.Reason.LOCAL_DOMAIN
+                    : RelayDecision.Reason.UNKNOWN_RECIPIENT;
+            case CALLOUT -> RelayDecision.Reason.VERIFY_RECIPIENT;
+        });
+    }
+
     public boolean isAllowedNetwork(InetAddress client) {
         return Cidr.anyContains(allowedNetworks, client);
     }
 
     /** Local means: a plain address (no routing tricks) whose domain, or listed IP literal, is a local domain. */
     public boolean isLocal(String address) {
+        return localMailbox(address).isPresent();
+    }
+
+    private Optional<MailboxAddress> localMailbox(String address) {
         return MailboxAddress.parse(address)
                 .filter(mailbox -> !mailbox.routesElsewhere())
-                .map(mailbox -> localDomains.contains(mailbox.domain()))
-                .orElse(false);
+                .filter(mailbox -> localDomains.containsKey(mailbox.domain()));
     }
 
     private boolean senderAllowed(String sender) {

@@ -40,6 +40,12 @@ final class RejectionLog {
                 SessionFacts.clientIp(session), SessionFacts.helo(session), sender, recipient, reason, code, text);
     }
 
+    /** What the local domain's server said to the callout behind a refused recipient (logged just before it). */
+    static void callout(SMTPSession session, String recipient, String serverReply) {
+        LOG.infof("recipient check: client=%s to=<%s> server said \"%s\"", SessionFacts.clientIp(session), recipient,
+                printable(serverReply));
+    }
+
     /** Logs the refusal of a command unless it was logged already; a reply that is no error is not logged. */
     static void command(SMTPSession session, byte[] line, Response response) {
         boolean logged = session.removeAttachment(LOGGED, ProtocolSession.State.Connection).isPresent();

@@ -5,7 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,6 @@ import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
 import org.apache.james.protocols.smtp.core.NoopCmdHandler;
 import org.apache.james.protocols.smtp.core.QuitCmdHandler;
-import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.RsetCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
 import org.apache.james.protocols.smtp.core.WelcomeMessageHandler;
@@ -35,8 +36,12 @@ import org.apache.james.protocols.smtp.core.esmtp.MailSizeEsmtpExtension;
 import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
 import org.apache.james.util.MDCBuilder;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.relay.delivery.RecipientCallout;
+import io.mailrelay.relay.policy.MailboxAddress;
+import io.mailrelay.relay.policy.RecipientCheck;
 import io.mailrelay.relay.policy.RelayPolicy;
 import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
@@ -67,6 +72,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
     private final Optional<ReloadingValue<PasswordFile>> users;
+    private final RecipientVerifier verifier;
 
     /**
      * @param spoolWorkers runs every spool call
@@ -81,8 +87,9 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.Authentication auth = config.authentication();
         this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
+        this.verifier = recipientVerifier(config);
         this.policy = new RelayPolicy(config.allowedNetworks(),
-                config.localDomains().stream().map(RelayConfig.LocalDomain::domain).toList(),
+                config.localDomains().stream().map(RelayConfig.LocalDomain::rule).toList(),
                 Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), this::exemptFromClientLimits,
@@ -108,7 +115,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new EhloCmdHandler(noMetrics));
         chain.add(new HeloCmdHandler(noMetrics));
         chain.add(new MailCmdHandler(noMetrics));
-        chain.add(new RcptCmdHandler(noMetrics));
+        chain.add(new OffLoopRcptCmdHandler(noMetrics, verifier));
         chain.add(new DataCmdHandler(noMetrics));
         chain.add(new RsetCmdHandler());
         chain.add(new NoopCmdHandler());
@@ -124,7 +131,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
                 admission::stopping, System::nanoTime));
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
-        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics));
+        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier));
         if (config.authentication() != null) {
             ReloadingValue<PasswordFile> passwords = users.orElseThrow();
             chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,
@@ -136,6 +143,15 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
             throw new IllegalStateException("SMTP handler chain cannot be wired", e);
         }
         return chain;
+    }
+
+    private static RecipientVerifier recipientVerifier(RelayConfig config) {
+        Map<String, HostPort> callouts = new HashMap<>();
+        config.localDomains().stream().filter(local -> local.recipientCheck() == RecipientCheck.CALLOUT)
+                .forEach(local -> callouts.put(MailboxAddress.normalizeDomain(local.domain()), local.deliverTo()));
+        RecipientVerifier.Settings settings = RecipientVerifier.Settings.DEFAULT;
+        return new RecipientVerifier(callouts, new RecipientCallout(config.server().hostname(), settings.timeout()),
+                settings, System::nanoTime);
     }
 
     /** allowedNetworks are not held to per-client limits, unless limits.exemptAllowedNetworks is false. */
@@ -187,6 +203,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     public void close() {
         tls.ifPresent(ReloadingStartTls::close);
         users.ifPresent(ReloadingValue::close);
+        verifier.close();
     }
 
     /** commandTimeout: no line from the client for that long; idleTimeout: no traffic either way. */

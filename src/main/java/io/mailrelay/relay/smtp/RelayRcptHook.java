@@ -1,5 +1,7 @@
 package io.mailrelay.relay.smtp;
 
+import java.util.Optional;
+
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -7,23 +9,28 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 
+import io.mailrelay.relay.delivery.Outcome;
 import io.mailrelay.relay.policy.RelayDecision;
 import io.mailrelay.relay.policy.RelayPolicy;
 
 /**
  * The only RCPT hook of the chain: it decides every recipient, accepting (OK, so no later hook can
  * change the outcome) or refusing it. James' default PostmasterAbuseRcptHook, which accepts
- * postmaster@ and abuse@ at any domain, is deliberately not in the chain.
+ * postmaster@ and abuse@ at any domain, is deliberately not in the chain. A local recipient that needs a
+ * callout is decided from the verifier's cache, or else by {@link OffLoopRcptCmdHandler} once the callout
+ * completed: never accepted without an answer from the domain's server.
  */
 final class RelayRcptHook implements RcptHook {
     private final RelayPolicy policy;
     private final int maxRecipients;
     private final RelayMetrics metrics;
+    private final RecipientVerifier verifier;
 
-    RelayRcptHook(RelayPolicy policy, int maxRecipients, RelayMetrics metrics) {
+    RelayRcptHook(RelayPolicy policy, int maxRecipients, RelayMetrics metrics, RecipientVerifier verifier) {
         this.policy = policy;
         this.maxRecipients = maxRecipients;
         this.metrics = metrics;
+        this.verifier = verifier;
     }
 
     @Override
@@ -35,15 +42,53 @@ final class RelayRcptHook implements RcptHook {
         RelayDecision decision = policy.decide(SessionFacts.clientAddress(session), SessionFacts.authenticated(session),
                 SessionFacts.sender(sender), recipient);
         if (decision.accepted()) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.ok())
-                    .smtpReturnCode("250").smtpDescription("2.1.5 Ok").build();
+            return accept(session);
         }
-        if (decision.reason() == RelayDecision.Reason.SENDER_NOT_ALLOWED) {
-            return reject(session, sender, recipient, "sender_not_allowed", "553",
+        return switch (decision.reason()) {
+            case SENDER_NOT_ALLOWED -> reject(session, sender, recipient, "sender_not_allowed", "553",
                     "5.7.1 <" + SessionFacts.sender(sender) + ">: Sender address rejected: not allowed to relay");
+            case UNKNOWN_RECIPIENT -> reject(session, sender, recipient, "unknown_recipient", "550",
+                    "5.1.1 <" + recipient + ">: Recipient address rejected: User unknown in relay recipient table");
+            case VERIFY_RECIPIENT -> verified(session, sender, recipient);
+            default -> reject(session, sender, recipient, "relay_denied", "554",
+                    "5.7.1 <" + recipient + ">: Relay access denied");
+        };
+    }
+
+    private HookResult accept(SMTPSession session) {
+        if (!policy.isTrusted(SessionFacts.clientAddress(session), SessionFacts.authenticated(session))) {
+            SessionFacts.acceptedFromOutsider(session);
         }
-        return reject(session, sender, recipient, "relay_denied", "554",
-                "5.7.1 <" + recipient + ">: Relay access denied");
+        return HookResult.builder().hookReturnCode(HookReturnCode.ok())
+                .smtpReturnCode("250").smtpDescription("2.1.5 Ok").build();
+    }
+
+    /** Fails closed: only an answer 2xx from the domain's server accepts the recipient. */
+    private HookResult verified(SMTPSession session, MaybeSender sender, String recipient) {
+        Optional<Outcome> outcome = OffLoopRcptCmdHandler.calloutOutcome(session, recipient)
+                .or(() -> verifier.cached(recipient));
+        if (outcome.isEmpty()) {
+            OffLoopRcptCmdHandler.needsCallout(session, recipient);
+            return HookResult.DENYSOFT; // not written: the handler answers once the callout completed
+        }
+        return switch (outcome.get().kind()) {
+            case DELIVERED -> accept(session);
+            case PERMANENT -> reject(session, sender, recipient, "unknown_recipient", "550",
+                    "5.1.1 <" + recipient + ">: Recipient address rejected: User unknown", outcome.get());
+            case TEMPORARY -> outcome.get().enhancedStatus().startsWith("4.1.")
+                    ? reject(session, sender, recipient, "unverified_recipient", "450",
+                            "4.1.1 <" + recipient + ">: Recipient address rejected: unverified address, try again later",
+                            outcome.get())
+                    : reject(session, sender, recipient, "unverified_recipient", "451",
+                            "4.4.3 <" + recipient + ">: Recipient address rejected: cannot verify the address now,"
+                                    + " try again later", outcome.get());
+        };
+    }
+
+    private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
+            String code, String text, Outcome callout) {
+        RejectionLog.callout(session, recipient, callout.reply());
+        return reject(session, sender, recipient, reason, code, text);
     }
 
     private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,

@@ -11,6 +11,8 @@ import org.apache.james.protocols.smtp.SMTPSession;
 /** What the relay needs to know about a session, read from James' session in one place. */
 final class SessionFacts {
     private static final AttachmentKey<String> USER = AttachmentKey.of("mailrelay.user", String.class);
+    private static final AttachmentKey<Boolean> FROM_OUTSIDER = AttachmentKey.of("mailrelay.fromOutsider", Boolean.class);
+
     private SessionFacts() {
     }
 
@@ -53,5 +55,14 @@ final class SessionFacts {
         session.setUsername(Username.of(user));
         session.setAttachment(USER, user, State.Connection);
         session.setRelayingAllowed(true);
+    }
+
+    /** A recipient of this transaction was accepted from a client that may not relay (so for a local domain). */
+    static void acceptedFromOutsider(SMTPSession session) {
+        session.setAttachment(FROM_OUTSIDER, true, State.Transaction);
+    }
+
+    static boolean fromOutsider(SMTPSession session) {
+        return session.getAttachment(FROM_OUTSIDER, State.Transaction).orElse(false);
     }
 }

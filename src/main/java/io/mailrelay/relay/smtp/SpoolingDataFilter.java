@@ -114,7 +114,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
                 .orElse(List.of()).stream().map(MailAddress::asString).toList();
         Envelope envelope = new Envelope(SessionFacts.sender(session), recipients, SessionFacts.clientIp(session),
                 SessionFacts.helo(session), SessionFacts.authenticatedUser(session),
-                Instant.now());
+                Instant.now(), SessionFacts.fromOutsider(session));
         String protocol = "ESMTP" + (session.isTLSStarted() ? "S" : "") + (session.getUsername() != null ? "A" : "");
         String traceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         byte[] received = ReceivedHeader.render(envelope, hostname, protocol, traceId);

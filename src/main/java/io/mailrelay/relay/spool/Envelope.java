@@ -13,9 +13,12 @@ import java.util.Objects;
  * @param heloName what the client said in HELO/EHLO
  * @param authenticatedUser the SMTP AUTH user, or null
  * @param receivedAt when the message was accepted
+ * @param fromOutsider accepted from a client outside allowedNetworks that did not authenticate (so only for
+ *        local domains): its sender is unverified, often forged. False in messages spooled before the field
+ *        existed.
  */
 public record Envelope(String mailFrom, List<String> recipients, String clientAddress, String heloName,
-        String authenticatedUser, Instant receivedAt) {
+        String authenticatedUser, Instant receivedAt, boolean fromOutsider) {
 
     public Envelope {
         Objects.requireNonNull(mailFrom, "mailFrom");
@@ -25,6 +28,12 @@ public record Envelope(String mailFrom, List<String> recipients, String clientAd
         }
         Objects.requireNonNull(clientAddress, "clientAddress");
         Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+
+    /** An envelope from a trusted client (allowed network, authenticated, or the relay itself). */
+    public Envelope(String mailFrom, List<String> recipients, String clientAddress, String heloName,
+            String authenticatedUser, Instant receivedAt) {
+        this(mailFrom, recipients, clientAddress, heloName, authenticatedUser, receivedAt, false);
     }
 
     public boolean hasNullSender() {

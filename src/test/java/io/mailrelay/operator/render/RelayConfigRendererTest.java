@@ -23,6 +23,7 @@ import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.relay.config.RelayConfigLoader;
+import io.mailrelay.relay.policy.RecipientCheck;
 
 @Tag("unit")
 class RelayConfigRendererTest {
@@ -136,6 +137,36 @@ class RelayConfigRendererTest {
 
         spec.service.proxyProtocol = false; // the list means nothing without PROXY protocol: not rendered
         assertThat(YAML.readTree(RelayConfigRenderer.render(spec)).at("/server").has("trustedProxies")).isFalse();
+    }
+
+    @Test
+    void recipientChecksAreRenderedAndTheRelayReadsThemBack() throws Exception {
+        MailRelaySpec spec = Specs.minimal();
+        LocalDomain callout = new LocalDomain("example.com", "mail.example.com:25");
+        callout.recipientCheck = LocalDomain.RecipientCheck.callout;
+        LocalDomain list = new LocalDomain("lists.example.com", "lists.example.com:25");
+        list.recipientCheck = LocalDomain.RecipientCheck.list;
+        list.recipients = List.of("*-announce@lists.example.com", "Info@Lists.Example.com");
+        LocalDomain none = new LocalDomain("legacy.example.com", "legacy.example.com:25");
+        none.recipientCheck = LocalDomain.RecipientCheck.none;
+        LocalDomain unset = new LocalDomain("other.example.com", "other.example.com:25");
+        spec.localDomains = List.of(callout, list, none, unset);
+
+        String yaml = RelayConfigRenderer.render(spec);
+        JsonNode config = YAML.readTree(yaml);
+        assertThat(config.at("/localDomains/0/recipientCheck").asText()).isEqualTo("callout");
+        assertThat(config.at("/localDomains/1/recipientCheck").asText()).isEqualTo("list");
+        assertThat(config.at("/localDomains/1/recipients/1").asText()).isEqualTo("Info@Lists.Example.com");
+        assertThat(config.at("/localDomains/2/recipientCheck").asText()).isEqualTo("none");
+        assertThat(config.at("/localDomains/3/recipientCheck").isMissingNode()).isTrue();
+
+        // the contract: the relay parses what the operator writes, with the documented default
+        var relay = io.mailrelay.relay.config.RelayConfigLoader.parse(yaml.replace("/var/spool/mailrelay",
+                System.getProperty("java.io.tmpdir") + "/render-test-spool"));
+        assertThat(relay.localDomains()).extracting(local -> local.recipientCheck()).containsExactly(
+                RecipientCheck.CALLOUT, RecipientCheck.LIST, RecipientCheck.NONE, RecipientCheck.CALLOUT);
+        assertThat(relay.localDomains().get(1).rule().recipients()).extracting(Object::toString)
+                .containsExactly("*-announce@lists.example.com", "Info@Lists.Example.com");
     }
 
     @Test

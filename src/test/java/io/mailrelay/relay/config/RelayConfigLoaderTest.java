@@ -109,6 +109,36 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void recipientCheckDefaultsToCalloutAndListTakesPatternsOfItsDomain() throws InvalidConfigException {
+        RelayConfig config = RelayConfigLoader.parse(OUTBOUND + """
+                localDomains:
+                  - {domain: example.com, deliverTo: "mail.example.com:25"}
+                  - {domain: Example.ORG, deliverTo: "mail.example.org:25", recipientCheck: list,
+                     recipients: ["*@example.org", "sales-*@EXAMPLE.org", "bob@example.org"]}
+                  - {domain: open.test, deliverTo: "mail.open.test:25", recipientCheck: none}
+                """);
+        assertThat(config.localDomains()).extracting(RelayConfig.LocalDomain::recipientCheck).containsExactly(
+                io.mailrelay.relay.policy.RecipientCheck.CALLOUT, io.mailrelay.relay.policy.RecipientCheck.LIST,
+                io.mailrelay.relay.policy.RecipientCheck.NONE);
+        assertThat(config.localDomains().get(1).rule().recipients()).hasSize(3);
+    }
+
+    @Test
+    void recipientListProblemsNameTheField() {
+        String domain = OUTBOUND + "localDomains:\n  - {domain: example.org, deliverTo: \"mail.example.org:25\"";
+        assertThat(problem(domain + ", recipientCheck: list}"))
+                .isEqualTo("localDomains[0].recipients: is required and must not be empty with recipientCheck: list");
+        assertThat(problem(domain + ", recipientCheck: list, recipients: []}"))
+                .isEqualTo("localDomains[0].recipients: is required and must not be empty with recipientCheck: list");
+        assertThat(problem(domain + ", recipientCheck: list, recipients: [\"ok@example.org\", \"bob@other.test\", \"@example.org\"]}"))
+                .isEqualTo("localDomains[0].recipients[1]: \"bob@other.test\" is not in domain example.org\n"
+                        + "localDomains[0].recipients[2]: \"@example.org\" is not local-part@domain");
+        assertThat(problem(domain + ", recipients: [\"bob@example.org\"]}"))
+                .isEqualTo("localDomains[0].recipients: is only used with recipientCheck: list");
+        assertThat(problem(domain + ", recipientCheck: verify}")).startsWith("localDomains[0].recipientCheck: ");
+    }
+
+    @Test
     void unknownFieldIsRefusedWithItsPath() {
         assertThat(problem(OUTBOUND + "limits:\n  maxMesageSize: 10")).startsWith("limits.maxMesageSize: unknown field; known fields here: ");
         assertThat(problem(OUTBOUND + "relayEverything: true")).startsWith("relayEverything: unknown field");

@@ -24,7 +24,11 @@ class RelayPolicyTest {
 
     private final RelayPolicy policy = new RelayPolicy(
             List.of(Cidr.parse("10.20.0.0/16"), Cidr.parse("2001:db8::/32")),
-            List.of("example.com", "Mail.Example.ORG.", "[192.0.2.25]"), Optional.empty());
+            rules("example.com", "Mail.Example.ORG.", "[192.0.2.25]"), Optional.empty());
+
+    private static List<LocalDomainRule> rules(String... domains) {
+        return java.util.Arrays.stream(domains).map(LocalDomainRule::unchecked).toList();
+    }
 
     private Reason decide(InetAddress client, boolean authenticated, String recipient) {
         return policy.decide(client, authenticated, "app@example.com", recipient).reason();
@@ -88,7 +92,7 @@ class RelayPolicyTest {
 
     @Test
     void senderRestrictionsOnlyRejectMore() {
-        RelayPolicy restricted = new RelayPolicy(List.of(Cidr.parse("10.20.0.0/16")), List.of("example.com"),
+        RelayPolicy restricted = new RelayPolicy(List.of(Cidr.parse("10.20.0.0/16")), rules("example.com"),
                 Optional.of(List.of("example.com")));
         assertThat(restricted.decide(INSIDE, false, "app@Example.com", "x@ext.test").reason()).isEqualTo(Reason.ALLOWED_NETWORK);
         assertThat(restricted.decide(INSIDE, false, "app@other.test", "x@ext.test").reason()).isEqualTo(Reason.SENDER_NOT_ALLOWED);
@@ -124,5 +128,56 @@ class RelayPolicyTest {
         assertThat(Cidr.parse("10.1.0.0/16").covers(Cidr.parse("10.1.0.0/16"))).isTrue();
         assertThat(Cidr.parse("2001:db8::/32").covers(Cidr.parse("2001:db8:1::/48"))).isTrue();
         assertThatThrownBy(() -> Cidr.parse("relay.example/8")).hasMessageContaining("relay.example/8");
+    }
+
+    private final RelayPolicy checked = new RelayPolicy(List.of(Cidr.parse("10.20.0.0/16")), List.of(
+            new LocalDomainRule("Example.ORG", RecipientCheck.LIST, patterns("bob@example.org", "Sales-*@EXAMPLE.org",
+                    "*-team@example.org", "x*y*z@example.org")),
+            new LocalDomainRule("callout.test", RecipientCheck.CALLOUT, List.of()),
+            LocalDomainRule.unchecked("open.test")), Optional.empty());
+
+    private static List<RecipientPattern> patterns(String... texts) {
+        return java.util.Arrays.stream(texts).map(text -> RecipientPattern.parse(text).orElseThrow()).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "bob@example.org", "BOB@example.org", "bob@EXAMPLE.ORG", "sales-@example.org",
+            "sales-emea@example.org", "SALES-x@example.org", "ops-team@example.org", "-team@example.org",
+            "xyz@example.org", "x1y2z@example.org" })
+    void listedRecipientsOfAListDomainAreAcceptedFromOutside(String recipient) {
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", recipient).reason()).isEqualTo(Reason.LOCAL_DOMAIN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "alice@example.org", "bobby@example.org", "xbob@example.org", "sales@example.org",
+            "team@example.org", "ops-team-x@example.org", "xy@example.org", "\"bob\"@example.org" })
+    void unlistedRecipientsOfAListDomainAreUnknownFromOutside(String recipient) {
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", recipient).reason()).isEqualTo(Reason.UNKNOWN_RECIPIENT);
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", recipient).accepted()).isFalse();
+    }
+
+    @Test
+    void calloutDomainsNeedAVerificationFromOutside() {
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", "anyone@callout.test").reason())
+                .isEqualTo(Reason.VERIFY_RECIPIENT);
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", "anyone@callout.test").accepted()).isFalse();
+        assertThat(checked.decide(OUTSIDE, false, "a@b.test", "anyone@open.test").reason()).isEqualTo(Reason.LOCAL_DOMAIN);
+    }
+
+    @Test
+    void trustedClientsSkipTheRecipientCheck() {
+        for (String recipient : List.of("alice@example.org", "anyone@callout.test")) {
+            assertThat(checked.decide(INSIDE, false, "a@b.test", recipient).reason()).isEqualTo(Reason.LOCAL_DOMAIN);
+            assertThat(checked.decide(OUTSIDE, true, "a@b.test", recipient).reason()).isEqualTo(Reason.LOCAL_DOMAIN);
+        }
+        assertThat(checked.isTrusted(INSIDE, false)).isTrue();
+        assertThat(checked.isTrusted(OUTSIDE, true)).isTrue();
+        assertThat(checked.isTrusted(OUTSIDE, false)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "@example.org", "bob@", "bob", "b ob@example.org" })
+    void malformedRecipientPatternsAreRefused(String text) {
+        assertThat(RecipientPattern.parse(text)).isEmpty();
     }
 }

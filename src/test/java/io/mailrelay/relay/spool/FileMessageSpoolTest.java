@@ -57,6 +57,25 @@ class FileMessageSpoolTest {
     }
 
     @Test
+    void theOutsiderFlagSurvivesARestartAndMessagesSpooledBeforeItExistedReadAsTrusted() throws IOException {
+        FileMessageSpool spool = new FileMessageSpool(dir);
+        Envelope outsider = new Envelope("victim@example.net", List.of("bob@example.test"), "198.51.100.7", "spam.test",
+                null, Instant.parse("2030-01-02T03:04:05Z"), true);
+        String flagged = write(spool, outsider, "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+        // a message as the relay spooled it before the field existed
+        Files.writeString(dir.resolve("queue/old-format-1.msg"), "MAILRELAY-SPOOL-1 {\"mailFrom\":\"alice@sender.test\","
+                + "\"recipients\":[\"bob@example.test\"],\"clientAddress\":\"127.0.0.5\",\"heloName\":\"client.test\","
+                + "\"authenticatedUser\":null,\"receivedAt\":\"2030-01-02T03:04:05Z\"}\nSubject: old\r\n\r\nx\r\n");
+
+        FileMessageSpool restarted = new FileMessageSpool(dir);
+        assertThat(restarted.get(flagged).orElseThrow().envelope()).isEqualTo(outsider);
+        assertThat(restarted.get(flagged).orElseThrow().envelope().fromOutsider()).isTrue();
+        assertThat(restarted.get("old-format-1").orElseThrow().envelope())
+                .isEqualTo(envelope("alice@sender.test", "bob@example.test"));
+        assertThat(restarted.get("old-format-1").orElseThrow().envelope().fromOutsider()).isFalse();
+    }
+
+    @Test
     void abortedAndUncommittedMessagesLeaveNothing() throws IOException {
         FileMessageSpool spool = new FileMessageSpool(dir);
         try (SpoolWriter aborted = spool.create(envelope("a@sender.test", "b@example.test"))) {
