@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,7 +17,6 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.ProbeSpec;
 import io.mailrelay.operator.status.Conditions;
@@ -34,21 +31,9 @@ import io.mailrelay.testing.RealKubeApiServer;
 class ApplyErrorsKubeTest {
 
     @RegisterExtension
-    static final RealKubeApiServer api = new RealKubeApiServer();
-    static KubeFixture kube;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void operator() {
-        client = api.client();
-        kube = new KubeFixture(client);
-        kube.installCrdAndStartOperator();
-    }
-
-    @AfterAll
-    static void stop() {
-        kube.stop();
-    }
+    static final OperatorUnderTest operator = new OperatorUnderTest();
+    static final RealKubeApiServer api = operator.api;
+    static final KubeFixture kube = operator.kube;
 
     @Test
     void aValueTheApiServerRefusesIsReportedOnceAndNothingIsHalfApplied() {
@@ -68,9 +53,9 @@ class ApplyErrorsKubeTest {
         });
         assertThat(condition(failed, Conditions.READY).orElseThrow().getReason()).isEqualTo("ApplyFailed");
         assertThat(condition(failed, Conditions.CONFIG_VALID).orElseThrow().getStatus()).isEqualTo("True");
-        assertThat(client.configMaps().inNamespace(ns).withName("minimal-config").get())
+        assertThat(kube.client().configMaps().inNamespace(ns).withName("minimal-config").get())
                 .as("the ConfigMap comes before the Deployment, and the dry run stopped it").isNull();
-        assertThat(client.services().inNamespace(ns).withName("minimal").get()).isNull();
+        assertThat(kube.client().services().inNamespace(ns).withName("minimal").get()).isNull();
 
         // a new generation fails the same way: the status is rewritten, the event is not repeated
         failed.getSpec().probe = new ProbeSpec();
@@ -85,8 +70,8 @@ class ApplyErrorsKubeTest {
         again.getSpec().nodeSelector = Map.of("disktype", "fast-ssd");
         MailRelay fixed = kube.update(again);
         kube.awaitRelay(ns, "minimal", observed(fixed).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
-        assertThat(client.configMaps().inNamespace(ns).withName("minimal-config").get()).isNotNull();
-        assertThat(client.apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate()
+        assertThat(kube.client().configMaps().inNamespace(ns).withName("minimal-config").get()).isNotNull();
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate()
                 .getSpec().getNodeSelector()).containsEntry("disktype", "fast-ssd");
         assertThat(events(ns, "minimal", "Applied")).hasSize(1);
     }
@@ -95,7 +80,7 @@ class ApplyErrorsKubeTest {
     void anObjectUnderAnOwnedNameThatIsNotOursIsLeftAloneAndReported() {
         String ns = "foreign";
         kube.namespace(ns, Map.of());
-        ConfigMap foreign = client.resource(new ConfigMapBuilder().withNewMetadata().withName("minimal-config")
+        ConfigMap foreign = kube.client().resource(new ConfigMapBuilder().withNewMetadata().withName("minimal-config")
                 .withNamespace(ns).endMetadata().withData(Map.of("relay.yaml", "someone else's")).build()).create();
         MailRelay created = kube.create(kube.example("minimal.yaml", ns));
 
@@ -106,19 +91,19 @@ class ApplyErrorsKubeTest {
             assertThat(c.getMessage()).startsWith("ConfigMap minimal-config already exists and is not owned by");
         });
         assertThat(condition(conflicted, Conditions.READY).orElseThrow().getReason()).isEqualTo("OwnershipConflict");
-        ConfigMap after = client.configMaps().inNamespace(ns).withName("minimal-config").get();
+        ConfigMap after = kube.client().configMaps().inNamespace(ns).withName("minimal-config").get();
         assertThat(after.getData()).isEqualTo(foreign.getData());
         assertThat(after.getMetadata().getOwnerReferences()).isEmpty();
-        assertThat(client.apps().deployments().inNamespace(ns).withName("minimal").get()).isNull();
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("minimal").get()).isNull();
         assertThat(events(ns, "minimal", "OwnershipConflict")).hasSize(1);
 
         // the admin removes the foreign object; the next reconciliation takes the name
-        client.resource(after).delete();
+        kube.client().resource(after).delete();
         conflicted.getSpec().probe = new ProbeSpec();
         conflicted.getSpec().probe.interval = "10m";
         MailRelay retried = kube.update(conflicted);
         kube.awaitRelay(ns, "minimal", observed(retried).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
-        assertThat(client.configMaps().inNamespace(ns).withName("minimal-config").get().getMetadata()
+        assertThat(kube.client().configMaps().inNamespace(ns).withName("minimal-config").get().getMetadata()
                 .getOwnerReferences()).extracting(o -> o.getUid()).containsExactly(retried.getMetadata().getUid());
     }
 
@@ -126,7 +111,7 @@ class ApplyErrorsKubeTest {
     void aRelayNamedDefaultLeavesTheNamespacesDefaultServiceAccountAlone() {
         String ns = "default-named";
         kube.namespace(ns, Map.of());
-        ServiceAccount namespaceDefault = client.resource(new ServiceAccountBuilder().withNewMetadata()
+        ServiceAccount namespaceDefault = kube.client().resource(new ServiceAccountBuilder().withNewMetadata()
                 .withName("default").withNamespace(ns).endMetadata().withAutomountServiceAccountToken(true).build())
                 .create();
         MailRelay relay = kube.example("minimal.yaml", ns);
@@ -134,20 +119,20 @@ class ApplyErrorsKubeTest {
         MailRelay created = kube.create(relay);
 
         kube.awaitRelay(ns, "default", observed(created).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
-        ServiceAccount untouched = client.serviceAccounts().inNamespace(ns).withName("default").get();
+        ServiceAccount untouched = kube.client().serviceAccounts().inNamespace(ns).withName("default").get();
         assertThat(untouched.getMetadata().getOwnerReferences()).as("not ours, so never garbage-collected with us")
                 .isEmpty();
         assertThat(untouched.getAutomountServiceAccountToken()).isEqualTo(namespaceDefault.getAutomountServiceAccountToken());
         assertThat(untouched.getMetadata().getLabels()).isNullOrEmpty();
-        ServiceAccount ours = client.serviceAccounts().inNamespace(ns).withName("default-relay").get();
+        ServiceAccount ours = kube.client().serviceAccounts().inNamespace(ns).withName("default-relay").get();
         assertThat(ours.getMetadata().getOwnerReferences()).extracting(o -> o.getUid())
                 .containsExactly(created.getMetadata().getUid());
-        assertThat(client.apps().deployments().inNamespace(ns).withName("default").get().getSpec().getTemplate()
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("default").get().getSpec().getTemplate()
                 .getSpec().getServiceAccountName()).isEqualTo("default-relay");
     }
 
     private static List<Event> events(String ns, String name, String reason) {
-        return client.v1().events().inNamespace(ns).list().getItems().stream()
+        return kube.client().v1().events().inNamespace(ns).list().getItems().stream()
                 .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
     }
 }

@@ -13,15 +13,12 @@ import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.check.ReferencedSecrets;
 import io.mailrelay.operator.render.DependentNames;
@@ -44,21 +41,9 @@ class DriftRepairKubeTest {
     static final Duration NOT_THE_RESYNC = Duration.ofSeconds(60);
 
     @RegisterExtension
-    static final RealKubeApiServer api = new RealKubeApiServer();
-    static KubeFixture kube;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void operator() {
-        client = api.client();
-        kube = new KubeFixture(client);
-        kube.installCrdAndStartOperator();
-    }
-
-    @AfterAll
-    static void stop() {
-        kube.stop();
-    }
+    static final OperatorUnderTest operator = new OperatorUnderTest();
+    static final RealKubeApiServer api = operator.api;
+    static final KubeFixture kube = operator.kube;
 
     @Test
     void everyOwnedObjectDeletedByHandIsRecreatedAtOnce() {
@@ -75,7 +60,7 @@ class DriftRepairKubeTest {
                 continue; // the StatefulSet of a persistent relay
             }
             HasMetadata original = existing.get(0);
-            client.resource(original).withGracePeriod(0).delete();
+            kube.client().resource(original).withGracePeriod(0).delete();
             delays.put(kind.getSimpleName(), measure(() -> owned(kind, ns), now -> now.size() == 1
                     && !now.get(0).getMetadata().getUid().equals(original.getMetadata().getUid())));
             HasMetadata recreated = owned(kind, ns).get(0);
@@ -97,7 +82,7 @@ class DriftRepairKubeTest {
         String rendered = configMap(ns, name).getData().get("relay.yaml");
         String hash = configHash(ns);
 
-        ConfigMap edited = client.configMaps().inNamespace(ns).withName(name).edit(cm -> {
+        ConfigMap edited = kube.client().configMaps().inNamespace(ns).withName(name).edit(cm -> {
             cm.getData().put("relay.yaml", rendered.replace("10.20.0.0/16", "0.0.0.0/0"));
             return cm;
         });
@@ -134,7 +119,7 @@ class DriftRepairKubeTest {
         assertThat(configMap(ns, "tls-auth-config").getData().get("relay.yaml")).isEqualTo(relayYaml);
         assertThat(configHash(ns, "tls-auth")).isEqualTo(hash);
 
-        client.secrets().inNamespace(ns).withName("relay-tls").delete();
+        kube.client().secrets().inNamespace(ns).withName("relay-tls").delete();
         delays.put("tls deleted -> missing",
                 awaitConfigValid(ns, "tls-auth", Conditions.FALSE, ReferencedSecrets.SECRET_MISSING));
         System.out.println("Secret changes re-validated: " + delays);
@@ -155,7 +140,7 @@ class DriftRepairKubeTest {
         users(ns, "alice:$2$04$tooshort\n");
         delays.put("users broken -> invalid",
                 awaitConfigValid(ns, "tls-auth", Conditions.FALSE, ReferencedSecrets.SECRET_INVALID));
-        client.secrets().inNamespace(ns).withName("relay-users").delete();
+        kube.client().secrets().inNamespace(ns).withName("relay-users").delete();
         delays.put("users deleted -> missing",
                 awaitConfigValid(ns, "tls-auth", Conditions.FALSE, ReferencedSecrets.SECRET_MISSING));
         System.out.println("Secret changes re-validated (Secrets older than the relay): " + delays);
@@ -183,7 +168,7 @@ class DriftRepairKubeTest {
     }
 
     private static List<? extends HasMetadata> owned(Class<? extends HasMetadata> kind, String ns) {
-        return client.resources(kind).inNamespace(ns).withLabel(RelayLabels.MANAGED_BY, OperatorSettings.FIELD_MANAGER)
+        return kube.client().resources(kind).inNamespace(ns).withLabel(RelayLabels.MANAGED_BY, OperatorSettings.FIELD_MANAGER)
                 .list().getItems();
     }
 

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
 
@@ -33,16 +34,25 @@ final class KubeFixture {
     static final String OPERATOR_NAMESPACE = "mailrelay-system";
     static final String TEST_IMAGE = "registry.example/mailrelay:test";
 
-    private final KubernetesClient client;
+    private final Supplier<KubernetesClient> client;
     private Operator operator;
 
     KubeFixture(KubernetesClient client) {
+        this(() -> client);
+    }
+
+    /** With the client of an API server that starts later (see {@link OperatorUnderTest}). */
+    KubeFixture(Supplier<KubernetesClient> client) {
         this.client = client;
+    }
+
+    KubernetesClient client() {
+        return client.get();
     }
 
     void installCrdAndStartOperator() {
         installCrdOnly();
-        startOperator(client);
+        startOperator(client());
     }
 
     /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
@@ -65,12 +75,12 @@ final class KubeFixture {
 
     void installCrdOnly() {
         try (var in = Files.newInputStream(CrdsUpToDateTest.CHECKED_IN)) {
-            CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-            client.resource(crd).serverSideApply();
+            CustomResourceDefinition crd = client().apiextensions().v1().customResourceDefinitions().load(in).item();
+            client().resource(crd).serverSideApply();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        client.apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io")
+        client().apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io")
                 .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
                         && c.getStatus().getConditions().stream()
                         .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
@@ -84,13 +94,13 @@ final class KubeFixture {
     }
 
     void namespace(String name, Map<String, String> labels) {
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+        client().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
                 .serverSideApply();
     }
 
     MailRelay example(String file, String namespace) {
         try (var in = Files.newInputStream(Path.of("deploy", "examples", file))) {
-            MailRelay relay = client.resources(MailRelay.class).load(in).item();
+            MailRelay relay = client().resources(MailRelay.class).load(in).item();
             relay.getMetadata().setNamespace(namespace);
             return relay;
         } catch (IOException e) {
@@ -99,7 +109,7 @@ final class KubeFixture {
     }
 
     MailRelay create(MailRelay relay) {
-        return client.resource(relay).create();
+        return client().resource(relay).create();
     }
 
     /**
@@ -108,11 +118,11 @@ final class KubeFixture {
      */
     MailRelay update(MailRelay changed) {
         changed.getMetadata().setResourceVersion(null);
-        return client.resource(changed).update();
+        return client().resource(changed).update();
     }
 
     MailRelay get(String namespace, String name) {
-        return client.resources(MailRelay.class).inNamespace(namespace).withName(name).get();
+        return client().resources(MailRelay.class).inNamespace(namespace).withName(name).get();
     }
 
     /** Waits until the MailRelay's status satisfies the predicate, and returns it then. */
@@ -136,19 +146,19 @@ final class KubeFixture {
     }
 
     ConfigMap configMap(String namespace, String name) {
-        return client.configMaps().inNamespace(namespace).withName(name).get();
+        return client().configMaps().inNamespace(namespace).withName(name).get();
     }
 
     /** The relay.yaml hash on the pod template of a relay's Deployment: it changes when the pods roll. */
     String configHash(String namespace, String name) {
-        return client.apps().deployments().inNamespace(namespace).withName(name).get().getSpec().getTemplate()
+        return client().apps().deployments().inNamespace(namespace).withName(name).get().getSpec().getTemplate()
                 .getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
     }
 
     Secret secret(String namespace, String name, String type, Map<String, String> data) {
         var encoded = new java.util.HashMap<String, String>();
         data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes())));
-        return client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+        return client().resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .endMetadata().withType(type).withData(encoded).build()).serverSideApply();
     }
 }

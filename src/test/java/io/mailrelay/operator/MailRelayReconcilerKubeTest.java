@@ -13,8 +13,6 @@ import java.util.Map;
 
 import org.awaitility.Awaitility;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,23 +45,11 @@ import io.mailrelay.testing.RealKubeApiServer;
 class MailRelayReconcilerKubeTest {
 
     @RegisterExtension
-    static final RealKubeApiServer api = new RealKubeApiServer();
+    static final OperatorUnderTest operator = new OperatorUnderTest();
+    static final RealKubeApiServer api = operator.api;
+    static final KubeFixture kube = operator.kube;
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final List<Class<? extends HasMetadata>> DEPENDENT_KINDS = MailRelayReconciler.OWNED_KINDS;
-    static KubeFixture kube;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void operator() {
-        client = api.client();
-        kube = new KubeFixture(client);
-        kube.installCrdAndStartOperator();
-    }
-
-    @AfterAll
-    static void stop() {
-        kube.stop();
-    }
 
     @Test
     void minimalRelayGetsEveryDependentOwnedAndHardened() throws Exception {
@@ -80,7 +66,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.has("authentication")).isFalse();
         assertThat(config.has("tls")).isFalse();
 
-        Deployment deployment = client.apps().deployments().inNamespace(ns).withName("minimal").get();
+        Deployment deployment = kube.client().apps().deployments().inNamespace(ns).withName("minimal").get();
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
         assertThat(deployment.getSpec().getSelector().getMatchLabels())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/name", "mailrelay",
@@ -113,23 +99,23 @@ class MailRelayReconcilerKubeTest {
         assertThat(pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("spool")).findFirst().orElseThrow()
                 .getEmptyDir()).isNotNull();
 
-        Service service = client.services().inNamespace(ns).withName("minimal").get();
+        Service service = kube.client().services().inNamespace(ns).withName("minimal").get();
         assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
         assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getPort()).isEqualTo(25);
             assertThat(p.getTargetPort()).isEqualTo(new IntOrString("smtp"));
         });
 
-        NetworkPolicy policy = client.network().v1().networkPolicies().inNamespace(ns).withName("minimal").get();
+        NetworkPolicy policy = kube.client().network().v1().networkPolicies().inNamespace(ns).withName("minimal").get();
         assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
         assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
             assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(new IntOrString("smtp")));
             assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                     .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
         });
-        assertThat(client.serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
+        assertThat(kube.client().serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
                 .isFalse();
-        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
+        assertThat(kube.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
 
         assertThat(done.getStatus().endpoint).isEqualTo("minimal.minimal.svc:25");
         assertThat(condition(done, Conditions.READY).orElseThrow().getStatus()).isEqualTo("False");
@@ -159,7 +145,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(eventReasons(ns, "minimal")).contains("ConfigChanged");
 
         // no kubelet or controller-manager here: report the rollout as done, as they would
-        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+        kube.client().apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
             d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
                     .withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
             return d;
@@ -182,7 +168,7 @@ class MailRelayReconcilerKubeTest {
         relay.getSpec().allowedNetworks = List.of("10.20.0.0/16");
         MailRelay rolling = kube.update(relay);
         kube.awaitRelay(ns, "minimal", observed(rolling));
-        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+        kube.client().apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
             d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
                     .withReplicas(2).withUpdatedReplicas(0).withReadyReplicas(1).withAvailableReplicas(1).build());
             return d;
@@ -195,7 +181,7 @@ class MailRelayReconcilerKubeTest {
             assertThat(c.getReason()).isEqualTo("Progressing");
         });
 
-        client.apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
+        kube.client().apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
             d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
                     .withReplicas(2).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1)
                     .addNewCondition().withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
@@ -223,7 +209,7 @@ class MailRelayReconcilerKubeTest {
         });
         assertThat(condition(invalid, Conditions.READY).orElseThrow().getReason()).isEqualTo("ConfigInvalid");
         for (var kind : DEPENDENT_KINDS) {
-            assertThat(client.resources(kind).inNamespace(ns).list().getItems()).as(kind.getSimpleName()).isEmpty();
+            assertThat(kube.client().resources(kind).inNamespace(ns).list().getItems()).as(kind.getSimpleName()).isEmpty();
         }
         assertThat(eventReasons(ns, "tls-auth")).containsOnlyOnce("InvalidConfig");
 
@@ -237,7 +223,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.at("/tls/certificateFile").asText()).isEqualTo("/etc/mailrelay/tls/tls.crt");
         assertThat(config.at("/authentication/usersFile").asText()).isEqualTo("/etc/mailrelay/auth/users");
         assertThat(config.at("/limits/maxAuthFailures").asInt()).isEqualTo(3);
-        var podSpec = client.apps().deployments().inNamespace(ns).withName("tls-auth").get().getSpec().getTemplate().getSpec();
+        var podSpec = kube.client().apps().deployments().inNamespace(ns).withName("tls-auth").get().getSpec().getTemplate().getSpec();
         assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
                 .containsExactly("tls=relay-tls", "auth=relay-users");
@@ -275,13 +261,13 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.at("/localDomains/1/recipients/0").asText()).isEqualTo("*-announce@lists.example.com");
         assertThat(config.at("/senderRestrictions/allowedSenderDomains/0").asText()).isEqualTo("example.com");
 
-        var pod = client.apps().deployments().inNamespace(ns).withName("smarthost").get().getSpec().getTemplate().getSpec();
+        var pod = kube.client().apps().deployments().inNamespace(ns).withName("smarthost").get().getSpec().getTemplate().getSpec();
         assertThat(pod.getTopologySpreadConstraints()).extracting(c -> c.getTopologyKey())
                 .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
-        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()
+        assertThat(kube.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()
                 .getSpec().getMaxUnavailable()).isEqualTo(new IntOrString(1));
 
-        var ingress = client.network().v1().networkPolicies().inNamespace(ns).withName("smarthost").get().getSpec()
+        var ingress = kube.client().network().v1().networkPolicies().inNamespace(ns).withName("smarthost").get().getSpec()
                 .getIngress();
         assertThat(ingress).hasSize(2);
         assertThat(ingress.get(0).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
@@ -305,7 +291,7 @@ class MailRelayReconcilerKubeTest {
         done.getSpec().replicas = 1;
         MailRelay single = kube.update(done);
         kube.awaitRelay(ns, "smarthost", observed(single));
-        assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNull();
+        assertThat(kube.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNull();
         assertEverythingOwned(ns, single, 5);
     }
 
@@ -316,7 +302,7 @@ class MailRelayReconcilerKubeTest {
         MailRelay relay = kube.create(kube.example("persistent.yaml", ns));
         MailRelay done = kube.awaitRelay(ns, "persistent", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
 
-        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(ns).withName("persistent").get();
+        StatefulSet statefulSet = kube.client().apps().statefulSets().inNamespace(ns).withName("persistent").get();
         assertThat(statefulSet.getSpec().getReplicas()).isEqualTo(2);
         assertThat(statefulSet.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim -> {
             assertThat(claim.getMetadata().getName()).isEqualTo("spool");
@@ -326,11 +312,11 @@ class MailRelayReconcilerKubeTest {
         assertThat(statefulSet.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
         assertThat(statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
                 .endsWith("--grace-period", "105s");
-        assertThat(client.configMaps().inNamespace(ns).withName("persistent-config").get().getData().get("relay.yaml"))
+        assertThat(kube.client().configMaps().inNamespace(ns).withName("persistent-config").get().getData().get("relay.yaml"))
                 .contains("minFreeSpace: 104857600");
         assertThat(statefulSet.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
                 .doesNotContain("spool");
-        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(kube.client().apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
         assertEverythingOwned(ns, done, 6);
 
         // volume claim templates are immutable: refused before anything is applied, not halfway through
@@ -345,14 +331,14 @@ class MailRelayReconcilerKubeTest {
             assertThat(c.getMessage()).startsWith("persistence.size: the spool volumes of the running StatefulSet are 1Gi");
         });
         assertThat(configMap(ns, "persistent-config").getData().get("relay.yaml")).doesNotContain("maxRecipients");
-        assertThat(client.apps().statefulSets().inNamespace(ns).withName("persistent").get().getMetadata().getGeneration())
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).withName("persistent").get().getMetadata().getGeneration())
                 .isEqualTo(statefulSet.getMetadata().getGeneration());
 
         refused.getSpec().persistence.enabled = false;
         MailRelay ephemeral = kube.update(refused);
         kube.awaitRelay(ns, "persistent", observed(ephemeral));
-        assertThat(client.apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
-        assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
     }
 
     @Test
@@ -362,7 +348,7 @@ class MailRelayReconcilerKubeTest {
         MailRelay relay = kube.create(kube.example("loadbalancer-proxy.yaml", ns));
         MailRelay done = kube.awaitRelay(ns, "edge", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
 
-        Service service = client.services().inNamespace(ns).withName("edge").get();
+        Service service = kube.client().services().inNamespace(ns).withName("edge").get();
         assertThat(service.getSpec().getType()).isEqualTo("LoadBalancer");
         assertThat(service.getSpec().getExternalTrafficPolicy()).isEqualTo("Local");
         assertThat(service.getSpec().getLoadBalancerSourceRanges()).containsExactly("198.51.100.0/24");
@@ -372,7 +358,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(relayYaml.at("/server/proxyProtocol").asBoolean()).isTrue();
         assertThat(relayYaml.at("/server/trustedProxies/0").asText()).isEqualTo("10.0.1.0/24");
         // only the load balancer (and the probe's namespace) may reach the SMTP port
-        var smtpSources = client.network().v1().networkPolicies().inNamespace(ns).withName("edge").get().getSpec()
+        var smtpSources = kube.client().network().v1().networkPolicies().inNamespace(ns).withName("edge").get().getSpec()
                 .getIngress().get(0).getFrom();
         assertThat(smtpSources).filteredOn(peer -> peer.getIpBlock() != null)
                 .extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("10.0.1.0/24");
@@ -406,18 +392,18 @@ class MailRelayReconcilerKubeTest {
                 "pod-security.kubernetes.io/enforce-version", "latest"));
         MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
         kube.awaitRelay(ns, "minimal", observed(relay));
-        var template = client.apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate();
+        var template = kube.client().apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate();
 
         Pod pod = new PodBuilder().withNewMetadata().withName("relay-pod").withNamespace(ns)
                 .withLabels(template.getMetadata().getLabels()).endMetadata()
                 .withSpec(template.getSpec()).build();
-        assertThat(client.pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
+        assertThat(kube.client().pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
                 .isEqualTo("relay-pod");
 
         // control: the namespace really enforces "restricted"
         Pod weakened = new PodBuilder(pod).editSpec().editFirstContainer().editSecurityContext()
                 .withAllowPrivilegeEscalation(true).endSecurityContext().endContainer().endSpec().build();
-        assertThatThrownBy(() -> client.pods().inNamespace(ns).resource(weakened).dryRun().create())
+        assertThatThrownBy(() -> kube.client().pods().inNamespace(ns).resource(weakened).dryRun().create())
                 .isInstanceOf(KubernetesClientException.class).hasMessageContaining("allowPrivilegeEscalation");
     }
 
@@ -434,7 +420,7 @@ class MailRelayReconcilerKubeTest {
     }
 
     private static List<String> eventReasons(String ns, String name) {
-        return Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.v1().events().inNamespace(ns).list()
+        return Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> kube.client().v1().events().inNamespace(ns).list()
                 .getItems().stream().filter(e -> name.equals(e.getInvolvedObject().getName()))
                 .map(Event::getReason).toList(), reasons -> !reasons.isEmpty());
     }
@@ -449,7 +435,7 @@ class MailRelayReconcilerKubeTest {
     /** The API server runs no garbage collector here, so ownership is checked object by object. */
     private static void assertEverythingOwned(String ns, MailRelay relay, int expected) {
         List<HasMetadata> all = DEPENDENT_KINDS.stream()
-                .flatMap(kind -> client.resources(kind).inNamespace(ns).list().getItems().stream().map(HasMetadata.class::cast))
+                .flatMap(kind -> kube.client().resources(kind).inNamespace(ns).list().getItems().stream().map(HasMetadata.class::cast))
                 .toList();
         assertThat(all).hasSize(expected);
         assertThat(all).allSatisfy(object -> {
