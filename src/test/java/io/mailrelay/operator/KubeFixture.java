@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.mailrelay.api.CrdsUpToDateTest;
 import io.mailrelay.api.MailRelay;
@@ -113,12 +114,24 @@ final class KubeFixture {
     }
 
     /**
-     * Replaces the spec whatever the resourceVersion: the operator patches status concurrently, and the
-     * test means "this spec now".
+     * Replaces the spec whatever the resourceVersion: the operator patches status concurrently (at once,
+     * now that it watches Secrets and owned objects), and the test means "this spec now". A conflict means
+     * only that the status moved between our read and our write: read again and write the same spec.
      */
     MailRelay update(MailRelay changed) {
-        changed.getMetadata().setResourceVersion(null);
-        return client().resource(changed).update();
+        for (int attempt = 1; ; attempt++) {
+            MailRelay latest = get(changed.getMetadata().getNamespace(), changed.getMetadata().getName());
+            latest.setSpec(changed.getSpec());
+            latest.getMetadata().setLabels(changed.getMetadata().getLabels());
+            latest.getMetadata().setAnnotations(changed.getMetadata().getAnnotations());
+            try {
+                return client().resource(latest).update();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     MailRelay get(String namespace, String name) {
