@@ -81,6 +81,25 @@ public final class RawSmtp implements AutoCloseable {
         return reply();
     }
 
+    /**
+     * EHLO, MAIL and RCPT accepted with 250, DATA with 354: the session is then inside a message. Fails with
+     * the reply that was not the expected one.
+     */
+    public RawSmtp openData(String sender, String recipient) {
+        expect("EHLO client.test", "250");
+        expect("MAIL FROM:<" + sender + ">", "250");
+        expect("RCPT TO:<" + recipient + ">", "250");
+        expect("DATA", "354");
+        return this;
+    }
+
+    private void expect(String line, String code) {
+        String reply = command(line);
+        if (!reply.startsWith(code)) {
+            throw new AssertionError(line + ": expected " + code + ", got " + reply);
+        }
+    }
+
     /** True when the server has closed the connection (reads EOF). */
     public boolean closedByServer() {
         try {

@@ -38,12 +38,7 @@ class RelayHardeningSmtpTest {
     }
 
     private static RawSmtp inTransaction(String client) {
-        RawSmtp smtp = relay.connect(client);
-        assertThat(smtp.command("EHLO client.test")).startsWith("250");
-        assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
-        assertThat(smtp.command("RCPT TO:<bob@local.test>")).startsWith("250");
-        assertThat(smtp.command("DATA")).startsWith("354");
-        return smtp;
+        return relay.connect(client).openData("app@inside.test", "bob@local.test");
     }
 
     private static long storedWith(String marker) {

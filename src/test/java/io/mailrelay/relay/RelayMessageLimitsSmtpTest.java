@@ -65,11 +65,7 @@ class RelayMessageLimitsSmtpTest {
     private static RawSmtp inData() {
         RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port());
         assertThat(smtp.reply()).startsWith("220 ");
-        assertThat(smtp.command("EHLO client.test")).startsWith("250");
-        assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
-        assertThat(smtp.command("RCPT TO:<bob@example.test>")).startsWith("250");
-        assertThat(smtp.command("DATA")).startsWith("354");
-        return smtp;
+        return smtp.openData("app@inside.test", "bob@example.test");
     }
 
     /** MAIL, RCPT and DATA from the allowed client; returns the reply to the end of data. */

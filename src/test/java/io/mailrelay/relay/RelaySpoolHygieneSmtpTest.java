@@ -156,12 +156,7 @@ class RelaySpoolHygieneSmtpTest {
     }
 
     private static RawSmtp startData(RelayFixture relay) {
-        RawSmtp smtp = relay.connect(RelayFixture.ALLOWED_CLIENT);
-        smtp.command("EHLO client.test");
-        assertThat(smtp.command("MAIL FROM:<app@inside.test>")).startsWith("250");
-        assertThat(smtp.command("RCPT TO:<bob@local.test>")).startsWith("250");
-        assertThat(smtp.command("DATA")).startsWith("354");
-        return smtp;
+        return relay.connect(RelayFixture.ALLOWED_CLIENT).openData("app@inside.test", "bob@local.test");
     }
 
     private static void awaitTmpEmpty(RelayFixture relay) {
