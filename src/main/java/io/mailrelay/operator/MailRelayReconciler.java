@@ -165,7 +165,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                 workload, failure, now);
         if (prober != null) {
             prober.latest(relay).ifPresent(run -> {
-                Conditions conditions = new Conditions(after.conditions, relay.getMetadata().getGeneration(), now);
+                // RelayClosed observed the generation that was probed, not the one just applied
+                Conditions conditions = new Conditions(after.conditions,
+                        run.probedGeneration().orElse(relay.getMetadata().getGeneration()), now);
                 ProbeStatusMapper.applyCondition(conditions, run);
                 after.conditions = conditions.list();
                 after.probe = ProbeStatusMapper.status(run);

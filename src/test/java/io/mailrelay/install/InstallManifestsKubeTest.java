@@ -27,12 +27,16 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.MailRelayReconciler;
 import io.mailrelay.operator.OperatorSettings;
@@ -63,10 +67,28 @@ class InstallManifestsKubeTest {
     }
 
     @Test
-    void chartRefusesMoreThanOneReplicaBecauseThereIsNoLeaderElection() {
-        Exec.Result render = Helm.run("template", "mailrelay", Helm.CHART.toString(), "--set", "replicaCount=2");
-        assertThat(render.exitCode()).isNotZero();
-        assertThat(render.stderr()).contains("replicaCount must be 1, not 2").contains("leader election");
+    void chartRunsTwoReplicasWithLeaderElectionADisruptionBudgetAndSpreadByDefault() {
+        KubernetesClient client = api.client();
+        List<HasMetadata> rendered = Manifests.load(client, Helm.template("mailrelay", "any"));
+        Deployment deployment = Manifests.only(rendered, Deployment.class);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(envOf(deployment)).containsEntry("MAILRELAY_LEADER_ELECTION_LEASE_NAME", "mailrelay-mailrelay-operator")
+                .containsKey("POD_NAME");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+                .satisfies(term -> assertThat(term.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+        assertThat(Manifests.only(rendered, PodDisruptionBudget.class).getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        assertThat(Manifests.only(rendered, Role.class).getRules()).singleElement()
+                .satisfies(rule -> assertThat(rule.getResources()).containsExactly("leases"));
+
+        List<HasMetadata> single = Manifests.load(client, Helm.template("mailrelay", "any", "--set", "replicaCount=1"));
+        assertThat(single).noneMatch(PodDisruptionBudget.class::isInstance);
+        assertThat(Manifests.only(single, Deployment.class).getSpec().getTemplate().getSpec().getAffinity()).isNull();
+
+        Exec.Result none = Helm.run("template", "mailrelay", Helm.CHART.toString(), "--set", "replicaCount=0");
+        assertThat(none.exitCode()).isNotZero();
+        assertThat(none.stderr()).contains("replicaCount must be at least 1, not 0");
     }
 
     @Test
@@ -82,8 +104,11 @@ class InstallManifestsKubeTest {
                 "serviceaccount/mailrelay-mailrelay-operator created (server dry run)",
                 "clusterrole.rbac.authorization.k8s.io/mailrelay-mailrelay-operator created (server dry run)",
                 "clusterrolebinding.rbac.authorization.k8s.io/mailrelay-mailrelay-operator created (server dry run)",
+                "role.rbac.authorization.k8s.io/mailrelay-mailrelay-operator-leader-election created (server dry run)",
+                "rolebinding.rbac.authorization.k8s.io/mailrelay-mailrelay-operator-leader-election created (server dry run)",
                 "service/mailrelay-mailrelay-operator-metrics created (server dry run)",
-                "deployment.apps/mailrelay-mailrelay-operator created (server dry run)");
+                "deployment.apps/mailrelay-mailrelay-operator created (server dry run)",
+                "poddisruptionbudget.policy/mailrelay-mailrelay-operator created (server dry run)");
     }
 
     @Test
@@ -93,7 +118,7 @@ class InstallManifestsKubeTest {
         namespace(namespace, Map.of());
         String rendered = Helm.template("custom", namespace, "--set", "watchNamespaces={mail,team-a}",
                 "--set", "probe.maxConcurrent=5", "--set", "probe.sourceAddress=192.0.2.10",
-                "--set", "relayImage=registry.example/relay:1", "--set", "image.tag=9.9.9");
+                "--set", "relayImage=registry.example/relay:1", "--set", "image.tag=9.9.9", "--set", "metricsPort=9095");
 
         assertThat(dryRunApply(rendered).stdout()).contains("deployment.apps/custom-mailrelay-operator created (server dry run)");
         Map<String, String> env = envOf(Manifests.only(Manifests.load(api.client(), rendered), Deployment.class));
@@ -103,7 +128,11 @@ class InstallManifestsKubeTest {
                 .containsEntry(envName("mailrelay.probe.max-concurrent"), "5")
                 .containsEntry(envName("mailrelay.probe.source-address"), "192.0.2.10")
                 .containsEntry(envName("mailrelay.relay-image"), "registry.example/relay:1")
+                .containsEntry("QUARKUS_HTTP_PORT", "9095") // the port the container listens on is metricsPort
                 .containsKeys("POD_NAMESPACE", "POD_IP");
+        Deployment deployment = Manifests.only(Manifests.load(api.client(), rendered), Deployment.class);
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts())
+                .singleElement().satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(9095));
     }
 
     @Test
@@ -192,7 +221,8 @@ class InstallManifestsKubeTest {
         KubernetesClient client = api.client();
         List<HasMetadata> chart = Manifests.withoutHelmLabels(Manifests.load(client, Helm.template("mailrelay-operator",
                 DEPLOY_NAMESPACE, "-s", "templates/serviceaccount.yaml", "-s", "templates/clusterrolebinding.yaml",
-                "-s", "templates/service.yaml", "-s", "templates/deployment.yaml")));
+                "-s", "templates/leader-election-rbac.yaml", "-s", "templates/service.yaml", "-s", "templates/deployment.yaml",
+                "-s", "templates/poddisruptionbudget.yaml")));
         List<HasMetadata> deploy = Manifests.load(client, DEPLOY.resolve("20-operator.yaml"));
 
         assertThat(deploy).as("deploy/20-operator.yaml, regenerate it as its header says").isEqualTo(chart);
@@ -207,7 +237,8 @@ class InstallManifestsKubeTest {
         namespace(namespace, Map.of());
         namespace(relays, Map.of());
         String rendered = Helm.template("rbac-check", namespace, "-s", "templates/serviceaccount.yaml",
-                "-s", "templates/clusterrole.yaml", "-s", "templates/clusterrolebinding.yaml");
+                "-s", "templates/clusterrole.yaml", "-s", "templates/clusterrolebinding.yaml",
+                "-s", "templates/leader-election-rbac.yaml");
         apply(rendered, false);
 
         String serviceAccount = "system:serviceaccount:" + namespace + ":rbac-check-mailrelay-operator";
@@ -215,7 +246,13 @@ class InstallManifestsKubeTest {
         assertThat(api.kubectl("auth", "can-i", "watch", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("yes");
         assertThat(api.kubectl("auth", "can-i", "update", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("no");
         try (KubernetesClient asOperator = impersonating(serviceAccount)) {
-            Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
+            // with leader election as the packaged operator runs it: its Role lets it take the Lease
+            Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false)
+                    .withLeaderElectionConfiguration(new LeaderElectionConfiguration("rbac-check", namespace,
+                            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                            "rbac-check-operator", null, false))); // a lost Lease must not exit the test JVM
             operator.register(new MailRelayReconciler(new OperatorSettings("registry.example/mailrelay:test", namespace)));
             operator.start();
             try {
@@ -233,6 +270,11 @@ class InstallManifestsKubeTest {
                 });
                 assertThat(api.client().apps().deployments().inNamespace(relays).withName("minimal").get()).isNotNull();
                 assertThat(api.client().network().v1().networkPolicies().inNamespace(relays).withName("minimal").get()).isNotNull();
+                // it holds the Lease and keeps renewing it: a renewal after the first acquisition
+                Lease acquired = api.client().leases().inNamespace(namespace).withName("rbac-check").get();
+                assertThat(acquired.getSpec().getHolderIdentity()).isEqualTo("rbac-check-operator");
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !api.client().leases().inNamespace(namespace)
+                        .withName("rbac-check").get().getSpec().getRenewTime().equals(acquired.getSpec().getRenewTime()));
             } finally {
                 operator.stop();
             }
@@ -267,8 +309,14 @@ class InstallManifestsKubeTest {
         awaitCrdEstablished();
     }
 
+    /** Polls the CRD itself: `kubectl wait` fails at once on a CRD so new that it has no conditions yet. */
     private static void awaitCrdEstablished() {
-        api.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/mailrelays.mailrelay.io").assertSuccess();
+        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
+            var crd = api.client().apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io").get();
+            return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                    && crd.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+        });
     }
 
     private static void namespace(String name, Map<String, String> labels) {

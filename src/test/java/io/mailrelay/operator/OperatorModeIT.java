@@ -34,6 +34,7 @@ class OperatorModeIT {
         assertThat(jar).as("run after package (mvn verify)").exists();
         KubeFixture kube = new KubeFixture(api.client());
         kube.installCrdOnly();
+        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of()); // where the leader-election Lease lives
         kube.namespace("smoke", Map.of());
         Path log = Files.createTempFile("operator", ".log");
 
@@ -55,7 +56,7 @@ class OperatorModeIT {
             operator.destroy(); // SIGTERM, as the kubelet sends
             assertThat(operator.waitFor(30, TimeUnit.SECONDS)).as(read(log)).isTrue();
         }
-        assertThat(read(log)).contains("mailrelay operator started").contains("is shutting down");
+        assertThat(read(log)).contains("mailrelay operator started").contains("is the leader").contains("is shutting down");
         Files.deleteIfExists(log);
     }
 

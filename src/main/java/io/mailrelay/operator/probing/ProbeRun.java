@@ -1,6 +1,7 @@
 package io.mailrelay.operator.probing;
 
 import java.net.InetAddress;
+import java.util.OptionalLong;
 
 import io.mailrelay.probe.ProbeReport;
 
@@ -15,4 +16,17 @@ import io.mailrelay.probe.ProbeReport;
  * @param specVersion generation and config hash of the relay when it was probed
  */
 public record ProbeRun(ProbeReport report, String target, InetAddress source, boolean insider, String specVersion) {
+
+    /** The MailRelay generation that was probed ({@code specVersion} is "generation/config hash"), if known. */
+    public OptionalLong probedGeneration() {
+        int slash = specVersion == null ? -1 : specVersion.indexOf('/');
+        if (slash <= 0) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(specVersion.substring(0, slash)));
+        } catch (NumberFormatException notAGeneration) {
+            return OptionalLong.empty();
+        }
+    }
 }

@@ -2,6 +2,8 @@ package io.mailrelay.operator.probing;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,7 +17,9 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.probe.ProbeOptions;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.probe.ProbeTarget;
@@ -77,11 +81,49 @@ public final class RelayProber implements AutoCloseable {
         }
         targets.put(key, new Target(ResourceID.fromResource(relay), address(relay), insider(relay), specVersion));
         Duration interval = interval(relay);
-        scheduler.schedule(key, interval, interval, () -> probe(key));
+        Duration firstDelay = interval;
+        if (!scheduler.isScheduled(key)) {
+            // first sight in this process (a start, or a failover to this replica): resume from status
+            firstDelay = resumeFromStatus(relay, interval, Instant.now());
+            if (probedThisGeneration(relay)) {
+                probedVersion.put(key, specVersion);
+            }
+        }
+        scheduler.schedule(key, interval, firstDelay, () -> probe(key));
         if (ready && !specVersion.equals(probedVersion.get(key))) {
             probedVersion.put(key, specVersion);
             scheduler.runNow(key);
         }
+    }
+
+    /**
+     * When a relay first seen by this process is due: one interval after the probe its status records (made
+     * by an earlier leader, perhaps), or now when that is longer ago. So a failover neither probes every relay
+     * at once nor skips a probe that is due.
+     */
+    static Duration resumeFromStatus(MailRelay relay, Duration interval, Instant now) {
+        ProbeStatus probe = relay.getStatus() == null ? null : relay.getStatus().probe;
+        if (probe == null || probe.lastRunTime == null) {
+            return interval;
+        }
+        Instant due;
+        try {
+            due = Instant.parse(probe.lastRunTime).plus(interval);
+        } catch (DateTimeParseException unreadable) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(now, due);
+        return left.isNegative() ? Duration.ZERO : left.compareTo(interval) > 0 ? interval : left;
+    }
+
+    /** The status's verdict is about the spec as it is now: no "probe right after the rollout" is owed. */
+    static boolean probedThisGeneration(MailRelay relay) {
+        if (relay.getStatus() == null || relay.getStatus().probe == null || relay.getStatus().probe.lastRunTime == null) {
+            return false;
+        }
+        return Conditions.find(relay.getStatus().conditions, Conditions.RELAY_CLOSED)
+                .map(condition -> Objects.equals(condition.getObservedGeneration(), relay.getMetadata().getGeneration()))
+                .orElse(false);
     }
 
     /** The last probe of {@code relay} made by this operator process, if any. */
