@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.authentication) || has(self.tls) || self.authentication.allowWithoutTls",
@@ -24,7 +25,9 @@ import io.fabric8.kubernetes.api.model.Toleration;
         fieldPath = ".authentication")
 public class MailRelaySpec {
 
-    @JsonPropertyDescription("Number of relay pods. More than one gets a PodDisruptionBudget and topology spread.")
+    @JsonPropertyDescription("Number of relay pods. More than one gets a PodDisruptionBudget and topology spread. "
+            + "kubectl scale mr and a HorizontalPodAutoscaler set it through the scale subresource.")
+    @SpecReplicas
     @Default("1")
     @Min(0)
     @Max(50)

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MailRelayStatus {
@@ -17,8 +19,16 @@ public class MailRelayStatus {
     @JsonPropertyDescription("Ready, ConfigValid, NetworkRisk and RelayClosed (set by the probe).")
     public List<Condition> conditions = new ArrayList<>();
 
+    @JsonPropertyDescription("Relay pods the workload is set to run (the scale subresource's status.replicas).")
+    @StatusReplicas
+    public Integer replicas;
+
     @JsonPropertyDescription("Relay pods that are ready.")
     public Integer readyReplicas;
+
+    @JsonPropertyDescription("Label selector of the relay pods, as a string (the scale subresource's selector, for an HPA).")
+    @LabelSelector
+    public String selector;
 
     @JsonPropertyDescription("In-cluster SMTP endpoint: <name>.<namespace>.svc:<port>.")
     public String endpoint;

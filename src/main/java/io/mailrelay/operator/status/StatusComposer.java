@@ -9,6 +9,7 @@ import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.render.DependentNames;
+import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.ServiceFactory;
 
 /** The MailRelay status for one reconciliation: what was checked, what runs. */
@@ -51,7 +52,10 @@ public final class StatusComposer {
         MailRelayStatus status = new MailRelayStatus();
         status.observedGeneration = relay.getMetadata().getGeneration();
         status.conditions = conditions.list();
+        status.replicas = workload.exists() ? workload.desired() : 0;
         status.readyReplicas = workload.ready();
+        status.selector = RelayLabels.selector(relay).entrySet().stream()
+                .map(label -> label.getKey() + "=" + label.getValue()).collect(Collectors.joining(","));
         // the Service exists exactly when the workload does: both are applied together or not at all
         status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceFactory.port(relay)) : null;
         status.allowedNetworkCount = relay.getSpec().allowedNetworks == null ? 0 : relay.getSpec().allowedNetworks.size();
