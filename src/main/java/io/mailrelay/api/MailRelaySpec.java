@@ -15,6 +15,7 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
@@ -90,6 +91,27 @@ public class MailRelaySpec {
     @Min(20)
     @Max(3600)
     public Integer terminationGracePeriodSeconds;
+
+    @JsonPropertyDescription("Secrets (in this namespace) for pulling the relay image. Default: none for an image named "
+            + "in spec.image; for the operator's default image, the operator's mailrelay.relay-image-pull-secrets.")
+    @Size(max = 16)
+    public List<LocalObjectReference> imagePullSecrets;
+
+    @JsonPropertyDescription("PriorityClass of the relay pods, e.g. one that keeps them scheduled before batch work when nodes are full.")
+    @Size(max = 253)
+    public String priorityClassName;
+
+    @JsonPropertyDescription("Extra labels of the relay pods (e.g. for a cost center or a mesh). Keys under app.kubernetes.io/ "
+            + "are the operator's own and are refused.")
+    @ValidationRule(value = "self.all(k, !k.startsWith('app.kubernetes.io/'))",
+            message = "podLabels must not set app.kubernetes.io/ labels: the operator selects its pods by them")
+    @Size(max = 32)
+    public Map<String, @Size(max = 63) String> podLabels;
+
+    @JsonPropertyDescription("Extra annotations of the relay pods (e.g. for a mesh or a backup tool). The operator's own "
+            + "(mailrelay.io/config-hash) wins over one of the same key.")
+    @Size(max = 32)
+    public Map<String, String> podAnnotations;
 
     @JsonPropertyDescription("Compute resources of the relay container. Default: requests 100m CPU / 256Mi, limit 512Mi memory.")
     public ResourceRequirements resources;

@@ -3,6 +3,7 @@ package io.mailrelay.operator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.inject.Produces;
@@ -22,10 +23,15 @@ public class OperatorSettingsProducer {
     @ConfigProperty(name = "mailrelay.operator-namespace")
     Optional<String> operatorNamespace;
 
+    /** Comma-separated Secret names, e.g. for a private registry that holds the operator's own image. */
+    @ConfigProperty(name = "mailrelay.relay-image-pull-secrets")
+    Optional<List<String>> relayImagePullSecrets;
+
     @Produces
     @Singleton
     OperatorSettings settings() {
-        return new OperatorSettings(relayImage, operatorNamespace.or(OperatorSettingsProducer::ownNamespace).orElse(null));
+        return new OperatorSettings(relayImage, operatorNamespace.or(OperatorSettingsProducer::ownNamespace).orElse(null),
+                relayImagePullSecrets.orElse(List.of()));
     }
 
     private static Optional<String> ownNamespace() {

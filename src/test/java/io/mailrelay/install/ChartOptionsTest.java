@@ -52,6 +52,23 @@ class ChartOptionsTest {
     }
 
     @Test
+    void relayPodsPullTheOperatorsImageWithItsPullSecretsUnlessOthersAreNamed() {
+        assertThat(relayPullSecrets()).isNull();
+        assertThat(relayPullSecrets("--set", "imagePullSecrets[0].name=reg", "--set", "imagePullSecrets[1].name=mirror"))
+                .isEqualTo("reg,mirror");
+        assertThat(relayPullSecrets("--set", "imagePullSecrets[0].name=reg", "--set", "relayImagePullSecrets={relay-reg}"))
+                .isEqualTo("relay-reg");
+    }
+
+    private static String relayPullSecrets(String... values) {
+        var deployment = Manifests.only(Manifests.load(PARSER, Helm.template("mailrelay", "ops", values)),
+                io.fabric8.kubernetes.api.model.apps.Deployment.class);
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(env -> env.getName().equals("MAILRELAY_RELAY_IMAGE_PULL_SECRETS"))
+                .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst().orElse(null);
+    }
+
+    @Test
     void monitoringIsOffByDefault() {
         assertThat(Manifests.load(PARSER, Helm.template("mailrelay", "ops")))
                 .noneMatch(o -> o.getApiVersion().startsWith("monitoring.coreos.com/"));

@@ -128,6 +128,10 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         terminationGracePeriodSeconds: 3601
                         """, "spec.terminationGracePeriodSeconds", "less than or equal to 3600"),
+                Arguments.of("a pod label the operator selects by", """
+                        outbound: {mode: mx}
+                        podLabels: {app.kubernetes.io/instance: other}
+                        """, "spec.podLabels", "podLabels must not set app.kubernetes.io/ labels"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

@@ -26,7 +26,11 @@ public record DesiredState(String relayYaml, String configHash, List<HasMetadata
         if (SupportFactory.needsDisruptionBudget(relay)) {
             objects.add(SupportFactory.podDisruptionBudget(relay));
         }
-        objects.add(WorkloadFactory.workload(relay, image, configHash));
+        HasMetadata workload = WorkloadFactory.workload(relay, image, configHash);
+        if (relay.getSpec().image == null && relay.getSpec().imagePullSecrets == null) {
+            PodTemplateFactory.defaultImagePullSecrets(workload, settings.relayImagePullSecrets());
+        }
+        objects.add(workload);
         return new DesiredState(relayYaml, configHash, List.copyOf(objects));
     }
 

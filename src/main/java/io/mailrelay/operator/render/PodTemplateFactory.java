@@ -3,12 +3,15 @@ package io.mailrelay.operator.render;
 import static java.util.Objects.requireNonNullElse;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -22,6 +25,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 
@@ -46,14 +51,43 @@ public final class PodTemplateFactory {
     private PodTemplateFactory() {
     }
 
+    /** The operator's pull secrets, for pods that run the operator's own image and name no secrets themselves. */
+    static void defaultImagePullSecrets(HasMetadata workload, List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        PodTemplateSpec template = workload instanceof Deployment deployment ? deployment.getSpec().getTemplate()
+                : ((StatefulSet) workload).getSpec().getTemplate();
+        template.getSpec().setImagePullSecrets(names.stream().map(LocalObjectReference::new).toList());
+    }
+
+    /** The user's extra labels under the operator's own: the selector labels can never be overridden. */
+    private static Map<String, String> podLabels(MailRelay relay) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (relay.getSpec().podLabels != null) {
+            labels.putAll(relay.getSpec().podLabels);
+        }
+        labels.putAll(RelayLabels.all(relay));
+        return labels;
+    }
+
+    private static Map<String, String> podAnnotations(MailRelaySpec spec, String configHash) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (spec.podAnnotations != null) {
+            annotations.putAll(spec.podAnnotations);
+        }
+        annotations.put(CONFIG_HASH_ANNOTATION, configHash);
+        annotations.put("kubectl.kubernetes.io/default-container", CONTAINER);
+        return annotations;
+    }
+
     /** @param persistentSpool true when a StatefulSet volume claim template provides the spool volume */
     public static PodTemplateSpec podTemplate(MailRelay relay, String image, String configHash, boolean persistentSpool) {
         MailRelaySpec spec = relay.getSpec();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()
-                    .withLabels(RelayLabels.all(relay))
-                    .withAnnotations(Map.of(CONFIG_HASH_ANNOTATION, configHash,
-                            "kubectl.kubernetes.io/default-container", CONTAINER))
+                    .withLabels(podLabels(relay))
+                    .withAnnotations(podAnnotations(spec, configHash))
                 .endMetadata()
                 .withNewSpec()
                     .withServiceAccountName(DependentNames.serviceAccount(relay))
@@ -70,6 +104,8 @@ public final class PodTemplateFactory {
                     .endSecurityContext()
                     .withContainers(container(relay, image))
                     .withVolumes(volumes(relay, persistentSpool))
+                    .withImagePullSecrets(spec.imagePullSecrets)
+                    .withPriorityClassName(spec.priorityClassName)
                     .withNodeSelector(spec.nodeSelector)
                     .withTolerations(spec.tolerations)
                     .withAffinity(spec.affinity)

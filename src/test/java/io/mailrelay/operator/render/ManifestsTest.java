@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -53,6 +54,42 @@ class ManifestsTest {
             assertThat(object.getMetadata().getLabels()).containsEntry("app.kubernetes.io/instance", "r")
                     .containsEntry("app.kubernetes.io/managed-by", "mailrelay-operator");
         });
+    }
+
+    @Test
+    void podSettingsReachThePodAndTheOperatorsOwnLabelsAndHashWin() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.imagePullSecrets = List.of(new LocalObjectReference("registry"));
+        spec.priorityClassName = "mail-critical";
+        spec.podLabels = Map.of("cost-center", "42", "team", "platform");
+        spec.podAnnotations = Map.of("backup.example/skip", "true", PodTemplateFactory.CONFIG_HASH_ANNOTATION, "forged");
+        var template = desired(spec).get(Deployment.class).getSpec().getTemplate();
+
+        assertThat(template.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("registry");
+        assertThat(template.getSpec().getPriorityClassName()).isEqualTo("mail-critical");
+        assertThat(template.getMetadata().getLabels()).containsEntry("cost-center", "42").containsEntry("team", "platform")
+                .containsEntry("app.kubernetes.io/instance", "r");
+        assertThat(template.getMetadata().getAnnotations()).containsEntry("backup.example/skip", "true")
+                .containsEntry(PodTemplateFactory.CONFIG_HASH_ANNOTATION, "hash1");
+    }
+
+    @Test
+    void theOperatorsPullSecretsGoToPodsOfItsOwnImageOnly() {
+        OperatorSettings withSecrets = new OperatorSettings("registry.example/mailrelay:1.0", "ops", List.of("regcred"));
+        var defaultImage = DesiredState.of(Specs.relay("r", Specs.minimal()), withSecrets, "yaml", "h")
+                .get(Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(defaultImage.getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("regcred");
+
+        MailRelaySpec ownImage = Specs.minimal();
+        ownImage.image = "elsewhere.example/relay:2";
+        assertThat(DesiredState.of(Specs.relay("r", ownImage), withSecrets, "yaml", "h").get(Deployment.class)
+                .getSpec().getTemplate().getSpec().getImagePullSecrets()).isNullOrEmpty();
+
+        MailRelaySpec ownSecrets = Specs.minimal();
+        ownSecrets.imagePullSecrets = List.of(new LocalObjectReference("mine"));
+        assertThat(DesiredState.of(Specs.relay("r", ownSecrets), withSecrets, "yaml", "h").get(Deployment.class)
+                .getSpec().getTemplate().getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
+                .containsExactly("mine");
     }
 
     @Test
