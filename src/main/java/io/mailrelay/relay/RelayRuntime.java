@@ -12,6 +12,7 @@ import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
+import io.mailrelay.relay.delivery.SmtpTimeouts;
 import io.mailrelay.relay.delivery.TlsMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.MessageSpool;
@@ -23,10 +24,6 @@ import io.micrometer.core.instrument.MeterRegistry;
  * and drained after it (so a scale-down does not strand mail).
  */
 public final class RelayRuntime implements AutoCloseable {
-
-    /** Connect and per-command timeout towards next hops (RFC 5321 4.5.3.2 suggests minutes). */
-    static final Duration NEXT_HOP_TIMEOUT = Duration.ofMinutes(2);
-    static final int DELIVERY_WORKERS = 4;
 
     private final FileMessageSpool spool;
     private final DeliveryService delivery;
@@ -71,7 +68,17 @@ public final class RelayRuntime implements AutoCloseable {
                 mode == OutboundMode.SMARTHOST ? smarthost(outbound.smarthost()) : null,
                 DeliverySettings.MxSettings.DEFAULT,
                 new RetryPolicy(config.spool().retrySchedule(), config.spool().maxQueueLifetime()),
-                DELIVERY_WORKERS, NEXT_HOP_TIMEOUT);
+                limits(config.delivery()), timeouts(config.delivery().timeouts()));
+    }
+
+    private static DeliverySettings.Limits limits(RelayConfig.Delivery delivery) {
+        return new DeliverySettings.Limits(delivery.processLimit(), delivery.destinationConcurrencyLimit(),
+                delivery.mxAddressLimit(), delivery.mxSessionLimit());
+    }
+
+    private static SmtpTimeouts timeouts(RelayConfig.Timeouts t) {
+        return new SmtpTimeouts(t.connect(), t.helo(), t.starttls(), t.mail(), t.rcpt(), t.dataInit(), t.dataXfer(),
+                t.dataDone());
     }
 
     private static SmarthostSettings smarthost(RelayConfig.Smarthost smarthost) {

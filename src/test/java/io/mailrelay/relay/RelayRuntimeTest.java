@@ -1,6 +1,7 @@
 package io.mailrelay.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +13,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.relay.config.InvalidConfigException;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
+import io.mailrelay.relay.delivery.SmtpTimeouts;
 import io.mailrelay.relay.delivery.TlsMode;
 
 /** relay.yaml as parsed → what delivery runs with. */
@@ -72,7 +75,7 @@ class RelayRuntimeTest {
                 DeliverySettings.MxSettings.DEFAULT,
                 new RetryPolicy(List.of(Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(1)),
                         Duration.ofDays(3)),
-                RelayRuntime.DELIVERY_WORKERS, RelayRuntime.NEXT_HOP_TIMEOUT));
+                DeliverySettings.Limits.DEFAULT, SmtpTimeouts.DEFAULT));
         assertThat(settings.smarthost().credentials().read())
                 .isEqualTo(new SmarthostCredentials.UsernamePassword("relay-user", " pa ss:w0rd "));
         assertThat(settings.retry().delayAfter(7)).isEqualTo(Duration.ofHours(1)); // the last interval repeats
@@ -108,5 +111,73 @@ class RelayRuntimeTest {
         assertThat(settings.mode()).isEqualTo(OutboundMode.MX);
         assertThat(settings.smarthost()).isNull();
         assertThat(settings.mx()).isEqualTo(DeliverySettings.MxSettings.DEFAULT);
+    }
+
+    @Test
+    void schedulerDefaultsAreThoseOfPostfix() throws Exception {
+        DeliverySettings settings = settingsOf("""
+                server:
+                  hostname: relay.example.test
+                outbound:
+                  mode: mx
+                """);
+
+        assertThat(settings.limits()).isEqualTo(new DeliverySettings.Limits(100, 20, 5, 2));
+        assertThat(settings.timeouts()).isEqualTo(new SmtpTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(300),
+                Duration.ofSeconds(300), Duration.ofSeconds(300), Duration.ofSeconds(300), Duration.ofSeconds(120),
+                Duration.ofSeconds(180), Duration.ofSeconds(600)));
+    }
+
+    @Test
+    void deliverySectionSetsEveryLimitAndStageTimeout() throws Exception {
+        DeliverySettings settings = settingsOf("""
+                server:
+                  hostname: relay.example.test
+                outbound:
+                  mode: mx
+                delivery:
+                  processLimit: 8
+                  destinationConcurrencyLimit: 3
+                  mxAddressLimit: 0
+                  mxSessionLimit: 4
+                  timeouts:
+                    connect: 1s
+                    helo: 2s
+                    starttls: 3s
+                    mail: 4s
+                    rcpt: 5s
+                    dataInit: 6s
+                    dataXfer: 7s
+                    dataDone: 8s
+                """);
+
+        assertThat(settings.limits()).isEqualTo(new DeliverySettings.Limits(8, 3, 0, 4));
+        assertThat(settings.timeouts()).isEqualTo(new SmtpTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2),
+                Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(6),
+                Duration.ofSeconds(7), Duration.ofSeconds(8)));
+    }
+
+    @Test
+    void deliverySectionRefusesZeroWorkersNegativeCapsZeroTimeoutsAndUnknownFields() {
+        assertThatThrownBy(() -> settingsOf("""
+                delivery:
+                  processLimit: 0
+                  destinationConcurrencyLimit: 0
+                  mxAddressLimit: -1
+                  mxSessionLimit: -2
+                  timeouts:
+                    dataDone: 0s
+                """)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("delivery.processLimit: must be greater than 0")
+                .hasMessageContaining("delivery.destinationConcurrencyLimit: must be greater than 0")
+                .hasMessageContaining("delivery.mxAddressLimit: must be 0 (no limit) or more")
+                .hasMessageContaining("delivery.mxSessionLimit: must be 0 (no limit) or more")
+                .hasMessageContaining("delivery.timeouts.dataDone: must be longer than 0");
+        assertThatThrownBy(() -> settingsOf("""
+                delivery:
+                  timeouts:
+                    data: 5m
+                """)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("delivery.timeouts.data: unknown field");
     }
 }

@@ -46,6 +46,7 @@ final class ConfigValidator {
         senderRestrictions(config.senderRestrictions());
         limits(config.limits());
         spool(config.spool());
+        delivery(config.delivery());
         return problems;
     }
 
@@ -255,6 +256,28 @@ final class ConfigValidator {
     private void port(String field, int port) {
         if (port < 1 || port > 65535) {
             problem(field, port + " is not a port (1-65535)");
+        }
+    }
+
+    private void delivery(RelayConfig.Delivery delivery) {
+        positive("delivery.processLimit", delivery.processLimit());
+        positive("delivery.destinationConcurrencyLimit", delivery.destinationConcurrencyLimit());
+        notNegative("delivery.mxAddressLimit", delivery.mxAddressLimit());
+        notNegative("delivery.mxSessionLimit", delivery.mxSessionLimit());
+        RelayConfig.Timeouts timeouts = delivery.timeouts();
+        positive("delivery.timeouts.connect", timeouts.connect());
+        positive("delivery.timeouts.helo", timeouts.helo());
+        positive("delivery.timeouts.starttls", timeouts.starttls());
+        positive("delivery.timeouts.mail", timeouts.mail());
+        positive("delivery.timeouts.rcpt", timeouts.rcpt());
+        positive("delivery.timeouts.dataInit", timeouts.dataInit());
+        positive("delivery.timeouts.dataXfer", timeouts.dataXfer());
+        positive("delivery.timeouts.dataDone", timeouts.dataDone());
+    }
+
+    private void notNegative(String field, Number value) {
+        if (value == null || value.longValue() < 0) {
+            problem(field, "must be 0 (no limit) or more, was " + value);
         }
     }
 

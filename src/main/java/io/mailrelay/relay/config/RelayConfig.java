@@ -23,7 +23,7 @@ import io.mailrelay.relay.policy.RecipientPattern;
  */
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool) {
+        Limits limits, Spool spool, Delivery delivery) {
 
     public RelayConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null, null, null));
@@ -32,6 +32,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         limits = Objects.requireNonNullElseGet(limits,
                 () -> new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null));
         spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
+        delivery = Objects.requireNonNullElseGet(delivery, () -> new Delivery(null, null, null, null, null));
     }
 
     /**
@@ -167,6 +168,43 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                     : List.copyOf(retrySchedule);
             maxQueueLifetime = Objects.requireNonNullElse(maxQueueLifetime, Duration.ofDays(5));
             minFreeSpace = Objects.requireNonNullElse(minFreeSpace, DEFAULT_MIN_FREE_SPACE);
+        }
+    }
+
+    /**
+     * The delivery scheduler (docs/relay.md, "delivery"), with Postfix's defaults.
+     *
+     * @param processLimit SMTP client sessions at once (Postfix default_process_limit)
+     * @param destinationConcurrencyLimit sessions at once to one destination (Postfix
+     *        smtp_destination_concurrency_limit)
+     * @param mxAddressLimit addresses one attempt may try, 0 for no limit (Postfix smtp_mx_address_limit)
+     * @param mxSessionLimit sessions one attempt may use, 0 for no limit (Postfix smtp_mx_session_limit)
+     * @param timeouts per SMTP stage (Postfix smtp_*_timeout)
+     */
+    public record Delivery(Integer processLimit, Integer destinationConcurrencyLimit, Integer mxAddressLimit,
+            Integer mxSessionLimit, Timeouts timeouts) {
+        public Delivery {
+            processLimit = Objects.requireNonNullElse(processLimit, 100);
+            destinationConcurrencyLimit = Objects.requireNonNullElse(destinationConcurrencyLimit, 20);
+            mxAddressLimit = Objects.requireNonNullElse(mxAddressLimit, 5);
+            mxSessionLimit = Objects.requireNonNullElse(mxSessionLimit, 2);
+            timeouts = Objects.requireNonNullElseGet(timeouts,
+                    () -> new Timeouts(null, null, null, null, null, null, null, null));
+        }
+    }
+
+    /** Per stage of an SMTP client session; each field's Postfix name is smtp_&lt;field&gt;_timeout. */
+    public record Timeouts(Duration connect, Duration helo, Duration starttls, Duration mail, Duration rcpt,
+            Duration dataInit, Duration dataXfer, Duration dataDone) {
+        public Timeouts {
+            connect = Objects.requireNonNullElse(connect, Duration.ofSeconds(30));
+            helo = Objects.requireNonNullElse(helo, Duration.ofSeconds(300));
+            starttls = Objects.requireNonNullElse(starttls, Duration.ofSeconds(300));
+            mail = Objects.requireNonNullElse(mail, Duration.ofSeconds(300));
+            rcpt = Objects.requireNonNullElse(rcpt, Duration.ofSeconds(300));
+            dataInit = Objects.requireNonNullElse(dataInit, Duration.ofSeconds(120));
+            dataXfer = Objects.requireNonNullElse(dataXfer, Duration.ofSeconds(180));
+            dataDone = Objects.requireNonNullElse(dataDone, Duration.ofSeconds(600));
         }
     }
 }

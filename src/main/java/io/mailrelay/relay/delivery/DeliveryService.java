@@ -25,16 +25,22 @@ import io.mailrelay.relay.spool.SpooledMessage;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Delivers what the spool holds: {@code concurrency} worker threads take due messages, send each group of
- * pending recipients to its next hop, persist every recipient's outcome, retry temporary failures on the retry
- * schedule until the queue lifetime runs out, and report permanent failures to the sender with a DSN.
+ * Delivers what the spool holds. A scheduler thread takes due messages and splits each one's pending recipients by
+ * destination (the next hop: a deliverTo target, the smarthost, or the recipient domain for MX); each destination's
+ * share is one job in the {@link DestinationScheduler}, which runs at most {@code processLimit} jobs at once and at
+ * most {@code destinationConcurrencyLimit} per destination, so a slow destination cannot hold every worker. Every
+ * job persists its recipients' outcomes as it ends; when a message's last job ended, temporary failures are retried
+ * on the retry schedule until the queue lifetime runs out, and permanent failures are reported to the sender with a
+ * DSN.
  *
- * <p>Each message is worked on by one worker at a time: a message has at most one valid entry in the due queue,
- * and it gets a new one only after its attempt finished.
+ * <p>Each message has at most one attempt at a time: it has at most one valid entry in the due queue, and it gets a
+ * new one only after every job of its attempt ended.
  */
 public final class DeliveryService implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DeliveryService.class);
+    /** How long {@link #close()} lets running sessions finish (their outcomes are then persisted). */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final FileMessageSpool spool;
     private final DeliverySettings settings;
@@ -43,10 +49,11 @@ public final class DeliveryService implements AutoCloseable {
     private final SmtpSender sender;
     private final BounceComposer bounces;
     private final DeliveryMetrics metrics;
+    private final DestinationScheduler scheduler;
     private final DelayQueue<Due> dueQueue = new DelayQueue<>();
-    /** id → the due time of its one valid queue entry; absent while a worker has it */
+    /** id → the due time of its one valid queue entry; absent while its attempt runs */
     private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
-    private final List<Thread> workers = new ArrayList<>();
+    private Thread dispatcher;
     private volatile boolean running;
 
     public DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry) {
@@ -58,12 +65,13 @@ public final class DeliveryService implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.router = new Router(settings);
-        this.sender = new SmtpSender(settings.hostname(), settings.timeout());
+        this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit());
         this.bounces = new BounceComposer(settings.hostname());
         this.metrics = new DeliveryMetrics(registry, spool, clock);
+        this.scheduler = new DestinationScheduler(settings.limits());
     }
 
-    /** Queues everything already spooled (a restart resumes where the last run stopped) and starts the workers. */
+    /** Queues everything already spooled (a restart resumes where the last run stopped) and starts delivering. */
     public synchronized void start() {
         if (running) {
             return;
@@ -71,12 +79,9 @@ public final class DeliveryService implements AutoCloseable {
         running = true;
         spool.addCommitListener(message -> schedule(message.id(), message.state().nextAttempt()));
         spool.queued().forEach(message -> schedule(message.id(), message.state().nextAttempt()));
-        for (int i = 1; i <= settings.concurrency(); i++) {
-            Thread worker = new Thread(this::work, "delivery-" + i);
-            worker.setDaemon(true);
-            workers.add(worker);
-            worker.start();
-        }
+        dispatcher = new Thread(this::dispatch, "delivery-scheduler");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
     }
 
     /**
@@ -99,28 +104,29 @@ public final class DeliveryService implements AutoCloseable {
         return spool.depth() == 0;
     }
 
-    /** Every message waiting for its next attempt is due now (the ones a worker has are being tried anyway). */
+    /** Every message waiting for its next attempt is due now (the ones being attempted are being tried anyway). */
     public void retryNow() {
         Instant now = clock.instant();
         for (String id : List.copyOf(scheduled.keySet())) {
-            if (scheduled.replace(id, now) != null) { // not in a worker's hands right now
+            if (scheduled.replace(id, now) != null) { // not being attempted right now
                 dueQueue.add(new Due(id, now));
             }
         }
     }
 
-    /** Stops the workers after their current attempt; the spool keeps what is not delivered. */
+    /** Stops taking due messages and lets running sessions end (for a while); the spool keeps the rest. */
     @Override
     public void close() {
         running = false;
-        for (Thread worker : workers) {
+        Thread current = dispatcher;
+        if (current != null) {
             try {
-                worker.join(settings.timeout().multipliedBy(4).toMillis());
+                current.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
             }
         }
+        scheduler.close(CLOSE_WAIT.toMillis());
     }
 
     private void schedule(String id, Instant at) {
@@ -128,7 +134,7 @@ public final class DeliveryService implements AutoCloseable {
         dueQueue.add(new Due(id, at));
     }
 
-    private void work() {
+    private void dispatch() {
         while (running) {
             Due due;
             try {
@@ -139,22 +145,12 @@ public final class DeliveryService implements AutoCloseable {
             if (due == null || !scheduled.remove(due.id, due.at)) {
                 continue; // nothing due, or an entry superseded by a newer schedule
             }
-            spool.get(due.id).ifPresent(this::attemptSafely);
+            spool.get(due.id).ifPresent(this::begin);
         }
     }
 
-    private void attemptSafely(SpooledMessage message) {
-        try {
-            attempt(message);
-        } catch (IOException | RuntimeException e) {
-            // never lose a message over an unexpected error: it stays spooled and is tried again later
-            Duration wait = settings.retry().delayAfter(message.state().attempts() + 1);
-            LOG.errorf(e, "%s: delivery attempt failed unexpectedly, retrying in %s", message.id(), wait);
-            schedule(message.id(), clock.instant().plus(wait));
-        }
-    }
-
-    private void attempt(SpooledMessage message) throws IOException {
+    /** Splits the pending recipients by destination and queues one job per destination. */
+    private void begin(SpooledMessage message) {
         Instant started = clock.instant();
         Map<Router.Destination, List<String>> groups = new LinkedHashMap<>();
         for (String recipient : message.state().pendingRecipients()) {
@@ -162,21 +158,77 @@ public final class DeliveryService implements AutoCloseable {
         }
         boolean expired = !Duration.between(message.envelope().receivedAt(), started)
                 .minus(settings.retry().maxQueueLifetime()).isNegative();
-        Map<String, RecipientState> results = new LinkedHashMap<>();
-        groups.forEach((destination, recipients) -> results.putAll(deliverGroup(message, destination, recipients,
-                expired)));
-        Instant finished = clock.instant();
-        metrics.attempt(Duration.between(started, finished));
-        DeliveryState next = message.state().with(results)
-                .attempted(finished.plus(settings.retry().delayAfter(message.state().attempts() + 1)));
-
-        if (next.finished()) {
-            leaveQueue(message, next, finished);
-        } else {
-            SpooledMessage updated = spool.update(message, next);
-            if (running) {
-                schedule(updated.id(), next.nextAttempt());
+        Attempt attempt = new Attempt(message, groups.size(), started);
+        if (groups.isEmpty()) {
+            attempt.jobEnded(Map.of()); // nothing pending (a crash before it left the queue): finish it now
+            return;
+        }
+        groups.forEach((destination, recipients) -> {
+            boolean queued = scheduler.submit(destination,
+                    () -> attempt.jobEnded(deliverSafely(message, destination, recipients, expired)));
+            if (!queued) {
+                attempt.jobEnded(Map.of()); // closing: what is not tried stays pending
             }
+        });
+    }
+
+    /**
+     * One attempt of one message, over its destinations' jobs: every job's outcomes are persisted when it ends
+     * (a crash then never re-sends to recipients already delivered), and the last job decides what comes next.
+     */
+    private final class Attempt {
+        private final Instant started;
+        private SpooledMessage current;
+        private int jobsLeft;
+
+        Attempt(SpooledMessage message, int jobs, Instant started) {
+            this.current = message;
+            this.jobsLeft = jobs;
+            this.started = started;
+        }
+
+        synchronized void jobEnded(Map<String, RecipientState> results) {
+            jobsLeft--;
+            DeliveryState state = current.state().with(results);
+            try {
+                if (jobsLeft > 0) {
+                    if (!results.isEmpty()) {
+                        current = spool.update(current, state);
+                    }
+                    return;
+                }
+                Instant finished = clock.instant();
+                metrics.attempt(Duration.between(started, finished));
+                DeliveryState next = state.attempted(
+                        finished.plus(settings.retry().delayAfter(current.state().attempts() + 1)));
+                if (next.finished()) {
+                    leaveQueue(current, next, finished);
+                } else {
+                    current = spool.update(current, next);
+                    if (running) {
+                        schedule(current.id(), next.nextAttempt());
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // never lose a message over an unexpected error: it stays spooled and is tried again later
+                LOG.errorf(e, "%s: could not record the delivery attempt", current.id());
+                if (jobsLeft <= 0 && running) {
+                    Duration wait = settings.retry().delayAfter(current.state().attempts() + 1);
+                    schedule(current.id(), clock.instant().plus(wait));
+                }
+            }
+        }
+    }
+
+    /** The job of one destination: an unexpected error leaves its recipients pending, never lost. */
+    private Map<String, RecipientState> deliverSafely(SpooledMessage message, Router.Destination destination,
+            List<String> recipients, boolean expired) {
+        try {
+            return deliverGroup(message, destination, recipients, expired);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s: delivery to %s %s failed unexpectedly", message.id(), destination.kind(),
+                    destination.key());
+            return Map.of();
         }
     }
 

@@ -1,7 +1,6 @@
 package io.mailrelay.relay.delivery;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -19,17 +18,18 @@ import io.mailrelay.relay.HostPort;
  * @param smarthost required in smarthost mode, ignored in MX mode
  * @param mx MX lookup settings (used in MX mode)
  * @param retry back-off and queue lifetime
- * @param concurrency delivery worker threads
- * @param timeout connect and per-command timeout towards next hops
+ * @param limits how many deliveries run at once, and what one attempt may try
+ * @param timeouts per stage of an SMTP session towards next hops
  */
 public record DeliverySettings(String hostname, Map<String, HostPort> localRoutes, OutboundMode mode,
-        SmarthostSettings smarthost, MxSettings mx, RetryPolicy retry, int concurrency, Duration timeout) {
+        SmarthostSettings smarthost, MxSettings mx, RetryPolicy retry, Limits limits, SmtpTimeouts timeouts) {
 
     public DeliverySettings {
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(mode, "outbound mode");
         Objects.requireNonNull(retry, "retry policy");
-        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeouts, "timeouts");
         mx = mx == null ? MxSettings.DEFAULT : mx;
         Map<String, HostPort> routes = new TreeMap<>();
         localRoutes.forEach((domain, target) -> routes.put(domain.toLowerCase(Locale.ROOT), target));
@@ -37,8 +37,30 @@ public record DeliverySettings(String hostname, Map<String, HostPort> localRoute
         if (mode == OutboundMode.SMARTHOST && smarthost == null) {
             throw new IllegalArgumentException("outbound.mode smarthost needs outbound.smarthost");
         }
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("delivery concurrency must be at least 1, not " + concurrency);
+    }
+
+    /**
+     * @param processLimit deliveries (SMTP sessions) at once over all destinations (Postfix default_process_limit
+     *        of the smtp transport)
+     * @param destinationConcurrencyLimit deliveries at once to one destination (Postfix
+     *        smtp_destination_concurrency_limit): a slow destination holds at most this many of the workers
+     * @param mxAddressLimit addresses an attempt may try (Postfix smtp_mx_address_limit), 0 for no limit
+     * @param mxSessionLimit SMTP sessions an attempt may use (Postfix smtp_mx_session_limit), 0 for no limit
+     */
+    public record Limits(int processLimit, int destinationConcurrencyLimit, int mxAddressLimit, int mxSessionLimit) {
+        public static final Limits DEFAULT = new Limits(100, 20, 5, 2);
+
+        public Limits {
+            if (processLimit < 1) {
+                throw new IllegalArgumentException("processLimit must be at least 1, not " + processLimit);
+            }
+            if (destinationConcurrencyLimit < 1) {
+                throw new IllegalArgumentException("destinationConcurrencyLimit must be at least 1, not "
+                        + destinationConcurrencyLimit);
+            }
+            if (mxAddressLimit < 0 || mxSessionLimit < 0) {
+                throw new IllegalArgumentException("mxAddressLimit and mxSessionLimit must not be negative");
+            }
         }
     }
 

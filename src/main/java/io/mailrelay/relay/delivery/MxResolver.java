@@ -22,16 +22,20 @@ import io.mailrelay.relay.HostPort;
 
 /**
  * MX lookup for direct delivery (RFC 5321 section 5.1): MX hosts by preference, the domain itself when it has
- * no MX (implicit MX), and no delivery at all to a null MX (RFC 7505).
+ * no MX (implicit MX), and no delivery at all to a null MX (RFC 7505). At most {@code addressLimit} addresses
+ * (Postfix smtp_mx_address_limit): the hosts after them are not even looked up.
  */
 final class MxResolver {
 
     private final Resolver resolver;
     private final int smtpPort;
+    private final int addressLimit;
 
-    MxResolver(DeliverySettings.MxSettings settings) {
+    /** @param addressLimit addresses per lookup, 0 for no limit */
+    MxResolver(DeliverySettings.MxSettings settings, int addressLimit) {
         this.resolver = settings.resolver() == null ? new ExtendedResolver() : new SimpleResolver(settings.resolver());
         this.smtpPort = settings.port();
+        this.addressLimit = addressLimit;
     }
 
     /** The addresses to try, best first; a {@link NextHopException} says whether to retry or bounce. */
@@ -48,6 +52,9 @@ final class MxResolver {
                             "556 5.1.10 " + domain + " does not accept mail (null MX, RFC 7505)"));
                 }
                 for (MXRecord record : records) {
+                    if (addressLimit > 0 && targets.size() >= addressLimit) {
+                        break;
+                    }
                     targets.addAll(addresses(record.getTarget()));
                 }
             }
@@ -60,7 +67,8 @@ final class MxResolver {
         if (targets.isEmpty()) {
             throw new NextHopException(Outcome.temporary("451 4.4.3 no address for the mail hosts of " + domain));
         }
-        return targets;
+        return addressLimit > 0 && targets.size() > addressLimit ? List.copyOf(targets.subList(0, addressLimit))
+                : targets;
     }
 
     private List<HostPort> addresses(Name host) throws NextHopException {

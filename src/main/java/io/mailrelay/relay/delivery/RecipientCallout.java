@@ -13,9 +13,9 @@ import io.mailrelay.relay.HostPort;
 public final class RecipientCallout {
     private final SmtpSender sender;
 
-    /** @param timeout for the connection and for each command */
+    /** @param timeout for the connection and for each stage */
     public RecipientCallout(String hostname, Duration timeout) {
-        this.sender = new SmtpSender(hostname, timeout);
+        this.sender = new SmtpSender(hostname, SmtpTimeouts.uniform(timeout), 1);
     }
 
     /** {@link Outcome.Kind#DELIVERED} accepted, {@link Outcome.Kind#PERMANENT} refused, else not known now. */

@@ -11,7 +11,10 @@ import io.mailrelay.relay.HostPort;
  */
 final class Router {
 
-    /** A grouping key: kind and what identifies the next hop within it. */
+    /**
+     * A grouping key and the unit of delivery concurrency: kind and what identifies the next hop within it (the
+     * local domain, the smarthost, or the recipient domain for MX).
+     */
     record Destination(String kind, String key) {
     }
 
@@ -20,27 +23,25 @@ final class Router {
 
     Router(DeliverySettings settings) {
         this.settings = settings;
-        this.mx = new MxResolver(settings.mx());
+        this.mx = new MxResolver(settings.mx(), settings.limits().mxAddressLimit());
     }
 
     Destination destinationOf(String recipient) {
         String domain = domainOf(recipient);
-        if (settings.localRoutes().containsKey(domain)) {
-            return new Destination("local", domain);
+        HostPort deliverTo = settings.localRoutes().get(domain);
+        if (deliverTo != null) {
+            return new Destination("local", deliverTo.toString()); // local domains with one deliverTo share it
         }
         if (settings.mode() == OutboundMode.SMARTHOST) {
-            return new Destination("smarthost", "");
+            return new Destination("smarthost", settings.smarthost().address().toString());
         }
         return new Destination("mx", domain);
     }
 
     NextHop resolve(Destination destination) throws NextHopException {
         return switch (destination.kind()) {
-            case "local" -> {
-                HostPort target = settings.localRoutes().get(destination.key());
-                yield NextHop.opportunistic("local route " + destination.key() + " -> " + target,
-                        List.of(target));
-            }
+            case "local" -> NextHop.opportunistic("local route -> " + destination.key(),
+                    List.of(HostPort.parse(destination.key())));
             case "smarthost" -> NextHop.smarthost(settings.smarthost());
             default -> {
                 if (destination.key().isEmpty()) {

@@ -1,6 +1,5 @@
 package io.mailrelay.relay.delivery;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,38 +18,63 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
- * One SMTP transaction per next hop with Angus Mail: the envelope set explicitly, the spooled bytes sent as they
- * are, and an {@link Outcome} for every recipient from the server's replies.
+ * SMTP sessions to one next hop with Angus Mail: the envelope set explicitly, the spooled bytes sent as they are,
+ * and an {@link Outcome} for every recipient from the server's replies. Every stage of a session has its own time
+ * limit ({@link SmtpTimeouts}); recipients still deferred after a session try the next address of the next hop,
+ * up to {@code sessionLimit} sessions (Postfix smtp_mx_session_limit; sessions that fail before the end of the
+ * EHLO/STARTTLS/AUTH handshake do not count, as in Postfix).
  */
 final class SmtpSender {
 
     private final String hostname;
-    private final Duration timeout;
+    private final SmtpTimeouts timeouts;
+    private final int sessionLimit;
 
-    SmtpSender(String hostname, Duration timeout) {
+    /** @param sessionLimit sessions per delivery attempt, 0 for no limit */
+    SmtpSender(String hostname, SmtpTimeouts timeouts, int sessionLimit) {
         this.hostname = hostname;
-        this.timeout = timeout;
+        this.timeouts = timeouts;
+        this.sessionLimit = sessionLimit;
     }
 
     /** The next hop's answer for every recipient; connection problems make every recipient temporary. */
     Map<String, Outcome> send(NextHop hop, SpooledMessage message, List<String> recipients) {
-        Session session = Session.getInstance(properties(hop));
-        Connection connection;
-        try {
-            connection = connect(hop, session);
-        } catch (NextHopException e) {
-            return all(recipients, e.outcome());
-        }
-        SMTPTransport transport = connection.transport();
-        try {
-            if (hop.username() != null && !transport.supportsExtension("AUTH")) {
-                return all(recipients, Outcome.temporary("451 4.7.0 " + connection.target()
-                        + " does not offer AUTH: credentials not used, not sending unauthenticated"));
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        List<String> pending = recipients;
+        String lastConnectError = "no target";
+        int sessions = 0;
+        for (HostPort target : hop.targets()) {
+            if (sessionLimit > 0 && sessions >= sessionLimit) {
+                break;
             }
-            return transact(transport, session, message, recipients);
-        } finally {
-            closeQuietly(transport);
+            Connection connection;
+            try {
+                connection = connect(hop, target);
+            } catch (NextHopException e) {
+                return merged(outcomes, pending, e.outcome()); // credentials refused: no other target helps
+            } catch (ConnectFailed e) {
+                lastConnectError = e.getMessage();
+                continue;
+            }
+            sessions++;
+            try {
+                if (hop.username() != null && !connection.transport().supportsExtension("AUTH")) {
+                    return merged(outcomes, pending, Outcome.temporary("451 4.7.0 " + target
+                            + " does not offer AUTH: credentials not used, not sending unauthenticated"));
+                }
+                outcomes.putAll(transact(connection, message, pending));
+            } finally {
+                connection.close();
+            }
+            pending = pending.stream().filter(rcpt -> outcomes.get(rcpt).kind() == Outcome.Kind.TEMPORARY).toList();
+            if (pending.isEmpty()) {
+                return outcomes;
+            }
         }
+        if (sessions == 0) {
+            return merged(outcomes, pending, Outcome.temporary("451 4.4.1 connection failed: " + lastConnectError));
+        }
+        return outcomes;
     }
 
     /**
@@ -61,9 +85,11 @@ final class SmtpSender {
     Outcome verify(NextHop hop, String recipient) {
         Connection connection;
         try {
-            connection = connect(hop, Session.getInstance(properties(hop)));
+            connection = connect(hop, hop.targets().get(0));
         } catch (NextHopException e) {
             return e.outcome();
+        } catch (ConnectFailed e) {
+            return Outcome.temporary("451 4.4.1 connection failed: " + e.getMessage());
         }
         SMTPTransport transport = connection.transport();
         try {
@@ -78,38 +104,56 @@ final class SmtpSender {
             transport.simpleCommand("RSET");
             return outcome;
         } catch (MessagingException e) {
-            return Outcome.temporary("451 4.4.2 " + describe(e));
+            return Outcome.temporary("451 4.4.2 " + connection.describe(e));
         } finally {
+            connection.close();
+        }
+    }
+
+    /** One session: its transport, its Angus session and the watchdog of its stages. */
+    private record Connection(SMTPTransport transport, Session session, HostPort target, StageWatchdog watchdog) {
+        /** The failure, or the stage limit that caused it. */
+        String describe(Exception e) {
+            String expiry = watchdog.describeExpiry();
+            return target + ": " + (expiry != null ? expiry : SmtpSender.describe(e));
+        }
+
+        void close() {
             closeQuietly(transport);
+            watchdog.stop();
         }
     }
 
-    private record Connection(SMTPTransport transport, HostPort target) {
-    }
-
-    /** Connects (and authenticates) to the first target that accepts the connection. */
-    private static Connection connect(NextHop hop, Session session) throws NextHopException {
-        String lastError = "no target";
-        for (HostPort target : hop.targets()) {
-            try {
-                SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
-                transport.connect(target.host(), target.port(), hop.username(), hop.password());
-                return new Connection(transport, target);
-            } catch (AuthenticationFailedException e) {
-                // like Postfix (smtp_sasl_auth_soft_bounce): wrong credentials are fixed by a human, mail waits
-                throw new NextHopException(Outcome.temporary("451 4.7.0 " + target + " refused the credentials of "
-                        + hop.username() + ": " + describe(e)));
-            } catch (MessagingException e) {
-                lastError = target + ": " + describe(e);
-                // the next MX host, if any
-            }
+    /** Failed before the session was set up (connect, greeting, EHLO, STARTTLS): the next address may do. */
+    private static final class ConnectFailed extends Exception {
+        ConnectFailed(String message) {
+            super(message, null, false, false);
         }
-        throw new NextHopException(Outcome.temporary("451 4.4.1 connection failed: " + lastError));
     }
 
-    private Map<String, Outcome> transact(SMTPTransport transport, Session session, SpooledMessage message,
-            List<String> recipients) {
-        SpooledMimeMessage mime = new SpooledMimeMessage(session, message);
+    /** Connects, greets, STARTTLS and AUTH as the next hop requires, each stage within its limit. */
+    private Connection connect(NextHop hop, HostPort target) throws NextHopException, ConnectFailed {
+        StageWatchdog watchdog = new StageWatchdog(timeouts);
+        Session session = Session.getInstance(properties(hop, watchdog));
+        SMTPTransport transport = new StagedSmtpTransport(session, watchdog);
+        Connection connection = new Connection(transport, session, target, watchdog);
+        try {
+            transport.connect(target.host(), target.port(), hop.username(), hop.password());
+            return connection;
+        } catch (AuthenticationFailedException e) {
+            connection.close();
+            // like Postfix (smtp_sasl_auth_soft_bounce): wrong credentials are fixed by a human, mail waits
+            throw new NextHopException(Outcome.temporary("451 4.7.0 " + target + " refused the credentials of "
+                    + hop.username() + ": " + describe(e)));
+        } catch (MessagingException e) {
+            connection.close();
+            throw new ConnectFailed(connection.describe(e));
+        }
+    }
+
+    private Map<String, Outcome> transact(Connection connection, SpooledMessage message, List<String> recipients) {
+        SMTPTransport transport = connection.transport();
+        SpooledMimeMessage mime = new SpooledMimeMessage(connection.session(), message);
         String from = message.envelope().mailFrom();
         mime.setEnvelopeFrom(from.isEmpty() ? "<>" : from); // "" would make Angus fall back to a From: address
         if (transport.supportsExtension("8BITMIME")) {
@@ -120,14 +164,15 @@ final class SmtpSender {
             transport.sendMessage(mime, addresses);
             return all(recipients, new Outcome(Outcome.Kind.DELIVERED, transport.getLastServerResponse()));
         } catch (SendFailedException e) {
-            return perRecipient(e, recipients, transport.getLastServerResponse());
+            return perRecipient(e, recipients, transport.getLastServerResponse(), connection);
         } catch (MessagingException e) {
-            return all(recipients, Outcome.temporary("451 4.4.2 " + describe(e)));
+            return all(recipients, Outcome.temporary("451 4.4.2 " + connection.describe(e)));
         }
     }
 
     /** Angus reports sent addresses, and one SMTPAddressFailedException per refused RCPT in the chain. */
-    private static Map<String, Outcome> perRecipient(SendFailedException e, List<String> recipients, String lastReply) {
+    private static Map<String, Outcome> perRecipient(SendFailedException e, List<String> recipients, String lastReply,
+            Connection connection) {
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         if (e.getValidSentAddresses() != null) {
             for (Address sent : e.getValidSentAddresses()) {
@@ -142,20 +187,20 @@ final class SmtpSender {
         }
         Outcome rest = e instanceof SMTPSendFailedException failed && failed.getReturnCode() >= 400
                 ? Outcome.fromReply(failed.getReturnCode(), failed.getMessage())
-                : Outcome.temporary("451 4.4.2 " + describe(e));
+                : Outcome.temporary("451 4.4.2 " + connection.describe(e));
         Map<String, Outcome> ordered = new LinkedHashMap<>();
         recipients.forEach(rcpt -> ordered.put(rcpt, outcomes.getOrDefault(rcpt, rest)));
         return ordered;
     }
 
-    private Properties properties(NextHop hop) {
+    private Properties properties(NextHop hop, StageWatchdog watchdog) {
         Properties props = new Properties();
         props.put("mail.smtp.localhost", hostname);
         props.put("mail.from", "MAILER-DAEMON@" + hostname); // keeps Angus from looking up the local host name
-        String millis = String.valueOf(timeout.toMillis());
-        props.put("mail.smtp.connectiontimeout", millis);
-        props.put("mail.smtp.timeout", millis);
-        props.put("mail.smtp.writetimeout", millis);
+        props.put("mail.smtp.connectiontimeout", String.valueOf(timeouts.connect().toMillis()));
+        // the watchdog enforces each stage's limit; the read timeout is only a backstop behind it
+        props.put("mail.smtp.timeout", String.valueOf(timeouts.longest().toMillis()));
+        props.put("mail.smtp.socketFactory", new WatchedSocketFactory(watchdog));
         props.put("mail.smtp.sendpartial", "true"); // deliver to the accepted recipients, report the others
         props.put("mail.smtp.auth", String.valueOf(hop.username() != null));
         props.put("mail.smtp.starttls.enable", String.valueOf(hop.tls() != TlsMode.NONE));
@@ -175,6 +220,13 @@ final class SmtpSender {
         InternetAddress address = new InternetAddress();
         address.setAddress(recipient); // no syntax check: the relay already accepted it, send it as it is
         return address;
+    }
+
+    /** {@code done} with every recipient of {@code rest} given {@code outcome}, in order. */
+    private static Map<String, Outcome> merged(Map<String, Outcome> done, List<String> rest, Outcome outcome) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>(done);
+        outcomes.putAll(all(rest, outcome));
+        return outcomes;
     }
 
     private static Map<String, Outcome> all(List<String> recipients, Outcome outcome) {

@@ -18,14 +18,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /** Builds spools, settings and services for delivery tests; everything points at loopback. */
 final class DeliveryFixture {
 
+    /** Two workers, as many per destination, Postfix's caps per attempt. */
+    static final DeliverySettings.Limits SMALL_POOL = new DeliverySettings.Limits(2, 2, 5, 2);
     static final RetryPolicy FAST_RETRY = new RetryPolicy(List.of(Duration.ofMillis(500)), Duration.ofHours(1));
 
     private DeliveryFixture() {
     }
 
     static DeliverySettings routes(Map<String, HostPort> localRoutes, SmarthostSettings smarthost, RetryPolicy retry) {
-        return new DeliverySettings("relay.test", localRoutes, OutboundMode.SMARTHOST, smarthost, null, retry, 2,
-                Duration.ofSeconds(10));
+        return new DeliverySettings("relay.test", localRoutes, OutboundMode.SMARTHOST, smarthost, null, retry,
+                SMALL_POOL, SmtpTimeouts.uniform(Duration.ofSeconds(10)));
     }
 
     /** A smarthost nobody should ever reach: tests that use it would fail on the connection. */

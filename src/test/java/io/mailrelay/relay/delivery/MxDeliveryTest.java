@@ -33,7 +33,8 @@ class MxDeliveryTest {
 
     private DeliverySettings mxMode(Dnsmasq dns) {
         return new DeliverySettings("relay.test", Map.of(), OutboundMode.MX, null,
-                new DeliverySettings.MxSettings(dns.address(), sink.port()), FAST_RETRY, 2, Duration.ofSeconds(10));
+                new DeliverySettings.MxSettings(dns.address(), sink.port()), FAST_RETRY,
+                DeliveryFixture.SMALL_POOL, SmtpTimeouts.uniform(Duration.ofSeconds(10)));
     }
 
     @Test
