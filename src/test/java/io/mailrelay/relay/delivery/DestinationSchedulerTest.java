@@ -1,0 +1,77 @@
+package io.mailrelay.relay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The pool and lane limits of {@link DestinationScheduler}, with jobs that block until the test releases them. */
+@Tag("unit")
+class DestinationSchedulerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Router.Destination SLOW = new Router.Destination("mx", "slow.test");
+    private static final Router.Destination FAST = new Router.Destination("mx", "fast.test");
+
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final List<String> started = new CopyOnWriteArrayList<>();
+
+    private Runnable blocking(String name) {
+        return () -> {
+            started.add(name);
+            try {
+                release.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void aDestinationAtItsLimitLeavesTheOtherWorkersToTheOtherDestinations() {
+        DestinationScheduler scheduler = new DestinationScheduler(new DeliverySettings.Limits(3, 2, 5, 2));
+        for (int i = 0; i < 5; i++) {
+            scheduler.submit(SLOW, blocking("slow" + i)); // submitted first, all of them
+        }
+        for (int i = 0; i < 5; i++) {
+            scheduler.submit(FAST, blocking("fast" + i));
+        }
+        await().atMost(WAIT).until(() -> started.size() == 3);
+
+        assertThat(scheduler.running(SLOW)).isEqualTo(2); // its limit, though more of its jobs came first
+        assertThat(scheduler.running(FAST)).isEqualTo(1); // the pool's third worker
+        assertThat(scheduler.running()).isEqualTo(3);
+        assertThat(started).containsExactlyInAnyOrder("slow0", "slow1", "fast0");
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> started.size() == 10 && scheduler.running() == 0);
+        scheduler.close(WAIT.toMillis());
+    }
+
+    @Test
+    void aLimitAsLargeAsThePoolLetsTheFirstDestinationTakeEveryWorker() {
+        // the other side: it is the lane limit, not the order, that keeps a worker for the second destination
+        DestinationScheduler scheduler = new DestinationScheduler(new DeliverySettings.Limits(3, 3, 5, 2));
+        for (int i = 0; i < 5; i++) {
+            scheduler.submit(SLOW, blocking("slow" + i));
+        }
+        scheduler.submit(FAST, blocking("fast0"));
+        await().atMost(WAIT).until(() -> started.size() == 3);
+
+        assertThat(scheduler.running(SLOW)).isEqualTo(3);
+        assertThat(scheduler.running(FAST)).isZero();
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> started.size() == 6 && scheduler.running() == 0);
+        assertThat(scheduler.submit(FAST, blocking("late"))).isTrue();
+        scheduler.close(WAIT.toMillis());
+        assertThat(scheduler.submit(FAST, blocking("after close"))).isFalse();
+    }
+}
