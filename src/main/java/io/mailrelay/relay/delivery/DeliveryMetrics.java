@@ -22,7 +22,10 @@ final class DeliveryMetrics {
     private final Timer latency;
     private final Timer attempt;
 
-    DeliveryMetrics(MeterRegistry registry, FileMessageSpool spool, Clock clock) {
+    DeliveryMetrics(MeterRegistry registry, FileMessageSpool spool, DestinationScheduler scheduler, Clock clock) {
+        Gauge.builder("mailrelay.delivery.active", scheduler, DestinationScheduler::running).strongReference(true)
+                .description("delivery jobs (SMTP client sessions) running now, at most delivery.processLimit")
+                .register(registry);
         Gauge.builder("mailrelay.spool.depth", spool, FileMessageSpool::depth).strongReference(true)
                 .description("messages in the spool not yet delivered or bounced").register(registry);
         Gauge.builder("mailrelay.spool.oldest.age", spool, s -> oldestAgeSeconds(s, clock)).strongReference(true)

@@ -67,8 +67,8 @@ public final class DeliveryService implements AutoCloseable {
         this.router = new Router(settings);
         this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit());
         this.bounces = new BounceComposer(settings.hostname());
-        this.metrics = new DeliveryMetrics(registry, spool, clock);
         this.scheduler = new DestinationScheduler(settings.limits());
+        this.metrics = new DeliveryMetrics(registry, spool, scheduler, clock);
     }
 
     /** Queues everything already spooled (a restart resumes where the last run stopped) and starts delivering. */

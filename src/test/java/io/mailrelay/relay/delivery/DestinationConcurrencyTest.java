@@ -64,10 +64,10 @@ class DestinationConcurrencyTest {
         String both = DeliveryFixture.spool(spool, "alice@sender.test", message("both", "x\r\n"),
                 "dave@tarpit.test", "erin@healthy.test");
 
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (ScriptedNextHop tarpit = ScriptedNextHop.start(ScriptedNextHop.Misbehaviour.TARPIT);
                 DeliveryService service = DeliveryFixture.start(spool,
-                        settings(tarpit.address(), new DeliverySettings.Limits(4, 2, 5, 2)),
-                        new SimpleMeterRegistry())) {
+                        settings(tarpit.address(), new DeliverySettings.Limits(4, 2, 5, 2)), registry)) {
             await().atMost(WAIT).until(() -> sink.messages().size() == healthy + 1);
             await().atMost(WAIT).until(() -> spool.get(both).orElseThrow().state().recipients().get("erin@healthy.test")
                     .status() == RecipientStatus.DELIVERED);
@@ -79,6 +79,7 @@ class DestinationConcurrencyTest {
             assertThat(tarpit.connections()).isEqualTo(2); // the other tarpit jobs wait in their lane, no worker
             assertThat(tarpit.mostOpenAtOnce()).isEqualTo(2);
             assertThat(tarpit.accepted()).isEmpty();
+            await().atMost(WAIT).until(() -> registry.get("mailrelay.delivery.active").gauge().value() == 2);
             for (String id : stuck) {
                 assertThat(spool.get(id)).isPresent(); // waiting, not lost
             }
