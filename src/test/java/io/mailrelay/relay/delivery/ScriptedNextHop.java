@@ -21,13 +21,17 @@ import io.mailrelay.relay.HostPort;
 /**
  * A next hop on a loopback address whose misbehaviour the test picks, for what Postfix's smtp-sink will not do:
  * hold connections without a greeting (a tarpit), refuse at the greeting, defer MAIL, or stay silent after the
- * final "." of the content. Serves any number of connections at once and counts them: the total, how many are
+ * final "." of the content, stop reading the content, or read it slowly (a slow link). Serves any number of connections at once and counts them: the total, how many are
  * open now, the most open at once, and the messages it accepted (250 to the final "."), with their recipients.
  * {@link #behave()} turns it into a well-behaved server for the connections that follow.
  */
 final class ScriptedNextHop implements AutoCloseable {
 
-    enum Misbehaviour { NONE, TARPIT, GREETING_421, MAIL_451, SILENT_AFTER_DATA }
+    enum Misbehaviour { NONE, TARPIT, GREETING_421, MAIL_451, SILENT_AFTER_DATA, STALL_IN_CONTENT, SLOW_READER }
+
+    /** What a {@link Misbehaviour#SLOW_READER} reads at a time, and how long it pauses after each. */
+    private static final int SLOW_CHUNK = 256 * 1024;
+    private static final long SLOW_PAUSE_MILLIS = 50;
 
     private final ServerSocket listener;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -149,8 +153,17 @@ final class ScriptedNextHop implements AutoCloseable {
                     }
                     case "DATA" -> {
                         reply(out, "354 go ahead");
+                        if (mode == Misbehaviour.STALL_IN_CONTENT) {
+                            awaitClose(socket); // reads nothing more: the client's writes block
+                            return;
+                        }
+                        long sinceLastPause = 0;
                         while ((line = in.readLine()) != null && !line.equals(".")) {
-                            // the content
+                            sinceLastPause += line.length() + 2;
+                            if (mode == Misbehaviour.SLOW_READER && sinceLastPause >= SLOW_CHUNK) {
+                                pause(); // a slow link, not a synchronisation
+                                sinceLastPause = 0;
+                            }
                         }
                         if (line == null) {
                             return;
@@ -175,6 +188,21 @@ final class ScriptedNextHop implements AutoCloseable {
             // the client went away
         } finally {
             open.remove(socket);
+        }
+    }
+
+    /** Holds the connection without reading until it is closed (by the test or by a client's timeout). */
+    private void awaitClose(Socket socket) {
+        while (!socket.isClosed() && !listener.isClosed()) {
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(SLOW_PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -107,4 +107,48 @@ class StageTimeoutTest {
                     .contains("timed out in stage greeting (smtp_helo_timeout 1s)");
         }
     }
+
+    /** Larger than what the loopback socket buffers of both sides hold, so that a peer that stops reading blocks us. */
+    private static byte[] largeMessage() {
+        String line = "x".repeat(998) + "\r\n";
+        return message("large", line.repeat(30 * 1024 * 1024 / line.length()));
+    }
+
+    @Test
+    void aServerThatStopsReadingTheContentIsGivenUpAtTheDataXferLimit() throws Exception {
+        SmtpTimeouts xferShort = new SmtpTimeouts(LONG, LONG, LONG, LONG, LONG, LONG, Duration.ofSeconds(2), LONG);
+        FileMessageSpool spool = new FileMessageSpool(dir);
+        String id = DeliveryFixture.spool(spool, "alice@sender.test", largeMessage(), "bob@example.test");
+
+        try (ScriptedNextHop server = ScriptedNextHop.start(ScriptedNextHop.Misbehaviour.STALL_IN_CONTENT);
+                DeliveryService service = DeliveryFixture.start(spool, settings(server.address(), xferShort, HOURLY),
+                        new SimpleMeterRegistry())) {
+            await().atMost(WAIT).until(() -> spool.get(id).map(m -> m.state().attempts()).orElse(0) >= 1);
+            assertThat(spool.get(id).orElseThrow().state().recipients().get("bob@example.test").reply())
+                    .startsWith("451 4.4.2 " + server.address())
+                    .contains("timed out in stage data_xfer (smtp_data_xfer_timeout 2s)");
+
+            server.behave();
+            service.retryNow();
+            await().atMost(WAIT).until(() -> spool.depth() == 0);
+            assertThat(server.accepted()).containsExactly(List.of("bob@example.test")); // 1 sent, 1 arrived
+            server.close();
+        }
+    }
+
+    @Test
+    void aSlowReaderThatKeepsTakingTheContentIsNotCutOffByTheDataXferLimit() throws Exception {
+        // the other side: 30 MB at about 5 MB/s takes longer than the 2 s limit, but every write makes progress
+        SmtpTimeouts xferShort = new SmtpTimeouts(LONG, LONG, LONG, LONG, LONG, LONG, Duration.ofSeconds(2), LONG);
+        FileMessageSpool spool = new FileMessageSpool(dir);
+        DeliveryFixture.spool(spool, "alice@sender.test", largeMessage(), "bob@example.test");
+
+        try (ScriptedNextHop server = ScriptedNextHop.start(ScriptedNextHop.Misbehaviour.SLOW_READER);
+                DeliveryService service = DeliveryFixture.start(spool, settings(server.address(), xferShort, HOURLY),
+                        new SimpleMeterRegistry())) {
+            await().atMost(WAIT).until(() -> spool.depth() == 0);
+            assertThat(server.accepted()).containsExactly(List.of("bob@example.test"));
+            assertThat(server.connections()).isEqualTo(1); // delivered in the first session
+        }
+    }
 }
