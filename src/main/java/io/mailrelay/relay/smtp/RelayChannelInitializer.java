@@ -105,11 +105,12 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.Limits limits = config.limits();
         AuthFailures authFailures = new AuthFailures(limits.maxAuthFailures(), limits.authLockout(), System::nanoTime);
         CommandDispatcher<SMTPSession> dispatcher = new CommandDispatcher<>();
+        MessagesInFlight messages = new MessagesInFlight(limits.maxMessagesInFlight(), registry);
 
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(noMetrics, false);
         chain.add(new CommandGuard(dispatcher, config.authentication() != null,
                 config.authentication() != null && config.authentication().allowWithoutTls(), authFailures,
-                limits.maxErrors()));
+                limits.maxErrors(), messages));
         chain.add(dispatcher);
         chain.add(new WelcomeMessageHandler());
         chain.add(new EhloCmdHandler(noMetrics));
@@ -126,7 +127,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
-                limits.maxHops(), metrics));
+                limits.maxHops(), metrics, messages));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
                 admission::stopping, System::nanoTime));
