@@ -37,6 +37,7 @@ import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
 import org.apache.james.util.MDCBuilder;
 
 import io.mailrelay.relay.HostPort;
+import io.mailrelay.relay.RelayRuntime;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.RecipientCallout;
@@ -132,7 +133,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
                 admission::stopping, System::nanoTime));
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
-        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier));
+        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier,
+                new MailLoops(config, RelayRuntime.selfAddresses(config), MailLoops.NO_HAND_OFF_PEER)));
         if (config.authentication() != null) {
             ReloadingValue<PasswordFile> passwords = users.orElseThrow();
             chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,
