@@ -68,6 +68,12 @@ public class Limits {
     @Max(1048576)
     public Integer maxLineLength;
 
+    @JsonPropertyDescription("Most messages being received at once per pod (DATA until committed), all connections "
+            + "together; past it DATA gets 421 4.3.2 (Postfix default_process_limit bounds the same). Default 100.")
+    @Min(1)
+    @Max(100000)
+    public Integer maxMessagesInFlight;
+
     @JsonPropertyDescription("allowedNetworks are exempt from the per-client connection and message rate limits "
             + "(Postfix smtpd_client_event_limit_exceptions). Default true.")
     public Boolean exemptAllowedNetworks;

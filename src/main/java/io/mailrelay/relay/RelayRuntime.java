@@ -10,6 +10,7 @@ import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
+import io.mailrelay.relay.delivery.SelfAddresses;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;
@@ -35,7 +36,7 @@ public final class RelayRuntime implements AutoCloseable {
 
     public static RelayRuntime start(RelayConfig config, MeterRegistry registry) throws IOException {
         FileMessageSpool spool = new FileMessageSpool(config.spool().directory());
-        DeliveryService delivery = new DeliveryService(spool, deliverySettings(config), registry);
+        DeliveryService delivery = new DeliveryService(spool, deliverySettings(config), registry, selfAddresses(config));
         delivery.start();
         return new RelayRuntime(spool, delivery);
     }
@@ -57,6 +58,11 @@ public final class RelayRuntime implements AutoCloseable {
     @Override
     public void close() {
         delivery.close();
+    }
+
+    /** The relay's own hostname, listen address and port: next hops that would loop back (see SelfAddresses). */
+    public static SelfAddresses selfAddresses(RelayConfig config) {
+        return new SelfAddresses(config.server().hostname(), config.server().listenAddress(), config.server().port());
     }
 
     static DeliverySettings deliverySettings(RelayConfig config) {

@@ -178,6 +178,19 @@ class RelayProxyProtocolSmtpTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
     }
 
+    /** A slow (or hostile) client that sends half a header and stops is closed at the header timeout, v1 and v2. */
+    @Test
+    void halfAHeaderIsClosedWithoutAWordAfterTheHeaderTimeout() throws IOException {
+        String halfV1 = v1(ALLOWED_BEHIND_PROXY).substring(0, 20);
+        String halfV2 = new String(v2(ALLOWED_BEHIND_PROXY), StandardCharsets.ISO_8859_1).substring(0, 18);
+        for (String half : List.of(halfV1, halfV2)) {
+            long start = System.nanoTime();
+            assertThat(bytesBeforeClose(RelayFixture.ALLOWED_CLIENT, half, Duration.ofMinutes(2))).isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closed by the 2 s timeout, not at once")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        }
+    }
+
     /** The attack: any host that reaches the port writes an allow-listed address into the header. */
     @Test
     void headerFromAnUntrustedPeerClaimingAnAllowedSourceIsDroppedWithoutABannerAndRelaysNothing()

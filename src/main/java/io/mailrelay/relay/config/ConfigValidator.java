@@ -219,6 +219,7 @@ final class ConfigValidator {
         positive("limits.maxAuthFailures", limits.maxAuthFailures());
         positive("limits.maxErrors", limits.maxErrors());
         positive("limits.maxHops", limits.maxHops());
+        positive("limits.maxMessagesInFlight", limits.maxMessagesInFlight());
         if (limits.maxLineLength() < MIN_LINE_LENGTH || limits.maxLineLength() > MAX_LINE_LENGTH) {
             problem("limits.maxLineLength", "must be between " + MIN_LINE_LENGTH + " (RFC 5321) and " + MAX_LINE_LENGTH
                     + ", was " + limits.maxLineLength());

@@ -30,7 +30,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         allowedNetworks = allowedNetworks == null ? List.of() : List.copyOf(allowedNetworks);
         localDomains = localDomains == null ? List.of() : List.copyOf(localDomains);
         limits = Objects.requireNonNullElseGet(limits,
-                () -> new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null));
+                () -> new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null));
         spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
         delivery = Objects.requireNonNullElseGet(delivery, () -> new Delivery(null, null, null, null, null));
     }
@@ -130,11 +130,13 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
      *        {@code allowedNetworks} (Postfix smtpd_client_event_limit_exceptions)
      * @param maxHops most {@code Received:} headers a message may carry (Postfix hopcount_limit)
      * @param maxLineLength longest line of message data, CRLF included (commands stay at 512 octets)
+     * @param maxMessagesInFlight messages being received (DATA to commit) at once, all connections together; past
+     *        it DATA gets 421 4.3.2 (Postfix bounds it with the smtpd process limit, default_process_limit)
      */
     public record Limits(Long maxMessageSize, Integer maxRecipients, Integer maxConnections,
             Integer maxConnectionsPerClient, Integer maxMessagesPerClientPerMinute, Integer maxAuthFailures,
             Duration authLockout, Duration commandTimeout, Duration idleTimeout, Integer maxErrors,
-            Boolean exemptAllowedNetworks, Integer maxHops, Integer maxLineLength) {
+            Boolean exemptAllowedNetworks, Integer maxHops, Integer maxLineLength, Integer maxMessagesInFlight) {
         public Limits {
             maxMessageSize = Objects.requireNonNullElse(maxMessageSize, 26_214_400L);
             maxRecipients = Objects.requireNonNullElse(maxRecipients, 100);
@@ -149,6 +151,7 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
             exemptAllowedNetworks = Objects.requireNonNullElse(exemptAllowedNetworks, true);
             maxHops = Objects.requireNonNullElse(maxHops, 50);
             maxLineLength = Objects.requireNonNullElse(maxLineLength, 64 * 1024);
+            maxMessagesInFlight = Objects.requireNonNullElse(maxMessagesInFlight, 100);
         }
     }
 

@@ -57,14 +57,25 @@ public final class DeliveryService implements AutoCloseable {
     private volatile boolean running;
 
     public DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry) {
-        this(spool, settings, registry, Clock.systemUTC());
+        this(spool, settings, registry, SelfAddresses.named(settings.hostname()));
+    }
+
+    /** @param self the relay's own addresses: a next hop among them is a mail loop, given up with 5.4.6 */
+    public DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry,
+            SelfAddresses self) {
+        this(spool, settings, registry, Clock.systemUTC(), self);
     }
 
     DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry, Clock clock) {
+        this(spool, settings, registry, clock, SelfAddresses.named(settings.hostname()));
+    }
+
+    private DeliveryService(FileMessageSpool spool, DeliverySettings settings, MeterRegistry registry, Clock clock,
+            SelfAddresses self) {
         this.spool = spool;
         this.settings = settings;
         this.clock = clock;
-        this.router = new Router(settings);
+        this.router = new Router(settings, self);
         this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit());
         this.bounces = new BounceComposer(settings.hostname());
         this.scheduler = new DestinationScheduler(settings.limits());

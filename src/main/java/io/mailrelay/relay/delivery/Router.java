@@ -20,10 +20,12 @@ final class Router {
 
     private final DeliverySettings settings;
     private final MxResolver mx;
+    private final SelfAddresses self;
 
-    Router(DeliverySettings settings) {
+    Router(DeliverySettings settings, SelfAddresses self) {
         this.settings = settings;
         this.mx = new MxResolver(settings.mx(), settings.limits().mxAddressLimit());
+        this.self = self;
     }
 
     Destination destinationOf(String recipient) {
@@ -38,7 +40,13 @@ final class Router {
         return new Destination("mx", domain);
     }
 
+    /** The next hop, never the relay itself: mail that would loop back is given up with 5.4.6. */
     NextHop resolve(Destination destination) throws NextHopException {
+        NextHop hop = hopOf(destination);
+        return self.withoutSelf(hop, destination.key().isEmpty() ? hop.name() : destination.key());
+    }
+
+    private NextHop hopOf(Destination destination) throws NextHopException {
         return switch (destination.kind()) {
             case "local" -> NextHop.opportunistic("local route -> " + destination.key(),
                     List.of(HostPort.parse(destination.key())));

@@ -48,7 +48,11 @@ public record MailboxAddress(String localPart, String domain, boolean routesElse
         return domain.startsWith("[");
     }
 
+    /** Also true for control characters, which no RFC 5321 local part holds (found by AddressParsingFuzzTest). */
     private static boolean localPartRoutes(String localPart) {
+        if (localPart.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return true;
+        }
         if (localPart.length() >= 2 && localPart.startsWith("\"") && localPart.endsWith("\"")) {
             String inner = localPart.substring(1, localPart.length() - 1);
             return inner.indexOf('@') >= 0 || inner.indexOf('%') >= 0 || inner.indexOf('!') >= 0;

@@ -1,47 +1,41 @@
 package io.mailrelay.relay.smtp;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
-/** Failed AUTH attempts per client IP; after N failures the IP is locked out for a while. */
+/**
+ * Failed AUTH attempts per client IP; after N failures the IP is locked out for a while. A client's failures are
+ * forgotten {@code lockout} after its last one (so the lockout runs from the Nth failure), and at most
+ * {@code maxClients} clients are remembered ({@link ClientTable}).
+ */
 final class AuthFailures {
-    private record Entry(int failures, long lockedUntil) {
-    }
-
     private final int maxFailures;
-    private final long lockoutNanos;
-    private final LongSupplier clock;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ClientTable<Integer> failures;
 
     AuthFailures(int maxFailures, Duration lockout, LongSupplier nanoClock) {
+        this(maxFailures, lockout, nanoClock, ClientTable.DEFAULT_MAX_ENTRIES);
+    }
+
+    AuthFailures(int maxFailures, Duration lockout, LongSupplier nanoClock, int maxClients) {
         this.maxFailures = maxFailures;
-        this.lockoutNanos = lockout.toNanos();
-        this.clock = nanoClock;
+        this.failures = new ClientTable<>(maxClients, lockout, nanoClock);
     }
 
     boolean isLockedOut(String client) {
-        Entry entry = entries.get(client);
-        if (entry == null || entry.lockedUntil() == 0) {
-            return false;
-        }
-        if (clock.getAsLong() - entry.lockedUntil() >= 0) {
-            entries.remove(client, entry);
-            return false;
-        }
-        return true;
+        Integer count = failures.get(client);
+        return count != null && count >= maxFailures;
     }
 
     void failed(String client) {
-        entries.compute(client, (ip, entry) -> {
-            int failures = (entry == null ? 0 : entry.failures()) + 1;
-            long until = failures >= maxFailures ? clock.getAsLong() + lockoutNanos : 0;
-            return new Entry(failures, until);
-        });
+        failures.update(client, count -> count == null ? 1 : count + 1);
     }
 
     void succeeded(String client) {
-        entries.remove(client);
+        failures.remove(client);
+    }
+
+    /** Clients remembered now (for tests and the size cap). */
+    int clients() {
+        return failures.size();
     }
 }

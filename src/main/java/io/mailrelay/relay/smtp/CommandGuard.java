@@ -10,7 +10,8 @@ import org.apache.james.protocols.smtp.SMTPSession;
  * First line handler for commands, in front of James' dispatcher: strict CRLF, the RFC 5321 command
  * line limit (512 octets with CRLF), AUTH refused before STARTTLS and during a lockout (before any
  * credentials are sent), and a per-session error budget after which the session ends with 421
- * (Postfix smtpd_hard_error_limit).
+ * (Postfix smtpd_hard_error_limit). A DATA that would pass the global cap of messages in flight is answered
+ * {@code 421 4.3.2} instead of {@code 354} ({@link MessagesInFlight}).
  */
 final class CommandGuard implements LineHandler<SMTPSession> {
     private static final ProtocolSession.AttachmentKey<Integer> ERRORS =
@@ -21,9 +22,11 @@ final class CommandGuard implements LineHandler<SMTPSession> {
     private final boolean authWithoutTls;
     private final AuthFailures authFailures;
     private final int maxErrors;
+    private final MessagesInFlight messages;
 
     CommandGuard(CommandDispatcher<SMTPSession> dispatcher, boolean authConfigured, boolean authWithoutTls,
-            AuthFailures authFailures, int maxErrors) {
+            AuthFailures authFailures, int maxErrors, MessagesInFlight messages) {
+        this.messages = messages;
         this.dispatcher = dispatcher;
         this.authConfigured = authConfigured;
         this.authWithoutTls = authWithoutTls;
@@ -40,7 +43,12 @@ final class CommandGuard implements LineHandler<SMTPSession> {
         }
         Response response = counted(session, checkOrDispatch(session, line));
         if (response != null && "354".equals(response.getRetCode())) {
-            SessionGate.of(session).expectData();
+            if (messages.admit(session)) {
+                SessionGate.of(session).expectData();
+            } else {
+                session.popLineHandler(); // James' data handler, pushed with its 354: no line of the message is read
+                response = Replies.closing("421", MessagesInFlight.TOO_MANY);
+            }
         }
         RejectionLog.command(session, line, response);
         return response;

@@ -1,10 +1,9 @@
 package io.mailrelay.relay.smtp;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -18,7 +17,9 @@ import org.apache.james.protocols.smtp.hook.MailHook;
 /**
  * MAIL FROM gate: no new transaction once the server is stopping (421), and at most N transactions per
  * client IP in any sliding minute (450 4.7.1, Postfix smtpd_client_message_rate_limit), except for the
- * clients {@code exempt} names (allowedNetworks by default: smtpd_client_event_limit_exceptions).
+ * clients {@code exempt} names (allowedNetworks by default: smtpd_client_event_limit_exceptions). A client's
+ * window is forgotten a minute after its last transaction, and at most {@code maxClients} windows are kept
+ * ({@link ClientTable}): each MAIL costs O(1), whatever the number of clients.
  */
 final class MailTransactionHook implements MailHook {
     private static final long MINUTE_NANOS = 60_000_000_000L;
@@ -27,14 +28,20 @@ final class MailTransactionHook implements MailHook {
     private final Predicate<InetAddress> exempt;
     private final BooleanSupplier stopping;
     private final LongSupplier clock;
-    private final Map<String, Deque<Long>> recent = new ConcurrentHashMap<>();
+    private final ClientTable<Deque<Long>> recent;
 
     MailTransactionHook(int maxPerMinute, Predicate<InetAddress> exempt, BooleanSupplier stopping,
             LongSupplier nanoClock) {
+        this(maxPerMinute, exempt, stopping, nanoClock, ClientTable.DEFAULT_MAX_ENTRIES);
+    }
+
+    MailTransactionHook(int maxPerMinute, Predicate<InetAddress> exempt, BooleanSupplier stopping,
+            LongSupplier nanoClock, int maxClients) {
         this.maxPerMinute = maxPerMinute;
         this.exempt = exempt;
         this.stopping = stopping;
         this.clock = nanoClock;
+        this.recent = new ClientTable<>(maxClients, Duration.ofNanos(MINUTE_NANOS), nanoClock);
     }
 
     @Override
@@ -54,21 +61,23 @@ final class MailTransactionHook implements MailHook {
     /** Counts a new transaction of {@code client} if its last minute has room for it. */
     boolean admit(String client) {
         long now = clock.getAsLong();
-        Deque<Long> times = recent.computeIfAbsent(client, ip -> new ArrayDeque<>());
-        synchronized (times) {
+        boolean[] admitted = new boolean[1];
+        recent.update(client, known -> {
+            Deque<Long> times = known == null ? new ArrayDeque<>() : known;
             while (!times.isEmpty() && now - times.peekFirst() >= MINUTE_NANOS) {
                 times.pollFirst();
             }
-            if (times.size() >= maxPerMinute) {
-                return false;
+            admitted[0] = times.size() < maxPerMinute;
+            if (admitted[0]) {
+                times.addLast(now);
             }
-            times.addLast(now);
-        }
-        recent.entrySet().removeIf(entry -> {
-            synchronized (entry.getValue()) {
-                return entry.getValue().isEmpty();
-            }
+            return times.isEmpty() ? null : times;
         });
-        return true;
+        return admitted[0];
+    }
+
+    /** Clients whose window is remembered now (for tests and the size cap). */
+    int clients() {
+        return recent.size();
     }
 }

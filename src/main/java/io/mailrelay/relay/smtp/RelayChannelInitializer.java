@@ -37,6 +37,7 @@ import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
 import org.apache.james.util.MDCBuilder;
 
 import io.mailrelay.relay.HostPort;
+import io.mailrelay.relay.RelayRuntime;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.RecipientCallout;
@@ -105,11 +106,12 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.Limits limits = config.limits();
         AuthFailures authFailures = new AuthFailures(limits.maxAuthFailures(), limits.authLockout(), System::nanoTime);
         CommandDispatcher<SMTPSession> dispatcher = new CommandDispatcher<>();
+        MessagesInFlight messages = new MessagesInFlight(limits.maxMessagesInFlight(), registry);
 
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(noMetrics, false);
         chain.add(new CommandGuard(dispatcher, config.authentication() != null,
                 config.authentication() != null && config.authentication().allowWithoutTls(), authFailures,
-                limits.maxErrors()));
+                limits.maxErrors(), messages));
         chain.add(dispatcher);
         chain.add(new WelcomeMessageHandler());
         chain.add(new EhloCmdHandler(noMetrics));
@@ -126,12 +128,13 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
-                limits.maxHops(), metrics));
+                limits.maxHops(), metrics, messages));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
                 admission::stopping, System::nanoTime));
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
-        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier));
+        chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier,
+                new MailLoops(config, RelayRuntime.selfAddresses(config), MailLoops.NO_HAND_OFF_PEER)));
         if (config.authentication() != null) {
             ReloadingValue<PasswordFile> passwords = users.orElseThrow();
             chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,

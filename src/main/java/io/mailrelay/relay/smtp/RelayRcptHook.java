@@ -25,8 +25,11 @@ final class RelayRcptHook implements RcptHook {
     private final int maxRecipients;
     private final RelayMetrics metrics;
     private final RecipientVerifier verifier;
+    private final MailLoops loops;
 
-    RelayRcptHook(RelayPolicy policy, int maxRecipients, RelayMetrics metrics, RecipientVerifier verifier) {
+    RelayRcptHook(RelayPolicy policy, int maxRecipients, RelayMetrics metrics, RecipientVerifier verifier,
+            MailLoops loops) {
+        this.loops = loops;
         this.policy = policy;
         this.maxRecipients = maxRecipients;
         this.metrics = metrics;
@@ -41,6 +44,12 @@ final class RelayRcptHook implements RcptHook {
         }
         RelayDecision decision = policy.decide(SessionFacts.clientAddress(session), SessionFacts.authenticated(session),
                 SessionFacts.sender(sender), recipient);
+        String loopsFor = decision.accepted() || decision.reason() == RelayDecision.Reason.VERIFY_RECIPIENT
+                ? loops.loopsBack(session, recipient) : null;
+        if (loopsFor != null) { // before any callout: that would ask the relay itself
+            return reject(session, sender, recipient, "mail_loop", "554",
+                    "5.4.6 <" + recipient + ">: Recipient address rejected: mail for " + loopsFor + " loops back to myself");
+        }
         if (decision.accepted()) {
             return accept(session);
         }

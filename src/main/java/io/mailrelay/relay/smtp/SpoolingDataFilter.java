@@ -37,9 +37,11 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
     private final long maxMessageSize;
     private final int maxHops;
     private final RelayMetrics metrics;
+    private final MessagesInFlight messages;
 
     SpoolingDataFilter(MessageSpool spool, Executor workers, String hostname, long maxMessageSize, int maxHops,
-            RelayMetrics metrics) {
+            RelayMetrics metrics, MessagesInFlight messages) {
+        this.messages = messages;
         this.spool = spool;
         this.workers = workers;
         this.hostname = hostname;
@@ -70,6 +72,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
         if (!Lines.strictlyTerminated(line)) {
             message.transfer.abort();
             endData(session);
+            messages.take(session).release();
             return Replies.closing("554", "5.6.0 Error: bare <LF> or <CR> in message data, lines must end with <CR><LF>");
         }
         if (Lines.isEndOfData(line)) {
@@ -99,6 +102,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
     public void onDisconnect(SMTPSession session) {
         if (session != null) {
             session.getAttachment(MESSAGE, ProtocolSession.State.Transaction).ifPresent(message -> message.transfer.abort());
+            messages.take(session).release();
         }
     }
 
@@ -125,13 +129,16 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
 
     private Response finish(SMTPSession session, SessionGate gate, InFlight message) {
         endData(session);
+        MessagesInFlight.Slot slot = messages.take(session);
         if (message.refusal != null) {
+            slot.release();
             metrics.recipientRejected(message.refusalReason);
             RejectionLog.refused(session, "message", message.refusalReason, Replies.text(message.refusal));
             return message.refusal;
         }
         gate.hold();
         message.transfer.commit().whenComplete((id, error) -> {
+            slot.release();
             if (error == null) {
                 metrics.messageAccepted();
                 gate.release(() -> Replies.reply("250", "2.0.0 Ok: queued as " + id));

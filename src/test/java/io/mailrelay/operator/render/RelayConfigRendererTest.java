@@ -122,6 +122,7 @@ class RelayConfigRendererTest {
         spec.limits = new Limits();
         spec.limits.maxErrors = 30;
         spec.limits.maxHops = 40;
+        spec.limits.maxMessagesInFlight = 60;
         spec.limits.maxLineLength = 131072;
         spec.limits.exemptAllowedNetworks = false;
 
@@ -132,6 +133,7 @@ class RelayConfigRendererTest {
                 .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
         assertThat(relay.limits().maxErrors()).isEqualTo(30);
         assertThat(relay.limits().maxHops()).isEqualTo(40);
+        assertThat(relay.limits().maxMessagesInFlight()).isEqualTo(60);
         assertThat(relay.limits().maxLineLength()).isEqualTo(131072);
         assertThat(relay.limits().exemptAllowedNetworks()).isFalse();
 

@@ -66,6 +66,7 @@ class RelayConfigLoaderTest {
         RelayConfig.Limits limits = RelayConfigLoader.parse(OUTBOUND).limits();
         assertThat(limits.maxErrors()).isEqualTo(20);
         assertThat(limits.maxHops()).isEqualTo(50);
+        assertThat(limits.maxMessagesInFlight()).isEqualTo(100);
         assertThat(limits.exemptAllowedNetworks()).isTrue();
         assertThat(limits.maxLineLength()).isEqualTo(65536);
         assertThat(RelayConfigLoader.parse(OUTBOUND).server().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -92,6 +93,8 @@ class RelayConfigLoaderTest {
         assertThat(problem(OUTBOUND + "limits:\n  maxLineLength: 999"))
                 .isEqualTo("limits.maxLineLength: must be between 1000 (RFC 5321) and 1048576, was 999");
         assertThat(problem(OUTBOUND + "limits:\n  maxHops: 0")).isEqualTo("limits.maxHops: must be greater than 0, was 0");
+        assertThat(problem(OUTBOUND + "limits:\n  maxMessagesInFlight: 0"))
+                .isEqualTo("limits.maxMessagesInFlight: must be greater than 0, was 0");
     }
 
     @Test

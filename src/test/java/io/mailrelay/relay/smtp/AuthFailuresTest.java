@@ -71,4 +71,21 @@ class AuthFailuresTest {
         assertThat(failures.isLockedOut("198.51.100.8")).isFalse();
         assertThat(failures.isLockedOut("198.51.100.9")).isFalse();
     }
+
+    @Test
+    void failuresAreForgottenALockoutAfterTheLastOneAndAtMostMaxClientsAreRemembered() {
+        AuthFailures bounded = new AuthFailures(3, LOCKOUT, clock::nanos, 50);
+        for (int i = 1; i <= 250; i++) {
+            bounded.failed("127.0.0." + i);
+            assertThat(bounded.clients()).isLessThanOrEqualTo(50);
+        }
+        assertThat(bounded.clients()).isEqualTo(50);
+
+        failures.failed(CLIENT);
+        failures.failed(CLIENT);
+        clock.advance(LOCKOUT);
+        failures.failed(CLIENT);
+        assertThat(failures.isLockedOut(CLIENT)).as("the two earlier failures had expired").isFalse();
+        assertThat(bounded.clients()).as("all expired").isZero();
+    }
 }

@@ -58,4 +58,20 @@ class MailTransactionHookTest {
         assertThat(hook.admit("198.51.100.8")).isTrue();
         assertThat(hook.admit("198.51.100.8")).isFalse();
     }
+
+    @Test
+    void manyDistinctClientsKeepAtMostMaxClientsWindowsAndAQuietMinuteForgetsThemAll() {
+        MailTransactionHook bounded = new MailTransactionHook(2, client -> false, () -> false, clock::nanos, 50);
+        for (int i = 1; i <= 250; i++) {
+            assertThat(bounded.admit("127.0.0." + i)).isTrue();
+            assertThat(bounded.clients()).isLessThanOrEqualTo(50);
+        }
+        assertThat(bounded.clients()).isEqualTo(50);
+        assertThat(bounded.admit("127.0.0.250")).isTrue();
+        assertThat(bounded.admit("127.0.0.250")).as("a remembered window still counts").isFalse();
+
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(bounded.clients()).isZero();
+        assertThat(bounded.admit("127.0.0.250")).isTrue();
+    }
 }
