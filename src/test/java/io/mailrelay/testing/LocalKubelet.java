@@ -66,8 +66,9 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * SIGKILL once the pod's {@code terminationGracePeriodSeconds} (counted from the start) are over. The relay
  * gets the container's own arguments ({@code --grace-period} as the operator rendered it).</li>
  * </ul>
- * It tells the operator where the first ready pod listens (the {@code mailrelay.io/probe-address}
- * annotation, honoured only by an operator started with {@code mailrelay.probe.address-override=true}), and
+ * It tells the operator where the first ready pod listens (the {@code mailrelay.io/probe-address} and
+ * {@code mailrelay.io/admin-address} annotations, honoured only by an operator started with
+ * {@code mailrelay.probe.address-override=true}), and
  * tests where every ready pod listens ({@link #endpoints}), as a Service would.
  *
  * <p>Every next hop (local domains' targets, smarthost) is pointed at one loopback sink, so nothing ever
@@ -77,6 +78,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 public final class LocalKubelet implements AutoCloseable {
 
     public static final String PROBE_ADDRESS_ANNOTATION = "mailrelay.io/probe-address";
+    /** Where the first ready pod's management port (health, metrics, admin endpoint) listens. */
+    public static final String ADMIN_ADDRESS_ANNOTATION = "mailrelay.io/admin-address";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final KubernetesClient client;
@@ -102,15 +105,20 @@ public final class LocalKubelet implements AutoCloseable {
         final String revision;
         final AppProcess process;
         final int smtpPort;
+        final int httpPort;
+        final Path spool;
         final long graceSeconds;
         final long preStopSeconds;
         volatile boolean ready = true;
 
-        Pod(String name, String revision, AppProcess process, int smtpPort, long graceSeconds, long preStopSeconds) {
+        Pod(String name, String revision, AppProcess process, int smtpPort, int httpPort, Path spool, long graceSeconds,
+                long preStopSeconds) {
             this.name = name;
             this.revision = revision;
             this.process = process;
             this.smtpPort = smtpPort;
+            this.httpPort = httpPort;
+            this.spool = spool;
             this.graceSeconds = graceSeconds;
             this.preStopSeconds = preStopSeconds;
         }
@@ -190,13 +198,27 @@ public final class LocalKubelet implements AutoCloseable {
         return first(name).smtpPort;
     }
 
+    /** The management (HTTP) port of the relay's first pod that is ready. */
+    public int httpPort(String name) {
+        return first(name).httpPort;
+    }
+
     public AppProcess process(String name) {
         return first(name).process;
     }
 
     /** The process of one pod, e.g. {@code office-1}. */
     public AppProcess podProcess(String workload, String pod) {
-        return Objects.requireNonNull(pods.getOrDefault(workload, Map.of()).get(pod), "no pod " + pod).process;
+        return pod(workload, pod).process;
+    }
+
+    /** The directory one pod runs its spool in: its claim's, or its own emptyDir. */
+    public Path spoolDirectory(String workload, String pod) {
+        return pod(workload, pod).spool;
+    }
+
+    private Pod pod(String workload, String pod) {
+        return Objects.requireNonNull(pods.getOrDefault(workload, Map.of()).get(pod), "no pod " + pod);
     }
 
     /** The SMTP ports of the relay's ready pods, as a Service's endpoints list them (terminating pods are out). */
@@ -382,7 +404,7 @@ public final class LocalKubelet implements AutoCloseable {
             long preStop = container.getLifecycle() != null && container.getLifecycle().getPreStop() != null
                     && container.getLifecycle().getPreStop().getSleep() != null
                     ? container.getLifecycle().getPreStop().getSleep().getSeconds() : 0;
-            return new Pod(pod, revision, process, smtpPort, grace, preStop);
+            return new Pod(pod, revision, process, smtpPort, httpPort, spool, grace, preStop);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -525,20 +547,24 @@ public final class LocalKubelet implements AutoCloseable {
                         Serialization.asJson(Map.of("status", status)));
     }
 
-    /** Points the operator's probe at the first ready pod, when that changed. */
+    /** Points the operator's probe (and its admin reader) at the first ready pod, when that changed. */
     private void announce(HasMetadata workload, Map<String, Pod> running) {
         String relayName = workload.getMetadata().getOwnerReferences().stream()
                 .filter(o -> "MailRelay".equals(o.getKind())).findFirst().orElseThrow().getName();
         running.values().stream().filter(p -> p.ready).min(Comparator.comparing(p -> p.name)).ifPresent(pod -> {
             String address = "127.0.0.1:" + pod.smtpPort;
+            String admin = "127.0.0.1:" + pod.httpPort;
             var relay = client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
                     .withName(relayName);
             var current = relay.get();
-            if (current != null && !address.equals(Objects.requireNonNullElse(current.getMetadata().getAnnotations(),
-                    Map.<String, String>of()).get(PROBE_ADDRESS_ANNOTATION))) {
+            Map<String, String> annotations = current == null ? Map.of()
+                    : Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of());
+            if (current != null && (!address.equals(annotations.get(PROBE_ADDRESS_ANNOTATION))
+                    || !admin.equals(annotations.get(ADMIN_ADDRESS_ANNOTATION)))) {
                 // a merge patch without resourceVersion: never conflicts with the operator's status updates
-                relay.patch(PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"annotations\":{\"" + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\"}}}");
+                relay.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                        + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\",\"" + ADMIN_ADDRESS_ANNOTATION + "\":\""
+                        + admin + "\"}}}");
             }
         });
     }
