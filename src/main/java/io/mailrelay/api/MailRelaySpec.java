@@ -81,7 +81,8 @@ public class MailRelaySpec {
     @JsonPropertyDescription("The Service in front of the relay pods.")
     public ServiceSpec service;
 
-    @JsonPropertyDescription("Spool storage. Off: a Deployment with an emptyDir spool. On: a StatefulSet with a volume per pod.")
+    @JsonPropertyDescription("Spool storage. Default: a StatefulSet with a 1Gi PersistentVolumeClaim per pod. "
+            + "persistence.type EmptyDir: a Deployment whose queue is lost with its pod.")
     public Persistence persistence;
 
     @JsonPropertyDescription("Seconds a stopping relay pod has (its terminationGracePeriodSeconds): a 10 s preStop pause "

@@ -96,6 +96,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         // owned objects, found back through their owner reference; only ours (by label) are cached
         List<EventSource<?, MailRelay>> sources = new ArrayList<>(OWNED_KINDS.stream()
                 .<EventSource<?, MailRelay>>map(kind -> owned(kind, context)).toList());
+        sources.add(SpoolClaims.eventSource(context));
         sources.addAll(ReferencedSecretSources.create(context));
         if (prober != null) {
             sources.add(prober.eventSource(context)); // a finished probe wakes its MailRelay's reconciliation
@@ -117,9 +118,13 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         Map<String, Secret> referenced = context.getSecondaryResourcesAsStream(Secret.class)
                 .collect(Collectors.toMap(secret -> secret.getMetadata().getName(), secret -> secret, (a, b) -> a));
         ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(), referenced::get);
-        HasMetadata running = runningWorkload(client, relay);
+        boolean persistent = WorkloadFactory.persistent(relay.getSpec());
+        List<HasMetadata> owned = ownedWorkloads(client, relay);
+        HasMetadata running = preferred(owned, persistent);
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
-        problems.addAll(SpoolVolumeChange.check(running, relay.getSpec().persistence));
+        for (HasMetadata workloadNow : owned) {
+            problems.addAll(SpoolVolumeChange.check(workloadNow, persistent, relay.getSpec().persistence));
+        }
         WorkloadState workload;
         String deployedVersion = "invalid";
         if (problems.isEmpty()) {
@@ -134,11 +139,16 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         } else {
             workload = WorkloadState.of(running);
         }
+        if (running instanceof StatefulSet || (running == null && persistent && problems.isEmpty())) {
+            workload = workload.withPendingVolume(SpoolClaims.pending(client, relay, workload));
+        }
         if (prober != null) {
             prober.track(relay, problems.isEmpty() && workload.fullyAvailable(), deployedVersion);
         }
         publish(relay, context, events, problems, workload, null);
-        return UpdateControl.noUpdate();
+        // a Pending claim changes nothing we watch while the provisioner keeps failing: look again
+        return workload.pendingVolume() == null ? UpdateControl.noUpdate()
+                : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(SpoolClaims.RECHECK);
     }
 
     /** Apply errors reach status through the same composer as every other status, then JOSDK retries. */
@@ -149,7 +159,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         try {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
-                    WorkloadState.of(runningWorkload(client, relay)), failure);
+                    WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
+                    failure);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
         }
@@ -186,15 +197,27 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         return patch;
     }
 
-    private static HasMetadata runningWorkload(KubernetesClient client, MailRelay relay) {
-        Class<? extends HasMetadata> type = WorkloadFactory.persistent(relay.getSpec()) ? StatefulSet.class
-                : Deployment.class;
-        return client.resources(type).inNamespace(relay.getMetadata().getNamespace())
-                .withName(relay.getMetadata().getName()).get();
+    /** The relay's Deployment and StatefulSet that exist and are ours: both only in the middle of a switch. */
+    private static List<HasMetadata> ownedWorkloads(KubernetesClient client, MailRelay relay) {
+        List<HasMetadata> owned = new ArrayList<>();
+        for (Class<? extends HasMetadata> type : List.of(StatefulSet.class, Deployment.class)) {
+            HasMetadata workload = client.resources(type).inNamespace(relay.getMetadata().getNamespace())
+                    .withName(relay.getMetadata().getName()).get();
+            if (workload != null && DependentApplier.ownedBy(workload, relay)) {
+                owned.add(workload);
+            }
+        }
+        return owned;
+    }
+
+    /** The workload of the kind the spec wants, else the one that still runs (a refused switch). */
+    private static HasMetadata preferred(List<HasMetadata> owned, boolean persistent) {
+        Class<?> wanted = persistent ? StatefulSet.class : Deployment.class;
+        return owned.stream().filter(wanted::isInstance).findFirst().orElse(owned.isEmpty() ? null : owned.get(0));
     }
 
     private static void announceRollout(RelayEvents events, MailRelay relay, HasMetadata running, DesiredState desired) {
-        if (running == null) {
+        if (running == null || !running.getKind().equals(desired.workload().getKind())) {
             events.normal(relay, "Created", "created " + desired.workload().getKind() + " "
                     + desired.workload().getMetadata().getName() + " with its ConfigMap, Service, NetworkPolicy and ServiceAccount");
             return;

@@ -268,7 +268,7 @@ class InstallManifestsKubeTest {
                         assertThat(c.getStatus()).isEqualTo("True");
                     });
                 });
-                assertThat(api.client().apps().deployments().inNamespace(relays).withName("minimal").get()).isNotNull();
+                assertThat(api.client().apps().statefulSets().inNamespace(relays).withName("minimal").get()).isNotNull();
                 assertThat(api.client().network().v1().networkPolicies().inNamespace(relays).withName("minimal").get()).isNotNull();
                 // it holds the Lease and keeps renewing it: a renewal after the first acquisition
                 Lease acquired = api.client().leases().inNamespace(namespace).withName("rbac-check").get();

@@ -48,13 +48,13 @@ class ApplyErrorsKubeTest {
                 observed(created).and(conditionIs(Conditions.APPLIED, Conditions.FALSE)));
         assertThat(condition(failed, Conditions.APPLIED).orElseThrow()).satisfies(c -> {
             assertThat(c.getReason()).isEqualTo("ApplyFailed");
-            assertThat(c.getMessage()).startsWith("Deployment minimal: ").contains("nodeSelector")
+            assertThat(c.getMessage()).startsWith("StatefulSet minimal: ").contains("nodeSelector")
                     .contains("fast ssd!").endsWith("(nothing was applied)");
         });
         assertThat(condition(failed, Conditions.READY).orElseThrow().getReason()).isEqualTo("ApplyFailed");
         assertThat(condition(failed, Conditions.CONFIG_VALID).orElseThrow().getStatus()).isEqualTo("True");
         assertThat(kube.client().configMaps().inNamespace(ns).withName("minimal-config").get())
-                .as("the ConfigMap comes before the Deployment, and the dry run stopped it").isNull();
+                .as("the ConfigMap comes before the StatefulSet, and the dry run stopped it").isNull();
         assertThat(kube.client().services().inNamespace(ns).withName("minimal").get()).isNull();
 
         // a new generation fails the same way: the status is rewritten, the event is not repeated
@@ -71,8 +71,7 @@ class ApplyErrorsKubeTest {
         MailRelay fixed = kube.update(again);
         kube.awaitRelay(ns, "minimal", observed(fixed).and(conditionIs(Conditions.APPLIED, Conditions.TRUE)));
         assertThat(kube.client().configMaps().inNamespace(ns).withName("minimal-config").get()).isNotNull();
-        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate()
-                .getSpec().getNodeSelector()).containsEntry("disktype", "fast-ssd");
+        assertThat(kube.podTemplate(ns, "minimal").getSpec().getNodeSelector()).containsEntry("disktype", "fast-ssd");
         assertThat(events(ns, "minimal", "Applied")).hasSize(1);
     }
 
@@ -94,7 +93,7 @@ class ApplyErrorsKubeTest {
         ConfigMap after = kube.client().configMaps().inNamespace(ns).withName("minimal-config").get();
         assertThat(after.getData()).isEqualTo(foreign.getData());
         assertThat(after.getMetadata().getOwnerReferences()).isEmpty();
-        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("minimal").get()).isNull();
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).withName("minimal").get()).isNull();
         assertThat(events(ns, "minimal", "OwnershipConflict")).hasSize(1);
 
         // the admin removes the foreign object; the next reconciliation takes the name
@@ -127,8 +126,7 @@ class ApplyErrorsKubeTest {
         ServiceAccount ours = kube.client().serviceAccounts().inNamespace(ns).withName("default-relay").get();
         assertThat(ours.getMetadata().getOwnerReferences()).extracting(o -> o.getUid())
                 .containsExactly(created.getMetadata().getUid());
-        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("default").get().getSpec().getTemplate()
-                .getSpec().getServiceAccountName()).isEqualTo("default-relay");
+        assertThat(kube.podTemplate(ns, "default").getSpec().getServiceAccountName()).isEqualTo("default-relay");
     }
 
     private static List<Event> events(String ns, String name, String reason) {

@@ -57,7 +57,7 @@ class DriftRepairKubeTest {
         for (Class<? extends HasMetadata> kind : MailRelayReconciler.OWNED_KINDS) {
             List<? extends HasMetadata> existing = owned(kind, ns);
             if (existing.isEmpty()) {
-                continue; // the StatefulSet of a persistent relay
+                continue; // the Deployment of a relay with an emptyDir spool
             }
             HasMetadata original = existing.get(0);
             kube.client().resource(original).withGracePeriod(0).delete();
@@ -70,7 +70,7 @@ class DriftRepairKubeTest {
         }
         System.out.println("drift repaired, deleted by hand -> recreated: " + delays);
         assertThat(delays).containsOnlyKeys("ConfigMap", "ServiceAccount", "Service", "NetworkPolicy",
-                "PodDisruptionBudget", "Deployment");
+                "PodDisruptionBudget", "StatefulSet");
     }
 
     @Test

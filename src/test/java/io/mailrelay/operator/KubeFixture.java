@@ -162,10 +162,19 @@ final class KubeFixture {
         return client().configMaps().inNamespace(namespace).withName(name).get();
     }
 
-    /** The relay.yaml hash on the pod template of a relay's Deployment: it changes when the pods roll. */
+    /** The relay.yaml hash on the pod template of a relay's workload: it changes when the pods roll. */
     String configHash(String namespace, String name) {
-        return client().apps().deployments().inNamespace(namespace).withName(name).get().getSpec().getTemplate()
-                .getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+        return podTemplate(namespace, name).getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
+    }
+
+    /** The pod template of a relay's StatefulSet (the default), else of its Deployment (an emptyDir spool). */
+    io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplate(String namespace, String name) {
+        var statefulSet = client().apps().statefulSets().inNamespace(namespace).withName(name).get();
+        if (statefulSet != null) {
+            return statefulSet.getSpec().getTemplate();
+        }
+        return java.util.Objects.requireNonNull(client().apps().deployments().inNamespace(namespace).withName(name).get(),
+                "no StatefulSet or Deployment " + namespace + "/" + name).getSpec().getTemplate();
     }
 
     Secret secret(String namespace, String name, String type, Map<String, String> data) {

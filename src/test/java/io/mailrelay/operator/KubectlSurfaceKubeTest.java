@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
@@ -53,8 +53,8 @@ class KubectlSurfaceKubeTest {
 
         assertThat(kube.get(ns, "minimal").getSpec().replicas).isEqualTo(3);
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-            Deployment deployment = api.client().apps().deployments().inNamespace(ns).withName("minimal").get();
-            return deployment.getSpec().getReplicas() == 3;
+            StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace(ns).withName("minimal").get();
+            return statefulSet.getSpec().getReplicas() == 3;
         });
         MailRelay scaled = kube.awaitRelay(ns, "minimal", r -> r.getStatus() != null
                 && Integer.valueOf(3).equals(r.getStatus().replicas));

@@ -66,13 +66,17 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.has("authentication")).isFalse();
         assertThat(config.has("tls")).isFalse();
 
-        Deployment deployment = kube.client().apps().deployments().inNamespace(ns).withName("minimal").get();
-        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-        assertThat(deployment.getSpec().getSelector().getMatchLabels())
+        // durable by default: a StatefulSet, a claim per pod, rolled one pod at a time
+        StatefulSet statefulSet = kube.client().apps().statefulSets().inNamespace(ns).withName("minimal").get();
+        assertThat(statefulSet.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(statefulSet.getSpec().getSelector().getMatchLabels())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("app.kubernetes.io/name", "mailrelay",
                         "app.kubernetes.io/instance", "minimal"));
-        assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
-        var pod = deployment.getSpec().getTemplate();
+        assertThat(statefulSet.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(statefulSet.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim ->
+                assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi"));
+        assertThat(kube.client().apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+        var pod = statefulSet.getSpec().getTemplate();
         assertThat(pod.getMetadata().getAnnotations()).containsKey(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
         assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("minimal-relay");
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
@@ -96,8 +100,9 @@ class MailRelayReconcilerKubeTest {
         assertThat(container.getResources().getLimits()).containsKey("memory");
         assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + "@" + m.getMountPath())
                 .containsExactly("config@/etc/mailrelay/config", "spool@/var/spool/mailrelay", "tmp@/tmp");
-        assertThat(pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("spool")).findFirst().orElseThrow()
-                .getEmptyDir()).isNotNull();
+        assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).doesNotContain("spool"); // the claim
+        assertThat(condition(done, Conditions.SPOOL_EPHEMERAL).orElseThrow())
+                .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("False/PersistentVolumeClaim"));
 
         Service service = kube.client().services().inNamespace(ns).withName("minimal").get();
         assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
@@ -131,9 +136,21 @@ class MailRelayReconcilerKubeTest {
     void specChangeRollsThePodsAndAvailabilityMakesItReady() {
         String ns = "rollout";
         kube.namespace(ns, Map.of());
-        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
-        kube.awaitRelay(ns, "minimal", observed(relay));
+        MailRelay relay = kube.example("minimal.yaml", ns);
+        // asked for in so many words: a Deployment with a bounded emptyDir, flagged as ephemeral
+        relay.getSpec().persistence = new io.mailrelay.api.Persistence();
+        relay.getSpec().persistence.type = io.mailrelay.api.Persistence.Type.EmptyDir;
+        relay = kube.create(relay);
+        MailRelay created = kube.awaitRelay(ns, "minimal", observed(relay));
         String firstHash = configHash(ns);
+        assertThat(condition(created, Conditions.SPOOL_EPHEMERAL).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("EmptyDirRequested");
+        });
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate()
+                .getSpec().getVolumes()).filteredOn(v -> "spool".equals(v.getName())).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit().toString()).isEqualTo("1Gi"));
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
 
         relay = kube.get(ns, "minimal");
         relay.getSpec().allowedNetworks = List.of("10.20.0.0/16", "192.0.2.0/24");
@@ -153,7 +170,7 @@ class MailRelayReconcilerKubeTest {
         MailRelay ready = kube.awaitRelay(ns, "minimal", conditionIs(Conditions.READY, "True"));
         assertThat(ready.getStatus().readyReplicas).isEqualTo(1);
         assertThat(condition(ready, Conditions.READY).orElseThrow().getMessage()).isEqualTo("1/1 relay pods available");
-        assertThat(eventReasons(ns, "minimal")).contains("Ready");
+        assertThat(eventReasons(ns, "minimal")).contains("Ready").containsOnlyOnce("SpoolEphemeral");
 
         var get = api.kubectl("get", "mr", "-n", ns).assertSuccess().stdout();
         assertThat(get.lines().findFirst().orElseThrow().split("\\s+")).as(get)
@@ -223,7 +240,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.at("/tls/certificateFile").asText()).isEqualTo("/etc/mailrelay/tls/tls.crt");
         assertThat(config.at("/authentication/usersFile").asText()).isEqualTo("/etc/mailrelay/auth/users");
         assertThat(config.at("/limits/maxAuthFailures").asInt()).isEqualTo(3);
-        var podSpec = kube.client().apps().deployments().inNamespace(ns).withName("tls-auth").get().getSpec().getTemplate().getSpec();
+        var podSpec = kube.podTemplate(ns, "tls-auth").getSpec();
         assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
                 .containsExactly("tls=relay-tls", "auth=relay-users");
@@ -261,7 +278,7 @@ class MailRelayReconcilerKubeTest {
         assertThat(config.at("/localDomains/1/recipients/0").asText()).isEqualTo("*-announce@lists.example.com");
         assertThat(config.at("/senderRestrictions/allowedSenderDomains/0").asText()).isEqualTo("example.com");
 
-        var pod = kube.client().apps().deployments().inNamespace(ns).withName("smarthost").get().getSpec().getTemplate().getSpec();
+        var pod = kube.podTemplate(ns, "smarthost").getSpec();
         assertThat(pod.getTopologySpreadConstraints()).extracting(c -> c.getTopologyKey())
                 .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
         assertThat(kube.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()
@@ -334,11 +351,104 @@ class MailRelayReconcilerKubeTest {
         assertThat(kube.client().apps().statefulSets().inNamespace(ns).withName("persistent").get().getMetadata().getGeneration())
                 .isEqualTo(statefulSet.getMetadata().getGeneration());
 
-        refused.getSpec().persistence.enabled = false;
-        MailRelay ephemeral = kube.update(refused);
-        kube.awaitRelay(ns, "persistent", observed(ephemeral));
+        // a switch to an emptyDir while pods hold their queues on the claims: refused, nothing applied
+        refused.getSpec().persistence.size = null; // the default, 1Gi: the size refusal is gone
+        refused.getSpec().persistence.enabled = null;
+        refused.getSpec().persistence.type = io.mailrelay.api.Persistence.Type.EmptyDir;
+        MailRelay switched = kube.update(refused);
+        MailRelay switchRefused = kube.awaitRelay(ns, "persistent",
+                observed(switched).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(switchRefused, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("SpoolVolumeSwitch");
+            assertThat(c.getMessage()).contains("StatefulSet persistent whose 2 pod(s)").contains("replicas: 0");
+        });
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).withName("persistent").get()).isNotNull();
+        assertThat(kube.client().apps().deployments().inNamespace(ns).list().getItems()).isEmpty();
+
+        // scaled to 0 first (every pod drains), then the switch is allowed; the claims would be kept
+        switchRefused.getSpec().persistence.type = null;
+        switchRefused.getSpec().replicas = 0;
+        MailRelay scaledDown = kube.update(switchRefused);
+        kube.awaitRelay(ns, "persistent", observed(scaledDown).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).withName("persistent").get().getSpec().getReplicas())
+                .isZero();
+        MailRelay atZero = kube.get(ns, "persistent");
+        atZero.getSpec().persistence.type = io.mailrelay.api.Persistence.Type.EmptyDir;
+        MailRelay ephemeral = kube.update(atZero);
+        kube.awaitRelay(ns, "persistent", observed(ephemeral).and(conditionIs(Conditions.CONFIG_VALID, "True")));
         assertThat(kube.client().apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
         assertThat(kube.client().apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
+
+        // and back to claims: refused while the Deployment has pods, with what to do
+        MailRelay back = kube.get(ns, "persistent");
+        back.getSpec().replicas = 1;
+        back = kube.update(back);
+        kube.awaitRelay(ns, "persistent", observed(back).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+        back = kube.get(ns, "persistent");
+        // as a v0.1 object reads: persistence.enabled: false was written as a default and says nothing
+        back.getSpec().persistence.type = null;
+        back.getSpec().persistence.enabled = false;
+        back = kube.update(back);
+        MailRelay backRefused = kube.awaitRelay(ns, "persistent",
+                observed(back).and(conditionIs(Conditions.CONFIG_VALID, "False")));
+        assertThat(condition(backRefused, Conditions.CONFIG_VALID).orElseThrow()).satisfies(c -> {
+            assertThat(c.getReason()).isEqualTo("SpoolVolumeSwitch");
+            assertThat(c.getMessage()).contains("Deployment persistent with an emptyDir spool")
+                    .contains("(the previous configuration keeps running)");
+        });
+        assertThat(kube.client().apps().deployments().inNamespace(ns).withName("persistent").get()).isNotNull();
+        assertThat(kube.client().apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    void aPendingSpoolClaimShowsInReadyWithTheReasonFromItsEvents() {
+        String ns = "pending";
+        kube.namespace(ns, Map.of());
+        MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
+        kube.awaitRelay(ns, "minimal", observed(relay));
+        // no controller-manager here: make the claim the StatefulSet controller makes, and the PV controller's event
+        var claim = kube.client().persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("spool-minimal-0").withLabels(Map.of("app.kubernetes.io/name", "mailrelay",
+                        "app.kubernetes.io/instance", "minimal", "app.kubernetes.io/component", "relay",
+                        "app.kubernetes.io/managed-by", "mailrelay-operator")).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources().endSpec()
+                .build()).create();
+        kube.client().v1().events().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName("spool-minimal-0.1").endMetadata()
+                .withNewInvolvedObject().withKind("PersistentVolumeClaim").withNamespace(ns).withName("spool-minimal-0")
+                    .withUid(claim.getMetadata().getUid()).withApiVersion("v1").endInvolvedObject()
+                .withType("Warning").withReason("FailedBinding")
+                .withMessage("no persistent volumes available for this claim and no storage class is set")
+                .withLastTimestamp(java.time.Instant.now().toString()).withCount(1)
+                .withNewSource().withComponent("persistentvolume-controller").endSource()
+                .build()).create();
+        kube.client().persistentVolumeClaims().inNamespace(ns).withName("spool-minimal-0").editStatus(c -> {
+            c.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder().withPhase("Pending").build());
+            return c;
+        });
+
+        MailRelay pending = kube.awaitRelay(ns, "minimal", r -> condition(r, Conditions.READY)
+                .map(c -> "SpoolVolumePending".equals(c.getReason())).orElse(false));
+        assertThat(condition(pending, Conditions.READY).orElseThrow()).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getMessage()).isEqualTo("PersistentVolumeClaim spool-minimal-0 is Pending: FailedBinding: "
+                    + "no persistent volumes available for this claim and no storage class is set");
+        });
+
+        // bound, and the pod up: Ready
+        kube.client().persistentVolumeClaims().inNamespace(ns).withName("spool-minimal-0").editStatus(c -> {
+            c.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder().withPhase("Bound").build());
+            return c;
+        });
+        kube.client().apps().statefulSets().inNamespace(ns).withName("minimal").editStatus(d -> {
+            d.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder()
+                    .withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(1).withUpdatedReplicas(1)
+                    .withReadyReplicas(1).withAvailableReplicas(1).build());
+            return d;
+        });
+        MailRelay ready = kube.awaitRelay(ns, "minimal", conditionIs(Conditions.READY, "True"));
+        assertThat(condition(ready, Conditions.READY).orElseThrow().getMessage()).isEqualTo("1/1 relay pods available");
     }
 
     @Test
@@ -392,11 +502,14 @@ class MailRelayReconcilerKubeTest {
                 "pod-security.kubernetes.io/enforce-version", "latest"));
         MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
         kube.awaitRelay(ns, "minimal", observed(relay));
-        var template = kube.client().apps().deployments().inNamespace(ns).withName("minimal").get().getSpec().getTemplate();
+        var template = kube.podTemplate(ns, "minimal");
 
+        // the StatefulSet controller adds the pod's claim as its spool volume
         Pod pod = new PodBuilder().withNewMetadata().withName("relay-pod").withNamespace(ns)
                 .withLabels(template.getMetadata().getLabels()).endMetadata()
-                .withSpec(template.getSpec()).build();
+                .withSpec(template.getSpec()).editSpec().addNewVolume().withName("spool")
+                    .withNewPersistentVolumeClaim().withClaimName("spool-minimal-0").endPersistentVolumeClaim().endVolume()
+                .endSpec().build();
         assertThat(kube.client().pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
                 .isEqualTo("relay-pod");
 

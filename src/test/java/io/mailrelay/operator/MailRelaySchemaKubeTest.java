@@ -108,10 +108,14 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         limits: {maxErrors: 0}
                         """, "spec.limits.maxErrors", "greater than or equal to 1"),
-                Arguments.of("persistence without size", """
+                Arguments.of("the deprecated enabled: true with an emptyDir", """
                         outbound: {mode: mx}
-                        persistence: {enabled: true}
-                        """, "spec.persistence.size", "persistence.size is required"),
+                        persistence: {enabled: true, type: EmptyDir}
+                        """, "spec.persistence.enabled", "persistence.enabled: true contradicts persistence.type: EmptyDir"),
+                Arguments.of("unknown spool volume type", """
+                        outbound: {mode: mx}
+                        persistence: {type: HostPath}
+                        """, "spec.persistence.type", "Unsupported value"),
                 Arguments.of("probe more often than every 10 seconds", """
                         outbound: {mode: mx}
                         probe: {interval: 5s}
@@ -163,6 +167,28 @@ class MailRelaySchemaKubeTest {
             var relay = kube.example(example.getFileName().toString(), NS);
             var created = api.client().resource(relay).dryRun().create();
             assertThat(created.getSpec().outbound).as(example.toString()).isNotNull();
+        }
+    }
+
+    /**
+     * What a v0.1 object reads as: neither type nor size is defaulted by the API server (it would apply a
+     * default on every read too, and an absent type must stay distinguishable from EmptyDir asked for).
+     */
+    @Test
+    void persistenceIsStoredAsWrittenWithoutDefaults() {
+        String yaml = "apiVersion: mailrelay.io/v1alpha1\nkind: MailRelay\nmetadata: {name: legacy, namespace: " + NS
+                + "}\nspec:\n  outbound: {mode: mx}\n  persistence: {minFreeSpace: 50Mi}\n";
+        var created = api.client().resources(io.mailrelay.api.MailRelay.class)
+                .resource(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(yaml, io.mailrelay.api.MailRelay.class))
+                .dryRun().create();
+        assertThat(created.getSpec().persistence.type).isNull();
+        assertThat(created.getSpec().persistence.enabled).isNull();
+        assertThat(created.getSpec().persistence.size).isNull();
+        for (String spec : List.of("persistence: {type: EmptyDir}", "persistence: {enabled: false, type: EmptyDir}",
+                "persistence: {enabled: true}", "persistence: {enabled: false}")) {
+            String ok = "apiVersion: mailrelay.io/v1alpha1\nkind: MailRelay\nmetadata: {name: ok, namespace: " + NS
+                    + "}\nspec:\n  outbound: {mode: mx}\n  " + spec + "\n";
+            assertThat(api.client().resource(ok).dryRun().create()).as(spec).isNotNull();
         }
     }
 

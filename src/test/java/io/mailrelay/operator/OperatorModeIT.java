@@ -49,8 +49,7 @@ class OperatorModeIT {
             MailRelay relay = kube.create(kube.example("minimal.yaml", "smoke"));
             kube.awaitRelay("smoke", "minimal", observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
 
-            String image = api.client().apps().deployments().inNamespace("smoke").withName("minimal").get()
-                    .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+            String image = kube.podTemplate("smoke", "minimal").getSpec().getContainers().get(0).getImage();
             assertThat(image).startsWith("mailrelay/mailrelay-operator:").doesNotContain("${");
         } finally {
             operator.destroy(); // SIGTERM, as the kubelet sends

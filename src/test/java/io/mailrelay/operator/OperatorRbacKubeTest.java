@@ -84,17 +84,22 @@ class OperatorRbacKubeTest {
         String ns = "rbac";
         kube.namespace(ns, Map.of());
         kube.secret(ns, "smarthost-credentials", "Opaque", Map.of("username", "relay", "password", "pw"));
-        MailRelay relay = kube.create(kube.example("smarthost.yaml", ns));
+        MailRelay relay = kube.example("smarthost.yaml", ns);
+        relay.getSpec().persistence = new io.mailrelay.api.Persistence();
+        relay.getSpec().persistence.type = io.mailrelay.api.Persistence.Type.EmptyDir;
+        relay = kube.create(relay);
         MailRelay applied = kube.awaitRelay(ns, "smarthost",
                 observed(relay).and(conditionIs(Conditions.CONFIG_VALID, "True")));
         assertThat(api.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("smarthost").get()).isNotNull();
 
-        // StatefulSet instead of Deployment, one replica: both deletion paths run
-        applied.getSpec().replicas = 1;
-        applied.getSpec().persistence = new io.mailrelay.api.Persistence();
-        applied.getSpec().persistence.enabled = true;
-        applied.getSpec().persistence.size = new io.fabric8.kubernetes.api.model.Quantity("1Gi");
-        MailRelay changed = kube.update(applied);
+        // scaled to 0 (the budget goes), then a StatefulSet instead of the Deployment: both deletion paths run
+        applied.getSpec().replicas = 0;
+        MailRelay scaled = kube.update(applied);
+        kube.awaitRelay(ns, "smarthost", observed(scaled).and(conditionIs(Conditions.CONFIG_VALID, "True")));
+        MailRelay durable = kube.get(ns, "smarthost");
+        durable.getSpec().persistence = null;
+        durable.getSpec().replicas = 1;
+        MailRelay changed = kube.update(durable);
         kube.awaitRelay(ns, "smarthost", observed(changed).and(conditionIs(Conditions.CONFIG_VALID, "True")));
 
         assertThat(api.client().apps().statefulSets().inNamespace(ns).withName("smarthost").get()).isNotNull();
@@ -104,5 +109,17 @@ class OperatorRbacKubeTest {
                 .extracting(e -> e.getReason() + ": " + e.getMessage())
                 .anySatisfy(e -> assertThat(e).startsWith("Created: created Deployment smarthost"))
                 .anySatisfy(e -> assertThat(e).startsWith("Created: created StatefulSet smarthost"));
+
+        // a Pending spool claim is watched, listed and explained from its events with these rights
+        api.client().persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("spool-smarthost-0").withLabels(Map.of("app.kubernetes.io/name", "mailrelay",
+                        "app.kubernetes.io/instance", "smarthost", "app.kubernetes.io/managed-by", "mailrelay-operator"))
+                .endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources().endSpec()
+                .build()).create();
+        MailRelay pending = kube.awaitRelay(ns, "smarthost", r -> KubeFixture.condition(r, Conditions.READY)
+                .map(c -> "SpoolVolumePending".equals(c.getReason())).orElse(false));
+        assertThat(KubeFixture.condition(pending, Conditions.READY).orElseThrow().getMessage())
+                .startsWith("PersistentVolumeClaim spool-smarthost-0 is Pending: no event about it yet");
     }
 }

@@ -6,11 +6,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,27 +28,48 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
- * Stands in for the kubelet (and the Deployment controller) of a real cluster, for tests and the local
- * demo: for every relay Deployment the operator creates, it runs the relay as a process on loopback with
- * the configuration and Secrets the pod would mount, restarts it when the pod template changes (a
- * rollout), reports the Deployment available, and tells the operator where the relay listens (the
- * {@code mailrelay.io/probe-address} annotation, honoured only by an operator started with
- * {@code mailrelay.probe.address-override=true}).
+ * Stands in for the kubelet, the StatefulSet and Deployment controllers and the volume provisioner of a real
+ * cluster, for tests and the local demo. For every relay StatefulSet or Deployment the operator creates, it
+ * runs each pod as a relay process on loopback with the configuration and Secrets the pod would mount, and
+ * reports the workload's status as the controllers would. Like them:
+ * <ul>
+ * <li>a StatefulSet's pods are {@code <name>-0..n-1}; each volume claim template becomes a claim
+ * {@code <template>-<name>-<ordinal>}, created and bound here to a directory that outlives the pod, so pod
+ * {@code <name>-0} gets the same spool back after a restart or roll (and after a scale-down and up);</li>
+ * <li>a StatefulSet with {@code updateStrategy RollingUpdate} rolls one pod at a time, highest ordinal first,
+ * each stopped before its replacement starts; with {@code OnDelete} a new template waits for a pod to go;</li>
+ * <li>a Deployment rolls with surge: the new pod is up before an old one stops; its spool is an emptyDir, a
+ * fresh directory per pod;</li>
+ * <li>a pod stops like the kubelet stops it: out of the endpoints at once, the preStop sleep, SIGTERM, and
+ * SIGKILL once the pod's {@code terminationGracePeriodSeconds} (counted from the start) are over. The relay
+ * gets the container's own arguments ({@code --grace-period} as the operator rendered it).</li>
+ * </ul>
+ * It tells the operator where the first ready pod listens (the {@code mailrelay.io/probe-address} and
+ * {@code mailrelay.io/admin-address} annotations, honoured only by an operator started with
+ * {@code mailrelay.probe.address-override=true}), and
+ * tests where every ready pod listens ({@link #endpoints}), as a Service would.
  *
  * <p>Every next hop (local domains' targets, smarthost) is pointed at one loopback sink, so nothing ever
  * leaves the machine. {@link #simulateSnat(boolean)} makes the relays see every client as allow-listed, the
@@ -48,18 +78,50 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 public final class LocalKubelet implements AutoCloseable {
 
     public static final String PROBE_ADDRESS_ANNOTATION = "mailrelay.io/probe-address";
+    /** Where the first ready pod's management port (health, metrics, admin endpoint) listens. */
+    public static final String ADMIN_ADDRESS_ANNOTATION = "mailrelay.io/admin-address";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final KubernetesClient client;
     private final String namespace;
     private final String nextHop;
     private final Path root;
-    private final Map<String, RunningRelay> relays = new ConcurrentHashMap<>();
+    /** Pods by workload name, then pod name (a StatefulSet's sort by ordinal). */
+    private final Map<String, Map<String, Pod>> pods = new ConcurrentHashMap<>();
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    /** One controller loop, as in a real cluster: a roll is done step by step, events wait meanwhile. */
+    private final ExecutorService controller = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "local-kubelet");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile boolean simulateSnat;
-    private boolean closed;
-    private SharedIndexInformer<Deployment> informer;
+    private volatile boolean closed;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
-    private record RunningRelay(String templateHash, AppProcess process, int smtpPort, int httpPort) {
+    /** One relay process in place of a pod. */
+    private static final class Pod {
+        final String name;
+        final String revision;
+        final AppProcess process;
+        final int smtpPort;
+        final int httpPort;
+        final Path spool;
+        final long graceSeconds;
+        final long preStopSeconds;
+        volatile boolean ready = true;
+
+        Pod(String name, String revision, AppProcess process, int smtpPort, int httpPort, Path spool, long graceSeconds,
+                long preStopSeconds) {
+            this.name = name;
+            this.revision = revision;
+            this.process = process;
+            this.smtpPort = smtpPort;
+            this.httpPort = httpPort;
+            this.spool = spool;
+            this.graceSeconds = graceSeconds;
+            this.preStopSeconds = preStopSeconds;
+        }
     }
 
     /** @param nextHop host:port every relay delivers to (e.g. an {@link SmtpSink}) */
@@ -80,90 +142,257 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     public LocalKubelet start() {
-        informer = client.apps().deployments().inNamespace(namespace).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Deployment deployment) {
-                sync(deployment);
-            }
-
-            @Override
-            public void onUpdate(Deployment before, Deployment after) {
-                sync(after);
-            }
-
-            @Override
-            public void onDelete(Deployment deployment, boolean unknownFinalState) {
-                stop(deployment.getMetadata().getName());
-            }
-        });
+        informers.add(client.apps().statefulSets().inNamespace(namespace).inform(handler()));
+        informers.add(client.apps().deployments().inNamespace(namespace).inform(handler()));
         return this;
     }
 
-    /** Restarts every relay (as a rollout would), e.g. after {@link #simulateSnat(boolean)} changed. */
-    public void restartAll() {
-        relays.keySet().forEach(name -> {
-            Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
-            if (deployment != null) {
-                sync(deployment, true);
+    private <T extends HasMetadata> ResourceEventHandler<T> handler() {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T workload) {
+                enqueue(workload.getMetadata().getName());
             }
-        });
+
+            @Override
+            public void onUpdate(T before, T after) {
+                enqueue(after.getMetadata().getName());
+            }
+
+            @Override
+            public void onDelete(T workload, boolean unknownFinalState) {
+                enqueue(workload.getMetadata().getName());
+            }
+        };
     }
 
+    private void enqueue(String name) {
+        if (!closed && queued.add(name)) {
+            controller.submit(() -> {
+                queued.remove(name);
+                sync(name, false);
+            });
+        }
+    }
+
+    /** Restarts every relay (as a rollout would), e.g. after {@link #simulateSnat(boolean)} changed; waits for it. */
+    public void restartAll() {
+        List<Future<?>> done = new ArrayList<>();
+        for (String name : pods.keySet()) {
+            done.add(controller.submit(() -> sync(name, true)));
+        }
+        for (Future<?> future : done) {
+            try {
+                future.get(10, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("restart failed", e);
+            }
+        }
+    }
+
+    /** The SMTP port of the relay's first pod that is ready. */
     public int smtpPort(String name) {
-        return Objects.requireNonNull(relays.get(name), "no relay running for " + name).smtpPort();
+        return first(name).smtpPort;
+    }
+
+    /** The management (HTTP) port of the relay's first pod that is ready. */
+    public int httpPort(String name) {
+        return first(name).httpPort;
     }
 
     public AppProcess process(String name) {
-        return Objects.requireNonNull(relays.get(name), "no relay running for " + name).process();
+        return first(name).process;
     }
 
-    private void sync(Deployment deployment) {
-        sync(deployment, false);
+    /** The process of one pod, e.g. {@code office-1}. */
+    public AppProcess podProcess(String workload, String pod) {
+        return pod(workload, pod).process;
     }
 
-    /**
-     * Rolls like a Deployment with surge: the new relay starts and is announced before the old one stops,
-     * and the old one gets a moment (what preStop gives a real pod) for probes and clients already on it.
-     */
-    private synchronized void sync(Deployment deployment, boolean force) {
-        String name = deployment.getMetadata().getName();
+    /** The directory one pod runs its spool in: its claim's, or its own emptyDir. */
+    public Path spoolDirectory(String workload, String pod) {
+        return pod(workload, pod).spool;
+    }
+
+    private Pod pod(String workload, String pod) {
+        return Objects.requireNonNull(pods.getOrDefault(workload, Map.of()).get(pod), "no pod " + pod);
+    }
+
+    /** The SMTP ports of the relay's ready pods, as a Service's endpoints list them (terminating pods are out). */
+    public List<Integer> endpoints(String name) {
+        return pods.getOrDefault(name, Map.of()).values().stream().filter(p -> p.ready && p.process.isAlive())
+                .map(p -> p.smtpPort).toList();
+    }
+
+    /** The directory bound to a claim, e.g. {@code spool-office-0}: it outlives every pod that mounts it. */
+    public Path claimDirectory(String claim) {
+        return root.resolve("claims").resolve(claim);
+    }
+
+    private Pod first(String name) {
+        return pods.getOrDefault(name, Map.of()).values().stream().filter(p -> p.ready).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no relay pod ready for " + name));
+    }
+
+    private void sync(String name, boolean restart) {
         if (closed) {
             return; // an event that arrived while closing must not start a relay nobody will stop
         }
-        if (deployment.getMetadata().getOwnerReferences().stream().noneMatch(o -> "MailRelay".equals(o.getKind()))) {
-            return;
-        }
-        String hash = templateHash(deployment.getSpec().getTemplate()) + (simulateSnat ? "+snat" : "");
-        RunningRelay old = relays.get(name);
-        if (!force && old != null && old.templateHash().equals(hash) && old.process().isAlive()) {
-            return;
-        }
-        RunningRelay started = run(name, deployment.getSpec().getTemplate(), hash);
-        relays.put(name, started);
-        annotateProbeAddress(deployment, "127.0.0.1:" + started.smtpPort());
-        reportAvailable(deployment);
-        if (old != null) {
-            FreePort.sleep(2000);
-            old.process().close();
+        try {
+            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
+            Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
+            if (statefulSet != null && ours(statefulSet)) {
+                syncStatefulSet(statefulSet, restart);
+            } else if (deployment != null && ours(deployment)) {
+                syncDeployment(deployment, restart);
+            } else {
+                Map<String, Pod> gone = pods.remove(name);
+                if (gone != null) {
+                    gone.values().forEach(this::stop);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (!closed) { // while closing, an interrupted stop is expected: close() stops every pod itself
+                System.err.println("LocalKubelet: sync of " + name + " failed: " + e);
+                e.printStackTrace();
+            }
         }
     }
 
-    private RunningRelay run(String name, PodTemplateSpec template, String hash) {
+    private static boolean ours(HasMetadata workload) {
+        return workload.getMetadata().getDeletionTimestamp() == null && workload.getMetadata().getOwnerReferences()
+                .stream().anyMatch(o -> "MailRelay".equals(o.getKind()));
+    }
+
+    /** The StatefulSet controller: ordinals, claims, reverse-ordinal rolling update, scale up and down. */
+    private void syncStatefulSet(StatefulSet statefulSet, boolean restart) {
+        String name = statefulSet.getMetadata().getName();
+        PodTemplateSpec template = statefulSet.getSpec().getTemplate();
+        String revision = revision(template);
+        String wanted = revision + (simulateSnat ? "+snat" : "");
+        int replicas = Objects.requireNonNullElse(statefulSet.getSpec().getReplicas(), 1);
+        boolean onDelete = statefulSet.getSpec().getUpdateStrategy() != null
+                && "OnDelete".equals(statefulSet.getSpec().getUpdateStrategy().getType());
+        Map<String, Pod> running = pods.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        // scale down: the highest ordinals go; their claims stay (persistentVolumeClaimRetentionPolicy Retain)
+        for (String pod : byOrdinal(running.keySet(), true)) {
+            if (ordinal(pod) >= replicas) {
+                stop(running.get(pod));
+                running.remove(pod);
+                reportStatefulSet(statefulSet, revision);
+            }
+        }
+        // missing ordinals start (Parallel pod management: all at once, none waits for the one before)
+        Set<String> started = new java.util.HashSet<>();
+        for (int i = 0; i < replicas; i++) {
+            String pod = name + "-" + i;
+            if (!running.containsKey(pod)) {
+                running.put(pod, run(name, pod, template, wanted, claims(statefulSet, i)));
+                started.add(pod);
+                reportStatefulSet(statefulSet, revision);
+            }
+        }
+        // roll: highest ordinal first, one at a time, the pod gone before its replacement starts on the same
+        // claim, and ready before the next one goes; OnDelete leaves that to whoever deletes a pod
+        for (String pod : byOrdinal(running.keySet(), true)) {
+            Pod current = running.get(pod);
+            boolean outdated = !current.revision.equals(wanted) && !onDelete;
+            if (!started.contains(pod) && (outdated || restart)) {
+                stop(current);
+                running.remove(pod);
+                reportStatefulSet(statefulSet, revision);
+                running.put(pod, run(name, pod, template, wanted, claims(statefulSet, ordinal(pod))));
+                reportStatefulSet(statefulSet, revision);
+            }
+        }
+        reportStatefulSet(statefulSet, revision);
+        announce(statefulSet, running);
+    }
+
+    /** The Deployment controller with maxSurge 1, maxUnavailable 0, and an emptyDir spool per pod. */
+    private void syncDeployment(Deployment deployment, boolean restart) {
+        String name = deployment.getMetadata().getName();
+        PodTemplateSpec template = deployment.getSpec().getTemplate();
+        String revision = revision(template);
+        String wanted = revision + (simulateSnat ? "+snat" : "");
+        int replicas = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
+        Map<String, Pod> running = pods.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        List<String> old = running.values().stream()
+                .filter(p -> restart || !p.revision.equals(wanted)).map(p -> p.name).toList();
+        long current = running.size() - old.size();
+        for (String pod : old) {
+            if (current < replicas) {
+                String fresh = name + "-" + Long.toHexString(System.nanoTime());
+                running.put(fresh, run(name, fresh, template, wanted, Map.of()));
+                current++;
+                reportDeployment(deployment, revision);
+                announce(deployment, running);
+            }
+            stop(running.get(pod));
+            running.remove(pod);
+        }
+        while (current < replicas) {
+            String fresh = name + "-" + Long.toHexString(System.nanoTime());
+            running.put(fresh, run(name, fresh, template, wanted, Map.of()));
+            current++;
+        }
+        for (String pod : new ArrayList<>(running.keySet())) {
+            if (running.size() > replicas) {
+                stop(running.get(pod));
+                running.remove(pod);
+            }
+        }
+        reportDeployment(deployment, revision);
+        announce(deployment, running);
+    }
+
+    /** The claims of pod {@code ordinal}, created and bound as a provisioner would: volume name to directory. */
+    private Map<String, Path> claims(StatefulSet statefulSet, int ordinal) {
+        Map<String, Path> volumes = new TreeMap<>();
+        for (PersistentVolumeClaim template : statefulSet.getSpec().getVolumeClaimTemplates()) {
+            String volume = template.getMetadata().getName();
+            String claim = volume + "-" + statefulSet.getMetadata().getName() + "-" + ordinal;
+            var resource = client.persistentVolumeClaims().inNamespace(namespace).withName(claim);
+            if (resource.get() == null) {
+                Map<String, String> labels = new TreeMap<>(Objects.requireNonNullElse(template.getMetadata().getLabels(), Map.of()));
+                labels.putAll(statefulSet.getSpec().getSelector().getMatchLabels());
+                client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName(claim).withNamespace(namespace)
+                        .withLabels(labels).endMetadata().withSpec(template.getSpec()).build()).create();
+            }
+            resource.editStatus(c -> {
+                c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound")
+                        .withAccessModes(template.getSpec().getAccessModes())
+                        .withCapacity(template.getSpec().getResources().getRequests()).build());
+                return c;
+            });
+            try {
+                volumes.put(volume, Files.createDirectories(claimDirectory(claim)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return volumes;
+    }
+
+    private Pod run(String workload, String pod, PodTemplateSpec template, String revision, Map<String, Path> claims) {
         try {
-            Path pod = Files.createDirectories(root.resolve(name));
-            // each process its own spool, like each pod its own emptyDir: the old one drains on SIGTERM
-            Path spool = Files.createDirectories(pod.resolve("spool-" + System.nanoTime()));
-            Map<String, Path> mounts = materializeVolumes(template, pod.resolve("mounts-" + System.nanoTime()));
-            Path configFile = mounts.entrySet().stream()
-                    .map(e -> e.getValue().resolve("relay.yaml")).filter(Files::exists).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no relay.yaml in the pod template of " + name));
+            Path dir = Files.createDirectories(root.resolve(workload).resolve(pod + "-" + System.nanoTime()));
+            // a claim when the StatefulSet has one, else an emptyDir: a fresh directory for this pod only
+            Path spool = claims.containsKey("spool") ? claims.get("spool") : Files.createDirectories(dir.resolve("spool"));
+            Map<String, Path> mounts = materializeVolumes(template, dir.resolve("mounts"));
+            Path configFile = mounts.values().stream().map(m -> m.resolve("relay.yaml")).filter(Files::exists).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no relay.yaml in the pod template of " + workload));
             int smtpPort = FreePort.pick();
             int httpPort = FreePort.pick();
-            Path localConfig = pod.resolve("relay-local.yaml");
+            Path localConfig = dir.resolve("relay-local.yaml");
             Files.writeString(localConfig, localize(Files.readString(configFile), mounts, smtpPort, spool));
-            AppProcess process = AppProcess.builder("relay-" + name)
+            Container container = template.getSpec().getContainers().get(0);
+            AppProcess process = AppProcess.builder("relay-" + pod)
                     .property("quarkus.http.port", String.valueOf(httpPort))
-                    .args("relay", "--config", localConfig.toString(), "--grace-period", "5s")
+                    .args(localArgs(container.getArgs(), localConfig))
                     .start();
             try {
                 FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(90), null);
@@ -171,9 +400,45 @@ public final class LocalKubelet implements AutoCloseable {
                 process.close();
                 throw notListening;
             }
-            return new RunningRelay(hash, process, smtpPort, httpPort);
+            long grace = Objects.requireNonNullElse(template.getSpec().getTerminationGracePeriodSeconds(), 30L);
+            long preStop = container.getLifecycle() != null && container.getLifecycle().getPreStop() != null
+                    && container.getLifecycle().getPreStop().getSleep() != null
+                    ? container.getLifecycle().getPreStop().getSleep().getSeconds() : 0;
+            return new Pod(pod, revision, process, smtpPort, httpPort, spool, grace, preStop);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The container's own arguments, with the config file where this machine has it. */
+    private static String[] localArgs(List<String> args, Path localConfig) {
+        List<String> local = new ArrayList<>(args);
+        int config = local.indexOf("--config");
+        local.set(config + 1, localConfig.toString());
+        return local.toArray(String[]::new);
+    }
+
+    /**
+     * Stops a pod as the kubelet does: out of the endpoints, the preStop sleep, SIGTERM, then SIGKILL when the
+     * grace period (counted from the start) is over. Waits until the process is gone.
+     */
+    private void stop(Pod pod) {
+        if (pod == null) {
+            return;
+        }
+        pod.ready = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(pod.graceSeconds);
+        if (pod.process.isAlive() && pod.preStopSeconds > 0 && !closed) {
+            FreePort.sleep(TimeUnit.SECONDS.toMillis(Math.min(pod.preStopSeconds, pod.graceSeconds)));
+        }
+        pod.process.terminate();
+        long left = Math.max(0, deadline - System.nanoTime());
+        try {
+            pod.process.awaitExit(Duration.ofNanos(left).plusMillis(100));
+        } catch (AssertionError stillRunning) {
+            System.err.println("LocalKubelet: " + pod.name + " outlived its grace period of " + pod.graceSeconds
+                    + " s: SIGKILL");
+            pod.process.kill();
         }
     }
 
@@ -183,8 +448,8 @@ public final class LocalKubelet implements AutoCloseable {
         List<VolumeMount> mounts = template.getSpec().getContainers().get(0).getVolumeMounts();
         for (VolumeMount mount : mounts) {
             Volume volume = template.getSpec().getVolumes().stream()
-                    .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-            Map<String, byte[]> files = volumeFiles(volume);
+                    .filter(v -> v.getName().equals(mount.getName())).findFirst().orElse(null);
+            Map<String, byte[]> files = volume == null ? null : volumeFiles(volume); // null: a claim
             if (files == null) {
                 continue;
             }
@@ -249,49 +514,86 @@ public final class LocalKubelet implements AutoCloseable {
         return YAML.writeValueAsString(config);
     }
 
-    private void reportAvailable(Deployment deployment) {
-        int replicas = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
-        DeploymentStatus status = new DeploymentStatusBuilder()
+    private void reportStatefulSet(StatefulSet statefulSet, String revision) {
+        Map<String, Pod> running = pods.getOrDefault(statefulSet.getMetadata().getName(), Map.of());
+        int ready = (int) running.values().stream().filter(p -> p.ready && p.process.isAlive()).count();
+        int updated = (int) running.values().stream().filter(p -> p.revision.startsWith(revision)).count();
+        String updateRevision = statefulSet.getMetadata().getName() + "-" + revision;
+        var status = new StatefulSetStatusBuilder()
+                .withObservedGeneration(statefulSet.getMetadata().getGeneration())
+                .withReplicas(running.size()).withReadyReplicas(ready).withAvailableReplicas(ready)
+                .withUpdatedReplicas(updated).withCurrentReplicas(updated)
+                .withUpdateRevision(updateRevision).withCurrentRevision(updateRevision).build();
+        // merge patch of the status subresource: no resourceVersion, no conflict with the operator's applies
+        client.apps().statefulSets().inNamespace(namespace).withName(statefulSet.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                        Serialization.asJson(Map.of("status", status)));
+    }
+
+    private void reportDeployment(Deployment deployment, String revision) {
+        Map<String, Pod> running = pods.getOrDefault(deployment.getMetadata().getName(), Map.of());
+        int ready = (int) running.values().stream().filter(p -> p.ready && p.process.isAlive()).count();
+        int updated = (int) running.values().stream().filter(p -> p.revision.startsWith(revision)).count();
+        var status = new DeploymentStatusBuilder()
                 .withObservedGeneration(deployment.getMetadata().getGeneration())
-                .withReplicas(replicas).withReadyReplicas(replicas).withAvailableReplicas(replicas)
-                .withUpdatedReplicas(replicas)
+                .withReplicas(running.size()).withReadyReplicas(ready).withAvailableReplicas(ready)
+                .withUpdatedReplicas(updated)
                 .withConditions(new DeploymentConditionBuilder().withType("Available").withStatus("True")
                         .withReason("MinimumReplicasAvailable").withMessage("relay process running on loopback")
                         .build())
                 .build();
-        // merge patch of the status subresource: no resourceVersion, no conflict with the operator's applies
         client.apps().deployments().inNamespace(namespace).withName(deployment.getMetadata().getName())
                 .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                        io.fabric8.kubernetes.client.utils.Serialization.asJson(Map.of("status", status)));
+                        Serialization.asJson(Map.of("status", status)));
     }
 
-    private void annotateProbeAddress(Deployment deployment, String address) {
-        String relayName = deployment.getMetadata().getOwnerReferences().stream()
+    /** Points the operator's probe (and its admin reader) at the first ready pod, when that changed. */
+    private void announce(HasMetadata workload, Map<String, Pod> running) {
+        String relayName = workload.getMetadata().getOwnerReferences().stream()
                 .filter(o -> "MailRelay".equals(o.getKind())).findFirst().orElseThrow().getName();
-        // a merge patch without resourceVersion: never conflicts with the operator's status updates
-        client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
-                .withName(relayName).patch(PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"annotations\":{\"" + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\"}}}");
+        running.values().stream().filter(p -> p.ready).min(Comparator.comparing(p -> p.name)).ifPresent(pod -> {
+            String address = "127.0.0.1:" + pod.smtpPort;
+            String admin = "127.0.0.1:" + pod.httpPort;
+            var relay = client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
+                    .withName(relayName);
+            var current = relay.get();
+            Map<String, String> annotations = current == null ? Map.of()
+                    : Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of());
+            if (current != null && (!address.equals(annotations.get(PROBE_ADDRESS_ANNOTATION))
+                    || !admin.equals(annotations.get(ADMIN_ADDRESS_ANNOTATION)))) {
+                // a merge patch without resourceVersion: never conflicts with the operator's status updates
+                relay.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                        + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\",\"" + ADMIN_ADDRESS_ANNOTATION + "\":\""
+                        + admin + "\"}}}");
+            }
+        });
     }
 
-    private static String templateHash(PodTemplateSpec template) {
+    private static String revision(PodTemplateSpec template) {
         return Integer.toHexString(template.hashCode());
     }
 
-    private void stop(String name) {
-        RunningRelay running = relays.remove(name);
-        if (running != null) {
-            running.process().close();
-        }
+    private static int ordinal(String pod) {
+        return Integer.parseInt(pod.substring(pod.lastIndexOf('-') + 1));
     }
 
-    /** Stops every relay; waits for a rollout in progress, so none is started after this returns. */
+    private static List<String> byOrdinal(Set<String> names, boolean descending) {
+        Comparator<String> order = Comparator.comparingInt(LocalKubelet::ordinal);
+        return names.stream().sorted(descending ? order.reversed() : order).toList();
+    }
+
+    /** Stops every relay at once (SIGTERM, then SIGKILL after 30 s); no pod is started after this returns. */
     @Override
-    public synchronized void close() {
+    public void close() {
         closed = true;
-        if (informer != null) {
-            informer.close();
+        informers.forEach(SharedIndexInformer::close);
+        controller.shutdownNow();
+        try {
+            controller.awaitTermination(2, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        relays.keySet().forEach(this::stop);
+        pods.values().forEach(workload -> workload.values().forEach(pod -> pod.process.close()));
+        pods.clear();
     }
 }

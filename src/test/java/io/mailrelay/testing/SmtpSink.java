@@ -8,8 +8,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -81,16 +83,21 @@ public final class SmtpSink implements BeforeAllCallback, AfterAllCallback, Afte
 
     /** The {@code X-Test-Id:} header of every message received (tests number their messages with it). */
     public Set<String> testIds() {
-        Set<String> ids = new HashSet<>();
+        return new HashSet<>(testIdCounts().keySet());
+    }
+
+    /** How often each {@code X-Test-Id:} arrived: more than once is a duplicate delivery. */
+    public Map<String, Integer> testIdCounts() {
+        Map<String, Integer> counts = new HashMap<>();
         for (SinkMessage message : messages()) {
             String text = message.text();
             int at = text.indexOf("X-Test-Id: ");
             if (at >= 0) {
                 int end = text.indexOf('\n', at); // smtp-sink's dump has LF line ends
-                ids.add(text.substring(at + 11, end).strip());
+                counts.merge(text.substring(at + 11, end).strip(), 1, Integer::sum);
             }
         }
-        return ids;
+        return counts;
     }
 
     /** Forgets what was received. */

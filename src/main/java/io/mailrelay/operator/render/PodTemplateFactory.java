@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.Persistence;
 
 /**
  * The relay pod: passes PodSecurity "restricted" (non-root fixed UID, read-only root file system, no
@@ -215,7 +216,9 @@ public final class PodTemplateFactory {
             volumes.add(secretVolume("smarthost", credentials, RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY));
         }
         if (!persistentSpool) {
-            volumes.add(new VolumeBuilder().withName(SPOOL_VOLUME).withNewEmptyDir().endEmptyDir().build());
+            // bounded like the claim would be: a full node disk evicts every pod on it, not just this one
+            volumes.add(new VolumeBuilder().withName(SPOOL_VOLUME).withNewEmptyDir()
+                    .withSizeLimit(new Quantity(Persistence.size(spec.persistence).toString())).endEmptyDir().build());
         }
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("64Mi"))
                 .endEmptyDir().build());

@@ -52,19 +52,16 @@ public final class RelayConfigRenderer {
                 new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)));
     }
 
-    /** The spec's, else the relay's default (100Mi) capped at a tenth of a small spool volume. */
+    /**
+     * The spec's, else the relay's default (100Mi) capped at a tenth of a small spool volume (a claim's
+     * request or an emptyDir's sizeLimit: both are persistence.size).
+     */
     static Long minFreeSpace(Persistence persistence) {
-        if (persistence == null) {
-            return null;
-        }
-        if (persistence.minFreeSpace != null) {
+        if (persistence != null && persistence.minFreeSpace != null) {
             return bytes(persistence.minFreeSpace);
         }
-        if (Boolean.TRUE.equals(persistence.enabled) && persistence.size != null) {
-            long tenth = bytes(persistence.size) / 10;
-            return tenth < DEFAULT_MIN_FREE_SPACE ? tenth : null;
-        }
-        return null;
+        long tenth = bytes(Persistence.size(persistence)) / 10;
+        return tenth < DEFAULT_MIN_FREE_SPACE ? tenth : null;
     }
 
     private static long bytes(Quantity quantity) {

@@ -9,15 +9,19 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.api.Persistence;
 
-/** The relay workload: a Deployment with an emptyDir spool, or a StatefulSet with a volume per pod. */
+/**
+ * The relay workload: a StatefulSet with a volume per pod (the default), or, only when persistence.type asks
+ * for EmptyDir, a Deployment whose spool dies with its pod.
+ */
 public final class WorkloadFactory {
 
     private WorkloadFactory() {
     }
 
     public static boolean persistent(MailRelaySpec spec) {
-        return spec.persistence != null && Boolean.TRUE.equals(spec.persistence.enabled);
+        return !Persistence.ephemeral(spec.persistence);
     }
 
     public static HasMetadata workload(MailRelay relay, String image, String configHash) {
@@ -46,6 +50,8 @@ public final class WorkloadFactory {
                     .withReplicas(replicas(relay))
                     .withServiceName(relay.getMetadata().getName())
                     .withPodManagementPolicy("Parallel")
+                    // one pod at a time, highest ordinal first; each drains on SIGTERM and comes back to its claim
+                    .withNewUpdateStrategy().withType("RollingUpdate").endUpdateStrategy()
                     .withNewSelector().withMatchLabels(RelayLabels.selector(relay)).endSelector()
                     .withTemplate(PodTemplateFactory.podTemplate(relay, image, configHash, true))
                     .addToVolumeClaimTemplates(new PersistentVolumeClaimBuilder()
@@ -53,8 +59,8 @@ public final class WorkloadFactory {
                                 .withLabels(RelayLabels.all(relay)).endMetadata()
                             .withNewSpec()
                                 .withAccessModes("ReadWriteOnce")
-                                .withStorageClassName(persistence.storageClassName)
-                                .withNewResources().addToRequests("storage", new Quantity(persistence.size.toString()))
+                                .withStorageClassName(persistence == null ? null : persistence.storageClassName)
+                                .withNewResources().addToRequests("storage", new Quantity(Persistence.size(persistence).toString()))
                                 .endResources()
                             .endSpec()
                             .build())

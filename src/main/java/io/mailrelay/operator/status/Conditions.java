@@ -19,6 +19,8 @@ public final class Conditions {
     public static final String NETWORK_RISK = "NetworkRisk";
     /** Owned by the probe; the reconciler only seeds it. */
     public static final String RELAY_CLOSED = "RelayClosed";
+    /** True when the spool is an emptyDir: accepted mail does not survive the pod. */
+    public static final String SPOOL_EPHEMERAL = "SpoolEphemeral";
 
     public static final String TRUE = "True";
     public static final String FALSE = "False";

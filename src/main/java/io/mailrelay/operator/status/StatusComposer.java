@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.Persistence;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.render.DependentNames;
@@ -42,6 +43,7 @@ public final class StatusComposer {
             conditions.set(Conditions.NETWORK_RISK, Conditions.TRUE, risks.get(0).reason(),
                     risks.stream().map(Risk::message).collect(Collectors.joining("; ")));
         }
+        spoolEphemeral(conditions, relay);
         if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
             conditions.set(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "ProbeDisabled", "spec.probe.enabled is false");
         } else {
@@ -63,6 +65,19 @@ public final class StatusComposer {
         return status;
     }
 
+    private static void spoolEphemeral(Conditions conditions, MailRelay relay) {
+        if (Persistence.ephemeral(relay.getSpec().persistence)) {
+            conditions.set(Conditions.SPOOL_EPHEMERAL, Conditions.TRUE, "EmptyDirRequested",
+                    "persistence.type is EmptyDir: mail a pod has accepted but not yet delivered is lost when the pod is "
+                            + "deleted, evicted, rolled or its node drained (sizeLimit " + Persistence.size(relay.getSpec().persistence)
+                            + ")");
+        } else {
+            conditions.set(Conditions.SPOOL_EPHEMERAL, Conditions.FALSE, "PersistentVolumeClaim",
+                    "each pod keeps its queue on its own PersistentVolumeClaim (" + Persistence.size(relay.getSpec().persistence)
+                            + ")");
+        }
+    }
+
     private static void applied(Conditions conditions, boolean configValid, ApplyFailure failure) {
         if (failure != null) {
             conditions.set(Conditions.APPLIED, Conditions.FALSE, failure.reason(), failure.message());
@@ -81,6 +96,8 @@ public final class StatusComposer {
                     configValid ? "relay workload created, waiting for pods" : "nothing deployed: see ConfigValid");
         } else if (workload.desired() == 0) {
             conditions.set(Conditions.READY, Conditions.FALSE, "ScaledToZero", "spec.replicas is 0");
+        } else if (workload.pendingVolume() != null) {
+            conditions.set(Conditions.READY, Conditions.FALSE, "SpoolVolumePending", workload.pendingVolume());
         } else if (workload.stuck() != null) {
             conditions.set(Conditions.READY, Conditions.FALSE, "RolloutStuck", workload.stuck());
         } else if (workload.fullyAvailable()) {

@@ -37,6 +37,9 @@ public final class TransitionEvents {
         changed(old, after.conditions, Conditions.NETWORK_RISK)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.warning(relay, c.getReason(), c.getMessage()));
+        changed(old, after.conditions, Conditions.SPOOL_EPHEMERAL)
+                .filter(c -> Conditions.TRUE.equals(c.getStatus()))
+                .ifPresent(c -> events.warning(relay, "SpoolEphemeral", c.getMessage()));
         relayClosedTransition(events, relay, old, after.conditions);
         changed(old, after.conditions, Conditions.READY)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))

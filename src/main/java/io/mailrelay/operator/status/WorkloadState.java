@@ -15,11 +15,21 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
  * @param observed the controller has seen the latest spec, so its counts are about it
  * @param updated pods that run the latest pod template
  * @param stuck the controller's explanation when the rollout stopped progressing, else null
+ * @param pendingVolume why a spool claim of the pods is still Pending, else null
  */
 public record WorkloadState(boolean exists, int desired, int ready, int available, int updated, boolean observed,
-        String stuck) {
+        String stuck, String pendingVolume) {
 
     public static final WorkloadState ABSENT = new WorkloadState(false, 0, 0, 0, 0, false, null);
+
+    public WorkloadState(boolean exists, int desired, int ready, int available, int updated, boolean observed,
+            String stuck) {
+        this(exists, desired, ready, available, updated, observed, stuck, null);
+    }
+
+    public WorkloadState withPendingVolume(String why) {
+        return new WorkloadState(exists, desired, ready, available, updated, observed, stuck, why);
+    }
 
     /** A workload whose rollout is complete when {@code available} and {@code updated} reach {@code desired}. */
     public static WorkloadState rolling(int desired, int available, int updated) {

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -42,7 +43,7 @@ class ManifestsTest {
         DesiredState state = desired(Specs.minimal());
 
         assertThat(state.objects()).extracting(HasMetadata::getKind)
-                .containsExactly("ConfigMap", "ServiceAccount", "Service", "NetworkPolicy", "Deployment");
+                .containsExactly("ConfigMap", "ServiceAccount", "Service", "NetworkPolicy", "StatefulSet");
         assertThat(state.objects()).allSatisfy(object -> {
             assertThat(object.getMetadata().getNamespace()).isEqualTo("mail");
             assertThat(object.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
@@ -94,7 +95,7 @@ class ManifestsTest {
 
     @Test
     void podRunsAsFixedNonRootUserWithNothingToEscalate() {
-        var pod = desired(Specs.minimal()).get(Deployment.class).getSpec().getTemplate().getSpec();
+        var pod = pod(Specs.minimal());
         var container = pod.getContainers().get(0);
 
         assertThat(container.getImage()).isEqualTo("mailrelay/mailrelay-operator:1.0");
@@ -106,12 +107,12 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "spool", "tmp");
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "tmp"); // spool: a claim
     }
 
     @Test
     void theDrainFitsTheGracePeriodAndTheRelayIsToldHowLongItHas() {
-        var pod = desired(Specs.minimal()).get(Deployment.class).getSpec().getTemplate().getSpec();
+        var pod = pod(Specs.minimal());
         var container = pod.getContainers().get(0);
         assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(60L);
         assertThat(container.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(10L);
@@ -120,7 +121,7 @@ class ManifestsTest {
 
         MailRelaySpec longer = Specs.minimal();
         longer.terminationGracePeriodSeconds = 300;
-        var longPod = desired(longer).get(Deployment.class).getSpec().getTemplate().getSpec();
+        var longPod = pod(longer);
         assertThat(longPod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
         assertThat(longPod.getContainers().get(0).getArgs()).endsWith("--grace-period", "285s");
 
@@ -130,16 +131,19 @@ class ManifestsTest {
         assertThat(PodTemplateFactory.PRE_STOP_SLEEP_SECONDS + PodTemplateFactory.drainSeconds(shortest)
                 + PodTemplateFactory.EXIT_MARGIN_SECONDS).isEqualTo(20L);
         assertThat(PodTemplateFactory.drainSeconds(shortest)).isEqualTo(5L);
-        var statefulPod = desired(withPersistence(longer)).get(StatefulSet.class).getSpec().getTemplate().getSpec();
-        assertThat(statefulPod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
-        assertThat(statefulPod.getContainers().get(0).getArgs()).endsWith("--grace-period", "285s");
+        var ephemeralPod = desired(emptyDir(longer)).get(Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(ephemeralPod.getTerminationGracePeriodSeconds()).isEqualTo(300L);
+        assertThat(ephemeralPod.getContainers().get(0).getArgs()).endsWith("--grace-period", "285s");
     }
 
-    private static MailRelaySpec withPersistence(MailRelaySpec spec) {
+    private static MailRelaySpec emptyDir(MailRelaySpec spec) {
         spec.persistence = new Persistence();
-        spec.persistence.enabled = true;
-        spec.persistence.size = new Quantity("1Gi");
+        spec.persistence.type = Persistence.Type.EmptyDir;
         return spec;
+    }
+
+    private static PodSpec pod(MailRelaySpec spec) {
+        return ((StatefulSet) desired(spec).workload()).getSpec().getTemplate().getSpec();
     }
 
     @Test
@@ -148,7 +152,7 @@ class ManifestsTest {
         spec.image = "registry.example/relay:2";
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build();
 
-        var container = desired(spec).get(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        var container = pod(spec).getContainers().get(0);
 
         assertThat(container.getImage()).isEqualTo("registry.example/relay:2");
         assertThat(container.getResources().getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("1Gi"));
@@ -159,19 +163,54 @@ class ManifestsTest {
         MailRelaySpec spec = Specs.minimal();
         spec.replicas = 3;
         DesiredState state = desired(spec);
-        assertThat(state.get(Deployment.class).getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).hasSize(2);
+        assertThat(state.get(StatefulSet.class).getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).hasSize(2);
         assertThat(state.get(PodDisruptionBudget.class).getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
 
         spec.affinity = new AffinityBuilder().withNewNodeAffinity().endNodeAffinity().build();
-        assertThat(desired(spec).get(Deployment.class).getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
+        assertThat(pod(spec).getTopologySpreadConstraints())
                 .isEmpty();
+    }
+
+    @Test
+    void byDefaultAStatefulSetRollsOnePodAtATimeEachWithAClaimOfOneGi() {
+        StatefulSet statefulSet = desired(Specs.minimal()).get(StatefulSet.class);
+
+        assertThat(statefulSet.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(statefulSet.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(claim -> {
+            assertThat(claim.getMetadata().getName()).isEqualTo("spool");
+            assertThat(claim.getSpec().getStorageClassName()).isNull();
+            assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+            assertThat(claim.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("1Gi"));
+        });
+        assertThat(statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled()).isEqualTo("Retain");
+        assertThat(desired(Specs.minimal()).objects()).noneMatch(Deployment.class::isInstance);
+        // the deprecated enabled: true says the same; enabled: false alone says nothing (v0.1 wrote it as a default)
+        for (Boolean enabled : new Boolean[] {true, false}) {
+            MailRelaySpec old = Specs.minimal();
+            old.persistence = new Persistence();
+            old.persistence.enabled = enabled;
+            assertThat(desired(old).workload()).isInstanceOf(StatefulSet.class);
+        }
+    }
+
+    @Test
+    void onlyAnExplicitEmptyDirMakesADeploymentWithABoundedEmptyDir() {
+        MailRelaySpec spec = emptyDir(Specs.minimal());
+        Deployment deployment = desired(spec).get(Deployment.class);
+        assertThat(desired(spec).objects()).noneMatch(StatefulSet.class::isInstance);
+        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).filteredOn(v -> "spool".equals(v.getName()))
+                .singleElement().satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("1Gi")));
+
+        spec.persistence.size = new Quantity("300Mi");
+        assertThat(desired(spec).get(Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+                .filteredOn(v -> "spool".equals(v.getName())).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("300Mi")));
     }
 
     @Test
     void persistenceMakesAStatefulSetWithAClaimPerPod() {
         MailRelaySpec spec = Specs.minimal();
         spec.persistence = new Persistence();
-        spec.persistence.enabled = true;
         spec.persistence.size = new Quantity("2Gi");
         spec.persistence.storageClassName = "fast";
 

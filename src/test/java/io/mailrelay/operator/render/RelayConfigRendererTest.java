@@ -59,7 +59,7 @@ class RelayConfigRendererTest {
                   minFreeSpace: 1610612736
                 """);
         spec.persistence.minFreeSpace = null;
-        spec.persistence.enabled = true;
+        spec.persistence.type = Persistence.Type.EmptyDir; // an emptyDir's sizeLimit counts like a claim's size
         spec.persistence.size = new Quantity("256Mi");
         assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isEqualTo((256L << 20) / 10);
         spec.persistence.size = new Quantity("10Gi");

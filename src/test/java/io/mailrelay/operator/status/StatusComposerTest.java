@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.operator.check.ConfigProblem;
@@ -56,7 +59,7 @@ class StatusComposerTest {
         assertThat(status.endpoint).as("no Service yet").isNull();
         assertThat(status.allowedNetworkCount).isEqualTo(1);
         assertThat(status.conditions).extracting(Condition::getType)
-                .containsExactly("Ready", "ConfigValid", "Applied", "NetworkRisk", "RelayClosed");
+                .containsExactly("Ready", "ConfigValid", "Applied", "NetworkRisk", "SpoolEphemeral", "RelayClosed");
         assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0).endpoint)
                 .isEqualTo("r.mail.svc:25");
     }
@@ -114,6 +117,38 @@ class StatusComposerTest {
 
         MailRelayStatus done = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 2, 2), null, T0);
         assertThat(condition(done, "Ready").getStatus()).isEqualTo("True");
+
+        MailRelayStatus pending = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 1, 2)
+                .withPendingVolume("PersistentVolumeClaim spool-r-1 is Pending: FailedBinding: no storage class is set"),
+                null, T0);
+        assertThat(condition(pending, "Ready")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("SpoolVolumePending");
+            assertThat(c.getMessage()).isEqualTo("PersistentVolumeClaim spool-r-1 is Pending: FailedBinding: no storage class is set");
+        });
+    }
+
+    @Test
+    void spoolEphemeralOnlyForAnEmptyDirAskedFor() {
+        MailRelay durable = Specs.relay("r", Specs.minimal());
+        assertThat(condition(StatusComposer.compose(durable, List.of(), List.of(), progressing(), null, T0), "SpoolEphemeral"))
+                .satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getReason()).isEqualTo("PersistentVolumeClaim");
+                    assertThat(c.getMessage()).contains("1Gi");
+                });
+
+        MailRelaySpec spec = Specs.minimal();
+        spec.persistence = new Persistence();
+        spec.persistence.type = Persistence.Type.EmptyDir;
+        spec.persistence.size = new Quantity("200Mi");
+        MailRelay ephemeral = Specs.relay("r", spec);
+        assertThat(condition(StatusComposer.compose(ephemeral, List.of(), List.of(), progressing(), null, T0), "SpoolEphemeral"))
+                .satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo("EmptyDirRequested");
+                    assertThat(c.getMessage()).contains("is lost when the pod is deleted").contains("sizeLimit 200Mi");
+                });
     }
 
     @Test
