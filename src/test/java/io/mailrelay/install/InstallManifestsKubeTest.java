@@ -116,6 +116,8 @@ class InstallManifestsKubeTest {
         String namespace = "mailrelay-chart-custom";
         installCrdsFrom(Helm.CHART.resolve("crds"));
         namespace(namespace, Map.of());
+        namespace("mail", Map.of()); // the watched namespaces get the RoleBindings
+        namespace("team-a", Map.of());
         String rendered = Helm.template("custom", namespace, "--set", "watchNamespaces={mail,team-a}",
                 "--set", "probe.maxConcurrent=5", "--set", "probe.sourceAddress=192.0.2.10",
                 "--set", "relayImage=registry.example/relay:1", "--set", "image.tag=9.9.9", "--set", "metricsPort=9095");
@@ -275,6 +277,55 @@ class InstallManifestsKubeTest {
                 assertThat(acquired.getSpec().getHolderIdentity()).isEqualTo("rbac-check-operator");
                 Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !api.client().leases().inNamespace(namespace)
                         .withName("rbac-check").get().getSpec().getRenewTime().equals(acquired.getSpec().getRenewTime()));
+            } finally {
+                operator.stop();
+            }
+        }
+    }
+
+    /** With watchNamespaces, the chart grants the operator's rules in those namespaces only, and that is enough. */
+    @Test
+    void chartRbacWithWatchNamespacesGrantsOnlyThoseNamespacesAndTheOperatorReconcilesThere() throws IOException {
+        String namespace = "rbac-scoped";
+        installCrdsFrom(Helm.CHART.resolve("crds"));
+        namespace(namespace, Map.of());
+        namespace("team-a", Map.of());
+        namespace("team-b", Map.of());
+        String rendered = Helm.template("scoped", namespace, "--set", "watchNamespaces={team-a}",
+                "-s", "templates/serviceaccount.yaml", "-s", "templates/clusterrole.yaml",
+                "-s", "templates/clusterrolebinding.yaml", "-s", "templates/leader-election-rbac.yaml");
+        assertThat(Manifests.load(api.client(), rendered)).noneMatch(o -> o.getKind().equals("ClusterRoleBinding"));
+        apply(rendered, false);
+
+        String serviceAccount = "system:serviceaccount:" + namespace + ":scoped-mailrelay-operator";
+        assertThat(api.kubectl("auth", "can-i", "list", "secrets", "-n", "team-a", "--as", serviceAccount).stdout()).startsWith("yes");
+        assertThat(api.kubectl("auth", "can-i", "create", "deployments.apps", "-n", "team-a", "--as", serviceAccount).stdout())
+                .startsWith("yes");
+        for (String[] denied : List.of(new String[] {"list", "secrets", "-n", "team-b"}, new String[] {"list", "secrets", "-A"},
+                new String[] {"create", "deployments.apps", "-n", "team-b"}, new String[] {"list", "mailrelays.mailrelay.io", "-A"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("auth", "can-i"));
+            args.addAll(List.of(denied));
+            args.addAll(List.of("--as", serviceAccount));
+            assertThat(api.kubectl(args.toArray(String[]::new)).stdout()).as(String.join(" ", denied)).startsWith("no");
+        }
+        try (KubernetesClient asOperator = impersonating(serviceAccount)) {
+            Operator operator = new Operator(o -> o.withKubernetesClient(asOperator).withCloseClientOnStop(false));
+            operator.register(new MailRelayReconciler(new OperatorSettings("registry.example/mailrelay:test", namespace)),
+                    config -> config.settingNamespaces(java.util.Set.of("team-a")));
+            operator.start();
+            try {
+                MailRelay relay = api.client().resources(MailRelay.class).load(DEPLOY.resolve("examples/minimal.yaml").toFile()).item();
+                relay.getMetadata().setNamespace("team-a");
+                api.client().resource(relay).create();
+                Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    MailRelay seen = api.client().resources(MailRelay.class).inNamespace("team-a").withName("minimal").get();
+                    assertThat(seen.getStatus()).isNotNull();
+                    assertThat(seen.getStatus().conditions).anySatisfy(c -> {
+                        assertThat(c.getType()).isEqualTo(Conditions.APPLIED);
+                        assertThat(c.getStatus()).isEqualTo("True");
+                    });
+                });
+                assertThat(api.client().apps().deployments().inNamespace("team-a").withName("minimal").get()).isNotNull();
             } finally {
                 operator.stop();
             }
