@@ -325,7 +325,7 @@ class InstallManifestsKubeTest {
                         assertThat(c.getStatus()).isEqualTo("True");
                     });
                 });
-                assertThat(api.client().apps().deployments().inNamespace("team-a").withName("minimal").get()).isNotNull();
+                assertThat(api.client().apps().statefulSets().inNamespace("team-a").withName("minimal").get()).isNotNull();
             } finally {
                 operator.stop();
             }

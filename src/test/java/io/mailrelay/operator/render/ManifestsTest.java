@@ -64,7 +64,7 @@ class ManifestsTest {
         spec.priorityClassName = "mail-critical";
         spec.podLabels = Map.of("cost-center", "42", "team", "platform");
         spec.podAnnotations = Map.of("backup.example/skip", "true", PodTemplateFactory.CONFIG_HASH_ANNOTATION, "forged");
-        var template = desired(spec).get(Deployment.class).getSpec().getTemplate();
+        var template = desired(spec).get(StatefulSet.class).getSpec().getTemplate();
 
         assertThat(template.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("registry");
         assertThat(template.getSpec().getPriorityClassName()).isEqualTo("mail-critical");
@@ -78,17 +78,17 @@ class ManifestsTest {
     void theOperatorsPullSecretsGoToPodsOfItsOwnImageOnly() {
         OperatorSettings withSecrets = new OperatorSettings("registry.example/mailrelay:1.0", "ops", List.of("regcred"));
         var defaultImage = DesiredState.of(Specs.relay("r", Specs.minimal()), withSecrets, "yaml", "h")
-                .get(Deployment.class).getSpec().getTemplate().getSpec();
+                .get(StatefulSet.class).getSpec().getTemplate().getSpec();
         assertThat(defaultImage.getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("regcred");
 
         MailRelaySpec ownImage = Specs.minimal();
         ownImage.image = "elsewhere.example/relay:2";
-        assertThat(DesiredState.of(Specs.relay("r", ownImage), withSecrets, "yaml", "h").get(Deployment.class)
+        assertThat(DesiredState.of(Specs.relay("r", ownImage), withSecrets, "yaml", "h").get(StatefulSet.class)
                 .getSpec().getTemplate().getSpec().getImagePullSecrets()).isNullOrEmpty();
 
         MailRelaySpec ownSecrets = Specs.minimal();
         ownSecrets.imagePullSecrets = List.of(new LocalObjectReference("mine"));
-        assertThat(DesiredState.of(Specs.relay("r", ownSecrets), withSecrets, "yaml", "h").get(Deployment.class)
+        assertThat(DesiredState.of(Specs.relay("r", ownSecrets), withSecrets, "yaml", "h").get(StatefulSet.class)
                 .getSpec().getTemplate().getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
                 .containsExactly("mine");
     }
