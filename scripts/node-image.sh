@@ -92,13 +92,18 @@ image_from_tar() {
   touch "$stamp"
 }
 
-import() { # import NAME
+import() { # import NAME (skipped when the node has this very image from this run already)
   step="import $1"
+  local id stamp
+  id=$(bah inspect --type image --format '{{.FromImageID}}' "$1")
+  stamp="$STATE_DIR/run/images/$(echo "$1" | tr '/:' '__')"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$id" ]]; then log "$1 already in the node's containerd"; return; fi
   local archive="$STATE_DIR/buildah/$(echo "$1" | tr '/:' '__').tar"
   rm -f "$archive"
   bah push -q "$1" "docker-archive:$archive:$1"
   ctr --address "$CONTAINERD_SOCK" -n k8s.io images import "$archive" >/dev/null
   rm -f "$archive"
+  mkdir -p "$(dirname "$stamp")"; echo "$id" > "$stamp"
   log "imported $1 into the node's containerd"
 }
 

@@ -87,7 +87,8 @@ start() {
   local name=$1; shift
   if alive "$name"; then log "$name already running (pid $(pid_of "$name"))"; return; fi
   step="start $name"
-  in_ns setsid "$@" >"$RUN_DIR/logs/$name.log" 2>&1 < /dev/null &
+  # 9>&-: the daemons must not inherit the lock
+  in_ns setsid "$@" >"$RUN_DIR/logs/$name.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$RUN_DIR/pids/$name"
   sleep 0.2
   alive "$name" || fail "$name exited at once: $(tail -5 "$RUN_DIR/logs/$name.log")"
@@ -222,7 +223,7 @@ control_plane() {
   step="start api-socat-host"
   if ! alive api-socat-host; then
     setsid socat "TCP-LISTEN:$API_PORT,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$RUN_DIR/apiserver.sock" \
-      >"$RUN_DIR/logs/api-socat-host.log" 2>&1 < /dev/null &
+      >"$RUN_DIR/logs/api-socat-host.log" 2>&1 < /dev/null 9>&- &
     echo $! > "$RUN_DIR/pids/api-socat-host"
     sleep 0.2
     alive api-socat-host || fail "socat on 127.0.0.1:$API_PORT: $(cat "$RUN_DIR/logs/api-socat-host.log")"
@@ -443,6 +444,7 @@ refuse_foreign_runtimes() {
 up() {
   require
   mkdir -p "$STATE_DIR"
+  step="lock"
   exec 9> "$LOCK"
   flock -n 9 || fail "another node.sh holds $LOCK"
   if [[ -d "$RUN_DIR" ]] && healthy; then log "already up"; status; return; fi
@@ -491,7 +493,7 @@ our_processes() {
   local pid
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [[ "$pid" == "$$" ]] && continue
-    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$RUN_DIR/"; then echo "$pid"; continue; fi
+    if { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$RUN_DIR/"; then echo "$pid"; continue; fi
     if grep -q ":/$CGROUP_ROOT/" "/proc/$pid/cgroup" 2>/dev/null; then echo "$pid"; continue; fi
   done
 }
@@ -582,6 +584,7 @@ verify_clean() {
 down() {
   require
   mkdir -p "$STATE_DIR"
+  step="lock"
   exec 9> "$LOCK"
   flock -w 60 9 || fail "another node.sh holds $LOCK"
   local t0=$SECONDS
