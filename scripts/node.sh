@@ -31,15 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PROJECT_DIR=$(pwd)
 
-K8S_VERSION="${K8S_VERSION:-1.36.3}"
-TESTBIN_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
-case "$(uname -m)" in
-  x86_64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
-  *) echo "node: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-KUBE_BIN="$TESTBIN_DIR/k8s/${K8S_VERSION}-linux-${ARCH}"
-NODE_BIN="$TESTBIN_DIR/node/${K8S_VERSION}-linux-${ARCH}"
+source scripts/testbin-dirs.sh
 
 STATE_DIR="${MAILRELAY_NODE_DIR:-$HOME/.cache/mailrelay-node}"
 RUN_DIR="$STATE_DIR/run"
@@ -606,7 +598,7 @@ status() {
   echo "kubeconfig: $KUBECONFIG_HOST"
   echo "apiserver: https://127.0.0.1:$API_PORT"
   echo "kubectl: $KUBE_BIN/kubectl"
-  echo "helm: $TESTBIN_DIR/tools/helm-${HELM_VERSION:-3.22.0}/helm"
+  echo "helm: $HELM_BIN"
   echo "containerd: $CONTAINERD_SOCK"
 }
 

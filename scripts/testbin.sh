@@ -26,17 +26,9 @@ for arg in "$@"; do
   esac
 done
 
-K8S_VERSION="${K8S_VERSION:-1.36.3}"
-HELM_VERSION="${HELM_VERSION:-3.22.0}"
-TESTBIN_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
-HELM_BIN="$TESTBIN_DIR/tools/helm-${HELM_VERSION}/helm"
-case "$(uname -m)" in
-  x86_64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
-  *) echo "testbin: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-TARGET="$TESTBIN_DIR/k8s/${K8S_VERSION}-linux-${ARCH}"
-NODE_TARGET="$TESTBIN_DIR/node/${K8S_VERSION}-linux-${ARCH}"
+source "$(dirname "$0")/testbin-dirs.sh"
+TARGET="$KUBE_BIN"
+NODE_TARGET="$NODE_BIN"
 KUBE_ROUTER_VERSION="${KUBE_ROUTER_VERSION:-2.1.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 NODE_COMMANDS=(kubelet kube-proxy kube-scheduler kube-controller-manager)
