@@ -79,8 +79,9 @@ start() {
   local name=$1; shift
   if alive "$name"; then log "$name already running (pid $(pid_of "$name"))"; return; fi
   step="start $name"
-  # 9>&-: the daemons must not inherit the lock
-  in_ns setsid "$@" >"$RUN_DIR/logs/$name.log" 2>&1 < /dev/null 9>&- &
+  # not through in_ns: a function run in the background is a subshell, and $! would be its pid, not the
+  # daemon's. 9>&-: the daemons must not inherit the lock.
+  nsenter --net="/var/run/netns/$NETNS" setsid "$@" >"$RUN_DIR/logs/$name.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$RUN_DIR/pids/$name"
   sleep 0.2
   alive "$name" || fail "$name exited at once: $(tail -5 "$RUN_DIR/logs/$name.log")"
