@@ -1,7 +1,10 @@
 # One image for every mode: operator, relay and probe (the first argument selects it).
 # Build the application first:  ./mvnw -B package -DskipTests
 # then:                          docker build -t mailrelay/mailrelay-operator:0.1.0-SNAPSHOT .
-FROM eclipse-temurin:17-jre-jammy
+# Any base with a Java 17 runtime on PATH, sh, groupadd and useradd; the e2e tests build it with
+# `buildah bud --build-arg BASE_IMAGE=...` on a Debian bookworm base of their own (scripts/node-image.sh).
+ARG BASE_IMAGE=eclipse-temurin:17-jre-jammy
+FROM ${BASE_IMAGE}
 
 # A fixed, non-root UID/GID: the relay pods run with runAsNonRoot, a read-only root filesystem and this
 # UID (the operator sets the same in the pod security context).

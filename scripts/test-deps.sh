@@ -6,23 +6,30 @@
 # - iproute2 (`ip netns`) for tests that make their own network namespaces;
 # - nmap with its smtp-open-relay script: the most common open-relay tester, run against the relay;
 # - kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test, built by scripts/testbin.sh.
+# With --node, also what scripts/node.sh (the one-node cluster of the e2e tier) runs: containerd, runc and
+# the CNI plugins, iptables/ipset/conntrack (kube-proxy, kube-router), socat (the apiserver on loopback),
+# buildah and debootstrap (images without a registry), and `scripts/testbin.sh --node` (kubelet,
+# kube-proxy, kube-scheduler, kube-controller-manager, kube-router, CoreDNS, pause).
 # Maven comes from the Maven Wrapper (./mvnw), which fetches it from Maven Central on first use.
 #
 # Then it asserts the capabilities the tests use, not package names: a package can be installed and still
 # lack what a test needs (swaks without Net::SSLeay installs fine and then cannot do STARTTLS).
 #
 # Options: --check asserts the capabilities and installs nothing; --no-kube-binaries leaves out
-# scripts/testbin.sh (used to prove the script on a new machine in a folder, a debootstrap chroot).
+# scripts/testbin.sh (used to prove the script on a new machine in a folder, a debootstrap chroot);
+# --node adds the e2e node's packages and binaries (above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 check_only=false
 kube_binaries=true
+node=false
 for arg in "$@"; do
   case "$arg" in
     --check) check_only=true ;;
     --no-kube-binaries) kube_binaries=false ;;
-    *) echo "usage: $0 [--check] [--no-kube-binaries]" >&2; exit 2 ;;
+    --node) node=true ;;
+    *) echo "usage: $0 [--check] [--no-kube-binaries] [--node]" >&2; exit 2 ;;
   esac
 done
 
@@ -30,6 +37,11 @@ PACKAGES=(
   postfix swaks iproute2 dnsmasq-base procps nmap
   libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libnet-dns-perl libio-socket-inet6-perl
 )
+NODE_PACKAGES=(
+  containerd runc containernetworking-plugins iptables ipset conntrack socat buildah debootstrap openssl
+  util-linux
+)
+$node && PACKAGES+=("${NODE_PACKAGES[@]}")
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -71,12 +83,28 @@ ip -V >/dev/null 2>&1 || fail "ip (iproute2) is not runnable"
 nmap --version 2>/dev/null | grep -q '^Nmap version' || fail "nmap is not runnable"
 nmap --script-help smtp-open-relay 2>/dev/null | grep -q '^smtp-open-relay' \
   || fail "nmap has no smtp-open-relay script (NmapOpenRelaySmtpTest)"
+if $node; then
+  containerd --version 2>/dev/null | grep -q '^containerd ' || fail "containerd is not runnable (e2e node)"
+  runc --version 2>/dev/null | grep -q '^runc version' || fail "runc is not runnable (e2e node)"
+  buildah --version 2>/dev/null | grep -q '^buildah version' || fail "buildah is not runnable (e2e images)"
+  for plugin in bridge host-local loopback portmap; do
+    [[ -x /usr/lib/cni/$plugin ]] || fail "CNI plugin $plugin missing in /usr/lib/cni (e2e node)"
+  done
+  iptables --version 2>/dev/null | grep -q '^iptables v' || fail "iptables is not runnable (kube-proxy, kube-router)"
+  ipset --version 2>/dev/null | grep -q '^ipset v' || fail "ipset is not runnable (kube-router)"
+  conntrack --version 2>/dev/null | grep -q '^conntrack v' || fail "conntrack is not runnable (kube-proxy)"
+  socat -V 2>/dev/null | grep -q '^socat version' || fail "socat is not runnable (the node's apiserver on loopback)"
+  [[ -x /usr/sbin/debootstrap ]] || fail "debootstrap missing (the e2e base image)"
+  nsenter --version 2>/dev/null | grep -q 'nsenter from util-linux' || fail "nsenter is not runnable (e2e node)"
+fi
 if ((${#failures[@]})); then
   printf 'test-deps: missing capability: %s\n' "${failures[@]}" >&2
   exit 1
 fi
 echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, nmap smtp-open-relay"
 
+$node && echo "test-deps: node capabilities present: containerd, runc, CNI bridge/host-local/loopback/portmap, iptables, ipset, conntrack, socat, buildah, debootstrap, nsenter"
+
 if $kube_binaries && ! $check_only; then
-  scripts/testbin.sh
+  if $node; then scripts/testbin.sh --node; else scripts/testbin.sh; fi
 fi

@@ -9,20 +9,29 @@
 # etcd is built from the same module graph (the go.etcd.io/etcd/server/v3 version Kubernetes pins),
 # because Debian bookworm's etcd 3.4 is older than what current Kubernetes supports.
 #
-# Cached: when the three binaries for the pinned version exist, this does nothing.
+# With --node it also builds what scripts/node.sh runs, into $KUBE_API_TEST_DIR/node/<version>-linux-<arch>/:
+# kubelet, kube-proxy, kube-scheduler and kube-controller-manager from the same module graph,
+# kube-router (NetworkPolicy, firewall-only) and CoreDNS (cluster DNS) with `go install pkg@version`,
+# and pause, a tiny static Go program for the sandbox image.
+#
+# Cached: when the binaries for the pinned versions exist, this does nothing.
 # Fails loudly (set -e, the build's own error) and never falls back to anything else.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-1.36.3}"
-HELM_VERSION="${HELM_VERSION:-3.22.0}"
-TESTBIN_DIR="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}"
-HELM_BIN="$TESTBIN_DIR/tools/helm-${HELM_VERSION}/helm"
-case "$(uname -m)" in
-  x86_64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
-  *) echo "testbin: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-TARGET="$TESTBIN_DIR/k8s/${K8S_VERSION}-linux-${ARCH}"
+node=false
+for arg in "$@"; do
+  case "$arg" in
+    --node) node=true ;;
+    *) echo "usage: $0 [--node]" >&2; exit 2 ;;
+  esac
+done
+
+source "$(dirname "$0")/testbin-dirs.sh"
+TARGET="$KUBE_BIN"
+NODE_TARGET="$NODE_BIN"
+KUBE_ROUTER_VERSION="${KUBE_ROUTER_VERSION:-2.1.0}"
+COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
+NODE_COMMANDS=(kubelet kube-proxy kube-scheduler kube-controller-manager)
 
 # Go is installed outside the default PATH on some machines
 [[ -d /usr/local/go/bin ]] && export PATH="$PATH:/usr/local/go/bin"
@@ -44,9 +53,17 @@ else
   "$HELM_BIN" version --short
 fi
 
+node_cached() {
+  local cmd
+  for cmd in "${NODE_COMMANDS[@]}" kube-router coredns pause; do [[ -x "$NODE_TARGET/$cmd" ]] || return 1; done
+}
 if [[ -x "$TARGET/kube-apiserver" && -x "$TARGET/etcd" && -x "$TARGET/kubectl" ]]; then
   echo "testbin: cached in $TARGET"
-  exit 0
+  if ! $node; then exit 0; fi
+  if node_cached; then echo "testbin: node binaries cached in $NODE_TARGET"; exit 0; fi
+  build_kube=false
+else
+  build_kube=true
 fi
 
 require_go
@@ -56,7 +73,8 @@ MINOR="${K8S_VERSION#*.}"; MINOR="${MINOR%%.*}"
 STAGING_VERSION="v0.${K8S_VERSION#*.}"
 BUILD_DIR="$TESTBIN_DIR/build-${K8S_VERSION}"
 rm -rf "$BUILD_DIR"
-mkdir -p "$BUILD_DIR/etcd" "$BUILD_DIR/tools" "$TARGET.tmp"
+mkdir -p "$BUILD_DIR/etcd" "$BUILD_DIR/tools"
+$build_kube && mkdir -p "$TARGET.tmp"
 cd "$BUILD_DIR"
 
 echo "testbin: resolving k8s.io/kubernetes v${K8S_VERSION} (staging modules ${STAGING_VERSION})"
@@ -88,6 +106,20 @@ import (
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
+if $node; then
+  cat > tools/node.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+)
+GO
+fi
 cat > etcd/main.go <<'GO'
 // etcd is the etcd server at the version Kubernetes itself requires.
 package main
@@ -110,20 +142,69 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDFLAGS+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
 done
 
-echo "testbin: building kube-apiserver (this takes several minutes on a small machine)"
-go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-echo "testbin: building kubectl"
-go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl
-echo "testbin: building etcd"
-go build -trimpath -ldflags "-s -w" -o "$TARGET.tmp/etcd" ./etcd
+if $build_kube; then
+  echo "testbin: building kube-apiserver (this takes several minutes on a small machine)"
+  go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  echo "testbin: building kubectl"
+  go build -trimpath -ldflags "$LDFLAGS" -o "$TARGET.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl
+  echo "testbin: building etcd"
+  go build -trimpath -ldflags "-s -w" -o "$TARGET.tmp/etcd" ./etcd
 
-"$TARGET.tmp/kube-apiserver" --version
-# not `| head -1`: under pipefail, etcd's next line into the closed pipe kills it (SIGPIPE, exit 141)
-etcd_version=$("$TARGET.tmp/etcd" --version)
-echo "${etcd_version%%$'\n'*}"
-"$TARGET.tmp/kubectl" version --client
+  "$TARGET.tmp/kube-apiserver" --version
+  # not `| head -1`: under pipefail, etcd's next line into the closed pipe kills it (SIGPIPE, exit 141)
+  etcd_version=$("$TARGET.tmp/etcd" --version)
+  echo "${etcd_version%%$'\n'*}"
+  "$TARGET.tmp/kubectl" version --client
 
-rm -rf "$TARGET"
-mv "$TARGET.tmp" "$TARGET"
+  rm -rf "$TARGET"
+  mv "$TARGET.tmp" "$TARGET"
+  echo "testbin: installed in $TARGET"
+fi
+
+if $node; then
+  rm -rf "$NODE_TARGET.tmp"; mkdir -p "$NODE_TARGET.tmp" pause
+  for cmd in "${NODE_COMMANDS[@]}"; do
+    echo "testbin: building $cmd"
+    go build -trimpath -ldflags "$LDFLAGS" -o "$NODE_TARGET.tmp/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+  done
+  # their own module graphs, neither with replace directives: `go install pkg@version` builds them as released
+  echo "testbin: building kube-router v${KUBE_ROUTER_VERSION}"
+  GOFLAGS= GOBIN="$NODE_TARGET.tmp" go install -trimpath -ldflags "-s -w" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@v${KUBE_ROUTER_VERSION}"
+  echo "testbin: building CoreDNS v${COREDNS_VERSION}"
+  GOFLAGS= GOBIN="$NODE_TARGET.tmp" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@v${COREDNS_VERSION}"
+  cat > pause/main.go <<'GO'
+// pause is the sandbox container: it sleeps until SIGTERM or SIGINT and then exits 0,
+// reaping zombies meanwhile (it is PID 1 of the pod's shared PID namespace when there is one).
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGCHLD)
+	for s := range signals {
+		if s != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			if pid, _ := syscall.Wait4(-1, nil, syscall.WNOHANG, nil); pid <= 0 {
+				break
+			}
+		}
+	}
+}
+GO
+  go build -trimpath -ldflags "-s -w" -o "$NODE_TARGET.tmp/pause" ./pause
+  "$NODE_TARGET.tmp/kubelet" --version
+  "$NODE_TARGET.tmp/kube-router" --version 2>&1 | head -3 || true
+  "$NODE_TARGET.tmp/coredns" -version
+  rm -rf "$NODE_TARGET"
+  mv "$NODE_TARGET.tmp" "$NODE_TARGET"
+  echo "testbin: node binaries installed in $NODE_TARGET"
+fi
 rm -rf "$BUILD_DIR"
-echo "testbin: installed in $TARGET"
