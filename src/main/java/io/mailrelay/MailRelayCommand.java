@@ -3,6 +3,7 @@ package io.mailrelay;
 import io.mailrelay.operator.OperatorCommand;
 import io.mailrelay.probe.ProbeCommand;
 import io.mailrelay.relay.RelayCommand;
+import io.mailrelay.relay.admin.QueueCommand;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine.Command;
 
@@ -11,6 +12,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Hardened SMTP relays for Kubernetes that keep proving they are closed.",
-        subcommands = { OperatorCommand.class, RelayCommand.class, ProbeCommand.class })
+        subcommands = { OperatorCommand.class, RelayCommand.class, ProbeCommand.class, QueueCommand.class })
 public class MailRelayCommand {
 }

@@ -18,6 +18,11 @@ public enum Mode {
             "quarkus.http.host-enabled", "false",
             "quarkus.log.console.stderr", "true",
             "quarkus.log.level", "WARN")),
+    /** The queue CLI talks to a running relay's admin endpoint: like the probe, no listener of its own. */
+    QUEUE(Map.of(
+            "quarkus.http.host-enabled", "false",
+            "quarkus.log.console.stderr", "true",
+            "quarkus.log.level", "WARN")),
     /** --help or --version (of the tool or of a mode), or a mistyped mode: print and exit, no listener. */
     NONE(Map.of(
             "quarkus.http.host-enabled", "false",

@@ -14,6 +14,8 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
+import io.mailrelay.relay.admin.AdminToken;
+import io.mailrelay.relay.admin.ManagementRouter;
 import io.mailrelay.relay.config.Durations;
 import io.mailrelay.relay.config.InvalidConfigException;
 import io.mailrelay.relay.config.RelayConfig;
@@ -47,6 +49,9 @@ public class RelayCommand implements Callable<Integer> {
     MeterRegistry registry;
 
     @Inject
+    ManagementRouter managementRouter;
+
+    @Inject
     @Liveness
     HealthRegistry liveness;
 
@@ -70,16 +75,29 @@ public class RelayCommand implements Callable<Integer> {
         if (readiness != null) { // null only when run outside Quarkus (unit tests)
             readiness.register("relay", RelayHealth.starting());
         }
+        AdminToken adminToken;
+        try {
+            adminToken = AdminToken.of(relayConfig.admin().tokenFile(), relayConfig.admin().reloadInterval());
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("admin.tokenFile: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
         RelayRuntime started;
         try {
             started = RelayRuntime.start(relayConfig, registry);
         } catch (IOException e) {
+            adminToken.close();
             err.println("spool.directory: cannot use " + relayConfig.spool().directory() + ": " + e);
             err.flush();
             return 1;
         }
-        try (RelayRuntime runtime = started;
+        try (AdminToken token = adminToken; RelayRuntime runtime = started;
                 RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start()) {
+            if (managementRouter != null && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry))) {
+                LOG.infof("queue admin endpoint on /admin/queue: %s", relayConfig.admin().tokenFile() == null
+                        ? "off (no admin.tokenFile), every request is refused" : "token from " + relayConfig.admin().tokenFile());
+            }
             HealthCheck live = RelayHealth.liveness();
             HealthCheck ready = RelayHealth.readiness(server, relayConfig.spool().directory());
             liveness.register("relay", live);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.mailrelay.relay.admin.QueueAdmin;
 import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
@@ -43,6 +44,11 @@ public final class RelayRuntime implements AutoCloseable {
 
     public MessageSpool spool() {
         return spool;
+    }
+
+    /** The queue as the admin endpoint shows and steers it. */
+    public QueueAdmin queueAdmin(MeterRegistry registry) {
+        return new QueueAdmin(spool, delivery, registry);
     }
 
     /** Every message waiting for a retry is tried again at once. */

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import com.google.common.net.InetAddresses;
 
+import io.mailrelay.relay.admin.AdminTokenFile;
 import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.policy.MailboxAddress;
 import io.mailrelay.relay.policy.RecipientCheck;
@@ -47,6 +48,7 @@ final class ConfigValidator {
         limits(config.limits());
         spool(config.spool());
         delivery(config.delivery());
+        admin(config.admin());
         return problems;
     }
 
@@ -240,6 +242,17 @@ final class ConfigValidator {
             positive("spool.retrySchedule[" + i + "]", spool.retrySchedule().get(i));
         }
         positive("spool.maxQueueLifetime", spool.maxQueueLifetime());
+    }
+
+    private void admin(RelayConfig.Admin admin) {
+        positive("admin.reloadInterval", admin.reloadInterval());
+        if (admin.tokenFile() != null && readable("admin.tokenFile", admin.tokenFile())) {
+            try {
+                AdminTokenFile.read(admin.tokenFile());
+            } catch (IOException | IllegalArgumentException e) {
+                problem("admin.tokenFile", admin.tokenFile() + ": " + e.getMessage());
+            }
+        }
     }
 
     private boolean readable(String field, Path file) {

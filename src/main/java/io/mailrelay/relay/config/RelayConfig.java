@@ -23,7 +23,7 @@ import io.mailrelay.relay.policy.RecipientPattern;
  */
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool, Delivery delivery) {
+        Limits limits, Spool spool, Delivery delivery, Admin admin) {
 
     public RelayConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null, null, null));
@@ -33,6 +33,19 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                 () -> new Limits(null, null, null, null, null, null, null, null, null, null, null, null, null, null));
         spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
         delivery = Objects.requireNonNullElseGet(delivery, () -> new Delivery(null, null, null, null, null));
+        admin = Objects.requireNonNullElseGet(admin, () -> new Admin(null, null));
+    }
+
+    /**
+     * The queue admin endpoint on the management port ({@code /admin/queue}, docs/relay.md).
+     *
+     * @param tokenFile the bearer token every request must carry, polled every {@code reloadInterval}; without it
+     *        every admin request is refused (403)
+     */
+    public record Admin(Path tokenFile, Duration reloadInterval) {
+        public Admin {
+            reloadInterval = Objects.requireNonNullElse(reloadInterval, Duration.ofSeconds(30));
+        }
     }
 
     /**

@@ -5,9 +5,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
@@ -53,6 +55,11 @@ public final class DeliveryService implements AutoCloseable {
     private final DelayQueue<Due> dueQueue = new DelayQueue<>();
     /** id → the due time of its one valid queue entry; absent while its attempt runs */
     private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
+    /** Guards taking a message: the dispatcher's claim and the administrator's delete, bounce and release. */
+    private final Object claims = new Object();
+    /** ids whose attempt runs right now, from the claim until its last job ended (guarded by {@link #claims}) */
+    private final Set<String> attempting = new HashSet<>();
+    private final DeliveryActivity activity;
     private Thread dispatcher;
     private volatile boolean running;
 
@@ -80,6 +87,7 @@ public final class DeliveryService implements AutoCloseable {
         this.bounces = new BounceComposer(settings.hostname());
         this.scheduler = new DestinationScheduler(settings.limits());
         this.metrics = new DeliveryMetrics(registry, spool, scheduler, clock);
+        this.activity = new DeliveryActivity(clock);
     }
 
     /** Queues everything already spooled (a restart resumes where the last run stopped) and starts delivering. */
@@ -153,11 +161,122 @@ public final class DeliveryService implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (due == null || !scheduled.remove(due.id, due.at)) {
-                continue; // nothing due, or an entry superseded by a newer schedule
+            if (due == null || !claimForAttempt(due)) {
+                continue;
             }
-            spool.get(due.id).ifPresent(this::begin);
+            String id = due.id;
+            spool.get(id).ifPresentOrElse(this::begin, () -> attemptEnded(id));
         }
+    }
+
+    /** False for nothing due, an entry superseded by a newer schedule, or a message on hold (until released). */
+    private boolean claimForAttempt(Due due) {
+        synchronized (claims) {
+            if (!scheduled.remove(due.id, due.at) || spool.isHeld(due.id)) {
+                return false;
+            }
+            attempting.add(due.id);
+            return true;
+        }
+    }
+
+    /** The message's attempt is over (its last job ended): the administrator may delete or bounce it again. */
+    private void attemptEnded(String id) {
+        synchronized (claims) {
+            attempting.remove(id);
+        }
+    }
+
+    /** Recent outcomes and the last error, for the admin endpoint. */
+    public DeliveryActivity activity() {
+        return activity;
+    }
+
+    /** What an administrator's action on one message came to. */
+    public enum Action { DONE, NOT_FOUND, BUSY }
+
+    /** Tries a message again now (postqueue -i); a held message stays held. */
+    public Action flush(String id) {
+        synchronized (claims) {
+            if (spool.get(id).isEmpty()) {
+                return Action.NOT_FOUND;
+            }
+            Instant now = clock.instant();
+            if (scheduled.replace(id, now) != null) {
+                dueQueue.add(new Due(id, now));
+            }
+            return Action.DONE; // its attempt runs, or it is held: nothing to do
+        }
+    }
+
+    /** Puts a message on hold (postsuper -h): an attempt that runs finishes, then it waits. */
+    public Action hold(String id) throws IOException {
+        return spool.hold(id) ? Action.DONE : Action.NOT_FOUND;
+    }
+
+    /** Takes a message off hold (postsuper -H) and tries it at once. */
+    public Action release(String id) throws IOException {
+        synchronized (claims) {
+            if (!spool.release(id)) {
+                return Action.NOT_FOUND;
+            }
+            if (!attempting.contains(id)) { // an attempt that runs schedules it again itself when its last job ends
+                schedule(id, clock.instant());
+            }
+            return Action.DONE;
+        }
+    }
+
+    /** Deletes a message without a notification (postsuper -d); BUSY while its attempt runs. */
+    public Action delete(String id) throws IOException {
+        synchronized (claims) {
+            Action claimed = claimForAdmin(id);
+            if (claimed == Action.DONE) {
+                spool.remove(id);
+            }
+            return claimed;
+        }
+    }
+
+    /**
+     * Returns a message to its sender now: every pending recipient fails with {@code reply}, the DSN goes to the
+     * sender as for any permanent failure, and the message leaves the queue. BUSY while its attempt runs.
+     */
+    public Action bounce(String id, String reply) throws IOException {
+        synchronized (claims) {
+            Action claimed = claimForAdmin(id);
+            if (claimed != Action.DONE) {
+                return claimed;
+            }
+            SpooledMessage message = spool.get(id).orElseThrow();
+            Map<String, RecipientState> failed = new LinkedHashMap<>();
+            for (String recipient : message.state().pendingRecipients()) {
+                failed.put(recipient, new RecipientState(RecipientStatus.FAILED, reply, "administrator"));
+            }
+            try {
+                leaveQueue(message, message.state().with(failed), clock.instant());
+            } catch (IOException | RuntimeException e) {
+                schedule(id, message.state().nextAttempt()); // not bounced: it stays queued
+                throw e;
+            }
+            metrics.recipients(Outcome.Kind.PERMANENT, failed.size());
+            activity.record(Outcome.Kind.PERMANENT, failed.size(), "administrator", reply);
+            LOG.infof("%s: to=<%s> relay=administrator status=bounced (%s)", id, String.join(">,<", failed.keySet()),
+                    reply);
+            return Action.DONE;
+        }
+    }
+
+    /** Takes a message out of the schedule for good; caller holds {@link #claims}. */
+    private Action claimForAdmin(String id) {
+        if (spool.get(id).isEmpty()) {
+            return Action.NOT_FOUND;
+        }
+        if (attempting.contains(id)) {
+            return Action.BUSY;
+        }
+        scheduled.remove(id);
+        return Action.DONE;
     }
 
     /** Splits the pending recipients by destination and queues one job per destination. */
@@ -227,6 +346,10 @@ public final class DeliveryService implements AutoCloseable {
                     Duration wait = settings.retry().delayAfter(current.state().attempts() + 1);
                     schedule(current.id(), clock.instant().plus(wait));
                 }
+            } finally {
+                if (jobsLeft <= 0) {
+                    attemptEnded(current.id()); // after its next schedule, so a release never schedules it twice
+                }
             }
         }
     }
@@ -276,6 +399,7 @@ public final class DeliveryService implements AutoCloseable {
 
     private void record(SpooledMessage message, String hop, Outcome outcome, List<String> recipients) {
         metrics.recipients(outcome.kind(), recipients.size());
+        activity.record(outcome.kind(), recipients.size(), hop, outcome.reply());
         if (outcome.kind() == Outcome.Kind.DELIVERED) {
             metrics.delivered(Duration.between(message.envelope().receivedAt(), clock.instant()), recipients.size());
         }

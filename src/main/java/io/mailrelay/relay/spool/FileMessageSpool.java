@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +35,9 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  * <li>{@code queue/<id>.msg} a committed message, never modified: one line {@code MAILRELAY-SPOOL-1 <envelope JSON>}
  * then the message bytes;</li>
  * <li>{@code queue/<id>.state} its delivery state (per recipient, attempts, next attempt), replaced atomically
- * after every attempt; absent until the first attempt.</li>
+ * after every attempt; absent until the first attempt;</li>
+ * <li>{@code queue/<id>.hold} an empty marker: the message is on hold (Postfix's hold queue, {@code postsuper -h}),
+ * not delivered until released; created or deleted with the directory fsynced, so it survives a crash.</li>
  * </ul>
  * A message is removed by deleting its {@code .msg} first: a crash in between leaves a state file without a
  * message, which the next start deletes, never a message without its state (which would re-send it to
@@ -53,6 +56,7 @@ public final class FileMessageSpool implements MessageSpool {
     private final Path corruptDir;
     private final Clock clock;
     private final Map<String, SpooledMessage> queued = new ConcurrentHashMap<>();
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final List<Consumer<SpooledMessage>> commitListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong sequence = new AtomicLong();
     private final String instanceTag;
@@ -112,12 +116,43 @@ public final class FileMessageSpool implements MessageSpool {
         return updated;
     }
 
-    /** Removes a message for good (every recipient delivered or reported failed). */
+    /** Removes a message for good (every recipient delivered or reported failed, or deleted by the administrator). */
     public void remove(String id) throws IOException {
         Files.deleteIfExists(messageFile(id));
         SpoolFiles.fsyncDirectory(queueDir);
         Files.deleteIfExists(stateFile(id));
+        Files.deleteIfExists(holdFile(id));
         queued.remove(id);
+        held.remove(id);
+    }
+
+    public boolean isHeld(String id) {
+        return held.contains(id);
+    }
+
+    /** Puts a queued message on hold; false when no such message is queued. */
+    public boolean hold(String id) throws IOException {
+        if (!queued.containsKey(id)) {
+            return false;
+        }
+        if (!Files.exists(holdFile(id))) {
+            Files.createFile(holdFile(id));
+            SpoolFiles.fsyncDirectory(queueDir);
+        }
+        held.add(id);
+        return true;
+    }
+
+    /** Takes a queued message off hold; false when no such message is queued. */
+    public boolean release(String id) throws IOException {
+        if (!queued.containsKey(id)) {
+            return false;
+        }
+        if (Files.deleteIfExists(holdFile(id))) {
+            SpoolFiles.fsyncDirectory(queueDir);
+        }
+        held.remove(id);
+        return true;
     }
 
     void publish(String id, Path written) throws IOException {
@@ -141,6 +176,10 @@ public final class FileMessageSpool implements MessageSpool {
         return queueDir.resolve(id + ".state");
     }
 
+    private Path holdFile(String id) {
+        return queueDir.resolve(id + ".hold");
+    }
+
     /** Uncommitted leftovers go, committed messages are queued again with the state they had. */
     private void recover() throws IOException {
         try (Stream<Path> leftovers = Files.list(tmpDir)) {
@@ -159,17 +198,23 @@ public final class FileMessageSpool implements MessageSpool {
                 try {
                     SpooledMessage message = load(file);
                     queued.put(message.id(), message);
+                    if (Files.exists(holdFile(message.id()))) {
+                        held.add(message.id());
+                    }
                     recovered++;
                 } catch (IOException | RuntimeException e) {
                     quarantine(file, e);
                 }
             } else if (name.endsWith(".state") && !Files.exists(messageFile(name.substring(0, name.length() - 6)))) {
                 Files.delete(file); // its message was removed just before a crash
+            } else if (name.endsWith(".hold") && !Files.exists(messageFile(name.substring(0, name.length() - 5)))) {
+                Files.delete(file);
             }
         }
         SpoolFiles.fsyncDirectory(queueDir);
         if (recovered > 0) {
-            LOG.infof("spool %s: %d queued message(s) recovered", queueDir.getParent(), recovered);
+            LOG.infof("spool %s: %d queued message(s) recovered, %d on hold", queueDir.getParent(), recovered,
+                    held.size());
         }
     }
 

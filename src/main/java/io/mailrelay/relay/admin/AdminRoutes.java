@@ -1,0 +1,102 @@
+package io.mailrelay.relay.admin;
+
+import java.io.IOException;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.mailrelay.relay.delivery.DeliveryService.Action;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code /admin/queue} on the management HTTP server (docs/relay.md, "Admin endpoint"): token first, then
+ * {@code GET /admin/queue[?summary=true]}, {@code POST /admin/queue/flush} and
+ * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}. Errors are JSON {@code {"error": "..."}}.
+ */
+public final class AdminRoutes {
+    private static final Logger LOG = Logger.getLogger(AdminRoutes.class);
+
+    public static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+    private AdminRoutes() {
+    }
+
+    public static void register(Router router, AdminToken token, QueueAdmin admin) {
+        router.route("/admin/*").order(-100).handler(ctx -> authorize(ctx, token));
+        router.route(HttpMethod.GET, "/admin/queue").order(-99)
+                .blockingHandler(ctx -> reply(ctx, 200, admin.report("true".equals(ctx.queryParams().get("summary")))),
+                        false);
+        router.route(HttpMethod.POST, "/admin/queue/flush").order(-99).blockingHandler(ctx -> {
+            admin.flushAll(client(ctx));
+            reply(ctx, 200, Map.of("result", "flushed"));
+        }, false);
+        router.route(HttpMethod.POST, "/admin/queue/:id/:action").order(-98)
+                .blockingHandler(ctx -> messageAction(ctx, admin), false);
+        router.route("/admin/*").order(-97).handler(ctx -> error(ctx, 404,
+                "no such admin resource: " + ctx.request().method() + " " + ctx.request().path()));
+    }
+
+    private static void authorize(RoutingContext ctx, AdminToken token) {
+        switch (token.check(ctx.request().getHeader("Authorization"))) {
+            case ALLOWED -> ctx.next();
+            case DISABLED -> {
+                LOG.warnf("admin: refused %s %s from %s: no admin.tokenFile configured", ctx.request().method(),
+                        ctx.request().path(), client(ctx));
+                error(ctx, 403, "the admin endpoint is off: no admin.tokenFile configured");
+            }
+            case UNAUTHORIZED -> {
+                LOG.warnf("admin: refused %s %s from %s: missing or wrong token", ctx.request().method(),
+                        ctx.request().path(), client(ctx));
+                ctx.response().putHeader("WWW-Authenticate", "Bearer");
+                error(ctx, 401, "missing or wrong bearer token");
+            }
+        }
+    }
+
+    private static void messageAction(RoutingContext ctx, QueueAdmin admin) {
+        String id = ctx.pathParam("id");
+        String name = ctx.pathParam("action");
+        QueueAdmin.MessageAction action = QueueAdmin.MessageAction.parse(name).orElse(null);
+        if (action == null) {
+            error(ctx, 404, "no such action: " + name + " (flush, delete, hold, release, bounce)");
+            return;
+        }
+        try {
+            Action result = admin.apply(action, id, client(ctx));
+            switch (result) {
+                case DONE -> reply(ctx, 200, Map.of("id", id, "result", action.name().toLowerCase() + " done"));
+                case NOT_FOUND -> error(ctx, 404, "no such message in the queue: " + id);
+                case BUSY -> error(ctx, 409, id + " is being delivered right now; try again in a moment");
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "admin: %s %s failed", name, id);
+            error(ctx, 500, name + " " + id + " failed: " + e.getMessage());
+        }
+    }
+
+    private static String client(RoutingContext ctx) {
+        return ctx.request().remoteAddress() == null ? "?" : ctx.request().remoteAddress().hostAddress();
+    }
+
+    private static void error(RoutingContext ctx, int status, String message) {
+        reply(ctx, status, Map.of("error", message));
+    }
+
+    private static void reply(RoutingContext ctx, int status, Object body) {
+        try {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .putHeader("Cache-Control", "no-store").end(JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            ctx.fail(e);
+        }
+    }
+}

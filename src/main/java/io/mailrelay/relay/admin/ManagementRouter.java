@@ -1,0 +1,30 @@
+package io.mailrelay.relay.admin;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.vertx.ext.web.Router;
+
+/**
+ * The router of the HTTP server that serves /q/health and /q/metrics (port 8080). Kept at start-up so that relay
+ * mode, and only relay mode, adds the admin routes once it runs; the other modes never expose them.
+ */
+@ApplicationScoped
+public class ManagementRouter {
+
+    private volatile Router router;
+
+    void init(@Observes Router router) {
+        this.router = router;
+    }
+
+    /** Adds the admin routes; false when this process has no HTTP server. */
+    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin) {
+        Router current = router;
+        if (current == null) {
+            return false;
+        }
+        AdminRoutes.register(current, token, admin);
+        return true;
+    }
+}
