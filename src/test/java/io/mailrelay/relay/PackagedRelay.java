@@ -15,9 +15,9 @@ import io.mailrelay.testing.FreePort;
 /**
  * The packaged relay as a separate process on a free loopback port, its spool under {@code dir/spool}:
  * 127.0.0.2 may relay, and everything (local domain example.test and the smarthost) goes to
- * 127.0.0.1:upstreamPort without TLS.
+ * 127.0.0.1:upstreamPort without TLS. The management HTTP server (health, metrics, admin) is on httpPort.
  */
-record PackagedRelay(Path dir, AppProcess process, int smtpPort) {
+record PackagedRelay(Path dir, AppProcess process, int smtpPort, int httpPort) {
 
     /**
      * @param retrySchedule the spool's retry intervals, e.g. {@code "1s"} or {@code "1h"}
@@ -38,10 +38,11 @@ record PackagedRelay(Path dir, AppProcess process, int smtpPort) {
                 """.formatted(smtpPort, upstreamPort, upstreamPort, dir.resolve("spool"), retrySchedule) + extraYaml);
         List<String> command = new ArrayList<>(List.of("relay", "--config", config.toString()));
         command.addAll(List.of(args));
-        AppProcess process = AppProcess.builder("relay").property("quarkus.http.port", String.valueOf(FreePort.pick()))
+        int httpPort = FreePort.pick();
+        AppProcess process = AppProcess.builder("relay").property("quarkus.http.port", String.valueOf(httpPort))
                 .args(command.toArray(String[]::new)).start();
         FreePort.awaitListening("127.0.0.1", smtpPort, Duration.ofSeconds(90), null);
-        return new PackagedRelay(dir, process, smtpPort);
+        return new PackagedRelay(dir, process, smtpPort, httpPort);
     }
 
     /** Files in {@code spool/queue} whose name ends with {@code suffix} (".msg", ".state"). */
