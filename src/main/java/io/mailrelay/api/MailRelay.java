@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Replicas", type = Type.INTEGER, jsonPath = ".status.readyReplicas")
 @AdditionalPrinterColumn(name = "Relay", type = Type.STRING, jsonPath = ".status.probe.verdict")
+@AdditionalPrinterColumn(name = "Queue", type = Type.INTEGER, jsonPath = ".status.queue.depth")
+@AdditionalPrinterColumn(name = "Oldest", type = Type.STRING, jsonPath = ".status.queue.oldestAge")
 @AdditionalPrinterColumn(name = "Endpoint", type = Type.STRING, jsonPath = ".status.endpoint")
 @AdditionalPrinterColumn(name = "Age", type = Type.DATE, jsonPath = ".metadata.creationTimestamp")
 // kubectl get mr -o wide

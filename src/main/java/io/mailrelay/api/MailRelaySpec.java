@@ -129,6 +129,9 @@ public class MailRelaySpec {
     @JsonPropertyDescription("Periodic open-relay probe of this relay by the operator.")
     public ProbeSpec probe;
 
+    @JsonPropertyDescription("Thresholds of condition QueueHealthy over status.queue.")
+    public QueueSpec queue;
+
     @JsonPropertyDescription("Who may scrape the relay's metrics port (8080).")
     public Monitoring monitoring;
 }

@@ -16,7 +16,7 @@ public class MailRelayStatus {
     @JsonPropertyDescription("The metadata.generation this status describes.")
     public Long observedGeneration;
 
-    @JsonPropertyDescription("Ready, ConfigValid, NetworkRisk and RelayClosed (set by the probe).")
+    @JsonPropertyDescription("Ready, ConfigValid, Applied, NetworkRisk, RelayClosed (set by the probe) and QueueHealthy.")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Relay pods the workload is set to run (the scale subresource's status.replicas).")
@@ -38,4 +38,7 @@ public class MailRelayStatus {
 
     @JsonPropertyDescription("Result of the last open-relay probe.")
     public ProbeStatus probe;
+
+    @JsonPropertyDescription("The relay pods' queues, summed, read from their admin endpoints.")
+    public QueueStatus queue;
 }
