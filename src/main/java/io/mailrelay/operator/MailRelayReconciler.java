@@ -38,12 +38,14 @@ import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
 import io.mailrelay.operator.probing.RelayProber;
+import io.mailrelay.operator.queue.RelayQueueReader;
 import io.mailrelay.operator.render.ConfigHash;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.render.RelayConfigRenderer;
 import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.render.SupportFactory;
 import io.mailrelay.operator.render.WorkloadFactory;
 import io.mailrelay.operator.status.ApplyFailure;
 import io.mailrelay.operator.status.Conditions;
@@ -53,7 +55,7 @@ import io.mailrelay.operator.status.TransitionEvents;
 import io.mailrelay.operator.status.WorkloadState;
 
 /**
- * MailRelay → ConfigMap, ServiceAccount, Service, NetworkPolicy, PodDisruptionBudget and a Deployment or
+ * MailRelay → ConfigMap, admin token Secret, ServiceAccount, Service, NetworkPolicy, PodDisruptionBudget and a Deployment or
  * StatefulSet, all owned by the MailRelay and applied with server-side apply as {@code mailrelay-operator}.
  * A spec whose Secrets are missing or incomplete, or that would change the spool volumes of a running
  * StatefulSet, changes nothing that runs: it is only reported ({@code ConfigValid}). Objects the API server
@@ -79,16 +81,18 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     private final OperatorSettings settings;
     private final RelayProber prober;
+    private final RelayQueueReader queues;
 
-    /** Without probing (tests of the workload alone). */
+    /** Without probing and queue reading (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
-        this(settings, null);
+        this(settings, null, null);
     }
 
     @Inject
-    public MailRelayReconciler(OperatorSettings settings, RelayProber prober) {
+    public MailRelayReconciler(OperatorSettings settings, RelayProber prober, RelayQueueReader queues) {
         this.settings = settings;
         this.prober = prober;
+        this.queues = queues;
     }
 
     @Override
@@ -100,6 +104,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         sources.addAll(ReferencedSecretSources.create(context));
         if (prober != null) {
             sources.add(prober.eventSource(context)); // a finished probe wakes its MailRelay's reconciliation
+        }
+        if (queues != null) {
+            sources.add(queues.eventSource(context)); // so does a queue whose figures changed
         }
         return sources;
     }
@@ -129,7 +136,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         String deployedVersion = "invalid";
         if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
-            DesiredState desired = DesiredState.of(relay, settings, relayYaml, ConfigHash.of(relayYaml));
+            DesiredState desired = DesiredState.of(relay, settings, relayYaml, ConfigHash.of(relayYaml),
+                    SupportFactory.adminToken(existingAdminSecret(client, relay)));
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
             workload = WorkloadState.of(applier.apply(relay, desired));
@@ -144,6 +152,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (prober != null) {
             prober.track(relay, problems.isEmpty() && workload.fullyAvailable(), deployedVersion);
+        }
+        if (queues != null) {
+            queues.track(relay, workload.exists());
         }
         publish(relay, context, events, problems, workload, null);
         // a Pending claim changes nothing we watch while the provisioner keeps failing: look again
@@ -184,6 +195,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                 after.probe = ProbeStatusMapper.status(run);
             });
         }
+        if (queues != null) {
+            StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
+        }
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);
@@ -214,6 +228,13 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     private static HasMetadata preferred(List<HasMetadata> owned, boolean persistent) {
         Class<?> wanted = persistent ? StatefulSet.class : Deployment.class;
         return owned.stream().filter(wanted::isInstance).findFirst().orElse(owned.isEmpty() ? null : owned.get(0));
+    }
+
+    /** Only one of ours counts: a foreign Secret under that name is refused by the applier, never read. */
+    private static Secret existingAdminSecret(KubernetesClient client, MailRelay relay) {
+        Secret secret = client.secrets().inNamespace(relay.getMetadata().getNamespace())
+                .withName(DependentNames.adminSecret(relay)).get();
+        return secret != null && DependentApplier.ownedBy(secret, relay) ? secret : null;
     }
 
     private static void announceRollout(RelayEvents events, MailRelay relay, HasMetadata running, DesiredState desired) {

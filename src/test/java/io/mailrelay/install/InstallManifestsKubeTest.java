@@ -244,7 +244,7 @@ class InstallManifestsKubeTest {
         apply(rendered, false);
 
         String serviceAccount = "system:serviceaccount:" + namespace + ":rbac-check-mailrelay-operator";
-        // Secrets are watched (their informer), never written
+        // Secrets are watched (their informer); only the admin token Secret is written, created and applied, never updated
         assertThat(api.kubectl("auth", "can-i", "watch", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("yes");
         assertThat(api.kubectl("auth", "can-i", "update", "secrets", "-A", "--as", serviceAccount).stdout()).startsWith("no");
         try (KubernetesClient asOperator = impersonating(serviceAccount)) {

@@ -12,6 +12,11 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-config";
     }
 
+    /** The admin endpoint's bearer token, which the operator creates and the relay pods mount. */
+    public static String adminSecret(MailRelay relay) {
+        return relay.getMetadata().getName() + "-admin";
+    }
+
     /**
      * Workload, Service, NetworkPolicy and PodDisruptionBudget share the relay's name. The ServiceAccount does
      * not: a MailRelay named {@code default} must not take over the namespace's {@code default} account.

@@ -16,10 +16,13 @@ import io.mailrelay.operator.OperatorSettings;
  */
 public record DesiredState(String relayYaml, String configHash, List<HasMetadata> objects) {
 
-    public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash) {
+    /** @param adminToken the admin endpoint's token: the one its Secret already holds, or a new one */
+    public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
+            String adminToken) {
         String image = relay.getSpec().image != null ? relay.getSpec().image : settings.relayImage();
         List<HasMetadata> objects = new ArrayList<>();
         objects.add(SupportFactory.configMap(relay, relayYaml));
+        objects.add(SupportFactory.adminSecret(relay, adminToken));
         objects.add(SupportFactory.serviceAccount(relay));
         objects.add(ServiceFactory.service(relay));
         objects.add(NetworkPolicyFactory.networkPolicy(relay, settings.operatorNamespace()));

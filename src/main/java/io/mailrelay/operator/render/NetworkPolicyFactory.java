@@ -20,7 +20,8 @@ import io.mailrelay.api.MailRelaySpec;
  * and pods, and the operator's namespace (the probe); everyone when the relay must accept mail from
  * anyone (local domains, or authenticated clients who may connect from anywhere). Behind a PROXY-protocol
  * load balancer every client arrives from the balancer: then only the trusted proxies and the operator's
- * namespace, whatever else the spec says. Metrics: only the monitoring namespaces. Egress is not
+ * namespace, whatever else the spec says. Management port (metrics, health, the admin endpoint): the operator's
+ * namespace (it reads the queue into status) and the monitoring namespaces. Egress is not
  * restricted: delivery goes to arbitrary MX hosts or a smarthost.
  */
 public final class NetworkPolicyFactory {
@@ -36,10 +37,14 @@ public final class NetworkPolicyFactory {
         if (!smtpClients.isEmpty()) {
             ingress.add(rule(RelayPod.SMTP_PORT_NAME, smtpClients));
         }
+        List<NetworkPolicyPeer> management = new ArrayList<>();
+        addOperator(management, operatorNamespace); // its queue reader; the admin endpoint also wants the token
         var monitoring = relay.getSpec().monitoring;
         if (monitoring != null && monitoring.namespaceSelector != null) {
-            ingress.add(rule(RelayPod.HTTP_PORT_NAME,
-                    List.of(new NetworkPolicyPeerBuilder().withNamespaceSelector(monitoring.namespaceSelector).build())));
+            management.add(new NetworkPolicyPeerBuilder().withNamespaceSelector(monitoring.namespaceSelector).build());
+        }
+        if (!management.isEmpty()) {
+            ingress.add(rule(RelayPod.HTTP_PORT_NAME, management));
         }
         return new NetworkPolicyBuilder()
                 .withMetadata(Owned.meta(relay, relay.getMetadata().getName()))

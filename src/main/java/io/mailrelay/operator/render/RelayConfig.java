@@ -16,7 +16,11 @@ import io.mailrelay.api.SenderRestrictions;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RelayConfig(Server server, List<String> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool) {
+        Limits limits, Spool spool, Admin admin) {
+
+    /** @param tokenFile the mounted admin Secret */
+    public record Admin(String tokenFile) {
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Server(int port, String hostname, boolean proxyProtocol, List<String> trustedProxies) {

@@ -49,7 +49,8 @@ public final class RelayConfigRenderer {
                 spec.tls == null ? null
                         : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),
                 outbound(spec.outbound), spec.senderRestrictions, spec.limits,
-                new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)));
+                new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)),
+                new RelayConfig.Admin(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY));
     }
 
     /**

@@ -17,6 +17,8 @@ public final class RelayPod {
     public static final String SMARTHOST_DIR = "/etc/mailrelay/smarthost";
     public static final String USERNAME_KEY = "username";
     public static final String PASSWORD_KEY = "password";
+    public static final String ADMIN_DIR = "/etc/mailrelay/admin";
+    public static final String ADMIN_TOKEN_KEY = "token";
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 

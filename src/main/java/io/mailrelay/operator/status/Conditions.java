@@ -21,6 +21,8 @@ public final class Conditions {
     public static final String RELAY_CLOSED = "RelayClosed";
     /** True when the spool is an emptyDir: accepted mail does not survive the pod. */
     public static final String SPOOL_EPHEMERAL = "SpoolEphemeral";
+    /** status.queue within spec.queue.alert; Unknown until the pods' queues were read. */
+    public static final String QUEUE_HEALTHY = "QueueHealthy";
 
     public static final String TRUE = "True";
     public static final String FALSE = "False";

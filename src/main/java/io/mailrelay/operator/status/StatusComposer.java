@@ -1,5 +1,6 @@
 package io.mailrelay.operator.status;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -7,14 +8,20 @@ import java.util.stream.Collectors;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.Persistence;
+import io.mailrelay.api.QueueSpec;
+import io.mailrelay.api.QueueStatus;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.relay.config.Durations;
 
 /** The MailRelay status for one reconciliation: what was checked, what runs. */
 public final class StatusComposer {
+
+    static final int DEFAULT_ALERT_DEPTH = 1000;
+    static final Duration DEFAULT_ALERT_AGE = Duration.ofHours(1);
 
     private StatusComposer() {
     }
@@ -76,6 +83,46 @@ public final class StatusComposer {
                     "each pod keeps its queue on its own PersistentVolumeClaim (" + Persistence.size(relay.getSpec().persistence)
                             + ")");
         }
+    }
+
+    /**
+     * status.queue from the latest reading of the pods' queues, and QueueHealthy against spec.queue.alert (default
+     * 1000 messages, 1h). Without a reading the previous figures stay and the condition says why it is Unknown.
+     */
+    public static void queue(MailRelay relay, MailRelayStatus status, QueueStatus reading, Instant now) {
+        MailRelayStatus previous = relay.getStatus();
+        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
+        if (reading == null) {
+            status.queue = previous == null ? null : previous.queue;
+            conditions.seed(Conditions.QUEUE_HEALTHY, Conditions.UNKNOWN, "NotReadYet",
+                    "the relay pods' queues have not been read yet");
+            status.conditions = conditions.list();
+            return;
+        }
+        status.queue = reading;
+        QueueSpec.Alert alert = relay.getSpec().queue == null ? null : relay.getSpec().queue.alert;
+        int maxDepth = alert == null || alert.depth == null ? DEFAULT_ALERT_DEPTH : alert.depth;
+        Duration maxAge = alert == null || alert.oldestAge == null ? DEFAULT_ALERT_AGE : Durations.parse(alert.oldestAge);
+        if (reading.podsRead == 0) {
+            conditions.set(Conditions.QUEUE_HEALTHY, Conditions.UNKNOWN, "PodsUnreachable",
+                    "no relay pod's admin endpoint answered (" + reading.podsUnreachable + " tried)");
+        } else if (reading.depth > maxDepth) {
+            conditions.set(Conditions.QUEUE_HEALTHY, Conditions.FALSE, "QueueTooDeep", reading.depth
+                    + " messages queued, more than spec.queue.alert.depth " + maxDepth + lastError(reading));
+        } else if (reading.oldestAgeSeconds > maxAge.toSeconds()) {
+            conditions.set(Conditions.QUEUE_HEALTHY, Conditions.FALSE, "MessagesTooOld", "the oldest message is "
+                    + reading.oldestAge + " old, older than spec.queue.alert.oldestAge " + Durations.formatAge(
+                            maxAge.toSeconds()) + lastError(reading));
+        } else {
+            conditions.set(Conditions.QUEUE_HEALTHY, Conditions.TRUE, "WithinThresholds", "queue within "
+                    + maxDepth + " messages and " + Durations.formatAge(maxAge.toSeconds()));
+        }
+        status.conditions = conditions.list();
+    }
+
+    private static String lastError(QueueStatus reading) {
+        return reading.lastError == null ? "" : "; last error: " + reading.lastError.reply + " from "
+                + reading.lastError.nextHop;
     }
 
     private static void applied(Conditions conditions, boolean configValid, ApplyFailure failure) {

@@ -41,6 +41,7 @@ public final class TransitionEvents {
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.warning(relay, "SpoolEphemeral", c.getMessage()));
         relayClosedTransition(events, relay, old, after.conditions);
+        queueTransition(events, relay, old, after.conditions);
         changed(old, after.conditions, Conditions.READY)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.normal(relay, "Ready", c.getMessage()));
@@ -66,6 +67,19 @@ public final class TransitionEvents {
                 } else {
                     events.warning(relay, now.getReason(), now.getMessage());
                 }
+            }
+        });
+    }
+
+    /** A Warning when the queue becomes unhealthy, a Normal event when it is healthy again; nothing in between. */
+    private static void queueTransition(RelayEvents events, MailRelay relay, List<Condition> before,
+            List<Condition> after) {
+        String was = Conditions.find(before, Conditions.QUEUE_HEALTHY).map(Condition::getStatus).orElse(null);
+        Conditions.find(after, Conditions.QUEUE_HEALTHY).ifPresent(now -> {
+            if (Conditions.FALSE.equals(now.getStatus()) && !Conditions.FALSE.equals(was)) {
+                events.warning(relay, now.getReason(), now.getMessage());
+            } else if (Conditions.TRUE.equals(now.getStatus()) && Conditions.FALSE.equals(was)) {
+                events.normal(relay, "QueueHealthy", now.getMessage());
             }
         });
     }

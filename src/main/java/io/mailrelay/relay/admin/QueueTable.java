@@ -2,6 +2,8 @@ package io.mailrelay.relay.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.mailrelay.relay.config.Durations;
+
 /** The human-readable forms of the admin endpoint's answers. */
 final class QueueTable {
     private static final String ROW = "%-24s %9s %8s %8s %-4s %-28s %s%n";
@@ -45,16 +47,7 @@ final class QueueTable {
                 : answer.path("result").asText();
     }
 
-    static String age(long seconds) {
-        if (seconds < 120) {
-            return seconds + "s";
-        }
-        if (seconds < 7200) {
-            return seconds / 60 + "m";
-        }
-        if (seconds < 172800) {
-            return seconds / 3600 + "h";
-        }
-        return seconds / 86400 + "d";
+    private static String age(long seconds) {
+        return Durations.formatAge(seconds);
     }
 }

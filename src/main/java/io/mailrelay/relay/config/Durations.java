@@ -11,6 +11,20 @@ public final class Durations {
     private Durations() {
     }
 
+    /** An age for people, in the largest unit that still shows two digits: 42s, 5m, 3h, 2d (like kubectl's AGE). */
+    public static String formatAge(long seconds) {
+        if (seconds < 120) {
+            return seconds + "s";
+        }
+        if (seconds < 2 * 3600) {
+            return seconds / 60 + "m";
+        }
+        if (seconds < 2 * 86400) {
+            return seconds / 3600 + "h";
+        }
+        return seconds / 86400 + "d";
+    }
+
     /** @throws IllegalArgumentException naming the value when it is not in the format */
     public static Duration parse(String text) {
         Matcher matcher = FORMAT.matcher(text == null ? "" : text.trim());

@@ -103,6 +103,6 @@ class SpoolVolumeChangeTest {
     }
 
     private static HasMetadata workload(MailRelaySpec spec) {
-        return DesiredState.of(Specs.relay("r", spec), new OperatorSettings("img", null), "yaml", "h").workload();
+        return DesiredState.of(Specs.relay("r", spec), new OperatorSettings("img", null), "yaml", "h", "t").workload();
     }
 }

@@ -3,6 +3,8 @@ package io.mailrelay.operator.render;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 
 import org.junit.jupiter.api.Tag;
@@ -15,6 +17,7 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -35,7 +38,7 @@ class ManifestsTest {
     private static final OperatorSettings SETTINGS = new OperatorSettings("mailrelay/mailrelay-operator:1.0", "ops");
 
     private static DesiredState desired(MailRelaySpec spec) {
-        return DesiredState.of(Specs.relay("r", spec), SETTINGS, "yaml", "hash1");
+        return DesiredState.of(Specs.relay("r", spec), SETTINGS, "yaml", "hash1", "admin-token");
     }
 
     @Test
@@ -43,7 +46,7 @@ class ManifestsTest {
         DesiredState state = desired(Specs.minimal());
 
         assertThat(state.objects()).extracting(HasMetadata::getKind)
-                .containsExactly("ConfigMap", "ServiceAccount", "Service", "NetworkPolicy", "StatefulSet");
+                .containsExactly("ConfigMap", "Secret", "ServiceAccount", "Service", "NetworkPolicy", "StatefulSet");
         assertThat(state.objects()).allSatisfy(object -> {
             assertThat(object.getMetadata().getNamespace()).isEqualTo("mail");
             assertThat(object.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
@@ -77,20 +80,34 @@ class ManifestsTest {
     @Test
     void theOperatorsPullSecretsGoToPodsOfItsOwnImageOnly() {
         OperatorSettings withSecrets = new OperatorSettings("registry.example/mailrelay:1.0", "ops", List.of("regcred"));
-        var defaultImage = DesiredState.of(Specs.relay("r", Specs.minimal()), withSecrets, "yaml", "h")
+        var defaultImage = DesiredState.of(Specs.relay("r", Specs.minimal()), withSecrets, "yaml", "h", "t")
                 .get(StatefulSet.class).getSpec().getTemplate().getSpec();
         assertThat(defaultImage.getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("regcred");
 
         MailRelaySpec ownImage = Specs.minimal();
         ownImage.image = "elsewhere.example/relay:2";
-        assertThat(DesiredState.of(Specs.relay("r", ownImage), withSecrets, "yaml", "h").get(StatefulSet.class)
+        assertThat(DesiredState.of(Specs.relay("r", ownImage), withSecrets, "yaml", "h", "t").get(StatefulSet.class)
                 .getSpec().getTemplate().getSpec().getImagePullSecrets()).isNullOrEmpty();
 
         MailRelaySpec ownSecrets = Specs.minimal();
         ownSecrets.imagePullSecrets = List.of(new LocalObjectReference("mine"));
-        assertThat(DesiredState.of(Specs.relay("r", ownSecrets), withSecrets, "yaml", "h").get(StatefulSet.class)
+        assertThat(DesiredState.of(Specs.relay("r", ownSecrets), withSecrets, "yaml", "h", "t").get(StatefulSet.class)
                 .getSpec().getTemplate().getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
                 .containsExactly("mine");
+    }
+
+    @Test
+    void theAdminTokenSecretIsMadeOnceAndThenKept() {
+        Secret secret = desired(Specs.minimal()).get(Secret.class);
+        assertThat(secret.getMetadata().getName()).isEqualTo("r-admin");
+        assertThat(new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8))
+                .isEqualTo("admin-token");
+
+        String made = SupportFactory.adminToken(null);
+        assertThat(made).hasSizeGreaterThanOrEqualTo(43).matches("[A-Za-z0-9_-]+");
+        assertThat(SupportFactory.adminToken(null)).as("random").isNotEqualTo(made);
+        assertThat(SupportFactory.adminToken(SupportFactory.adminSecret(Specs.relay("r", Specs.minimal()), made)))
+                .as("a reconciliation reuses the token the Secret holds").isEqualTo(made);
     }
 
     @Test
@@ -107,7 +124,12 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "tmp"); // spool: a claim
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "tmp"); // spool: a claim
+        assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("admin")).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.getMountPath()).isEqualTo("/etc/mailrelay/admin");
+                    assertThat(m.getReadOnly()).isTrue();
+                });
     }
 
     @Test
@@ -247,7 +269,15 @@ class ManifestsTest {
 
         NetworkPolicy policy = desired(spec).get(NetworkPolicy.class);
 
-        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+        assertThat(policy.getSpec().getIngress()).hasSize(2);
+        assertThat(policy.getSpec().getIngress().get(1)).satisfies(rule -> {
+            // the management port: the operator's namespace only (it reads the queues), no monitoring set
+            assertThat(rule.getPorts()).singleElement().satisfies(port ->
+                    assertThat(port.getPort().getStrVal()).isEqualTo("http"));
+            assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
+                    peer.getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("kubernetes.io/metadata.name", "ops")));
+        });
+        assertThat(policy.getSpec().getIngress().get(0)).satisfies(rule -> {
             assertThat(rule.getFrom()).hasSize(3);
             assertThat(rule.getFrom().get(0).getIpBlock().getCidr()).isEqualTo("10.20.0.0/16");
             // both selectors in one peer: pods with that label in those namespaces, not either one

@@ -2,10 +2,13 @@ package io.mailrelay.operator.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +33,18 @@ class RelayConfigRendererTest {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    @TempDir
+    Path mounts;
+
+    /** The relay's parser on what the operator wrote, with the admin token Secret mounted where the pod has it. */
+    private io.mailrelay.relay.config.RelayConfig parseAsTheRelay(String yaml) throws Exception {
+        Path token = Files.writeString(mounts.resolve("token"), "t0ken\n");
+        io.mailrelay.relay.config.RelayConfig relay = RelayConfigLoader.parse(
+                yaml.replace(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY, token.toString()));
+        assertThat(relay.admin().tokenFile()).isEqualTo(token);
+        return relay;
+    }
+
     @Test
     void minimalSpecRendersOnlyWhatIsSet() {
         String yaml = RelayConfigRenderer.render(Specs.minimal());
@@ -44,6 +59,8 @@ class RelayConfigRendererTest {
                   mode: mx
                 spool:
                   directory: /var/spool/mailrelay
+                admin:
+                  tokenFile: /etc/mailrelay/admin/token
                 """);
     }
 
@@ -126,7 +143,7 @@ class RelayConfigRendererTest {
         spec.limits.maxLineLength = 131072;
         spec.limits.exemptAllowedNetworks = false;
 
-        io.mailrelay.relay.config.RelayConfig relay = RelayConfigLoader.parse(RelayConfigRenderer.render(spec));
+        io.mailrelay.relay.config.RelayConfig relay = parseAsTheRelay(RelayConfigRenderer.render(spec));
 
         assertThat(relay.server().proxyProtocol()).isTrue();
         assertThat(relay.server().trustedProxies()).extracting(Object::toString)
@@ -163,7 +180,7 @@ class RelayConfigRendererTest {
         assertThat(config.at("/localDomains/3/recipientCheck").isMissingNode()).isTrue();
 
         // the contract: the relay parses what the operator writes, with the documented default
-        var relay = io.mailrelay.relay.config.RelayConfigLoader.parse(yaml.replace("/var/spool/mailrelay",
+        var relay = parseAsTheRelay(yaml.replace("/var/spool/mailrelay",
                 System.getProperty("java.io.tmpdir") + "/render-test-spool"));
         assertThat(relay.localDomains()).extracting(local -> local.recipientCheck()).containsExactly(
                 RecipientCheck.CALLOUT, RecipientCheck.LIST, RecipientCheck.NONE, RecipientCheck.CALLOUT);

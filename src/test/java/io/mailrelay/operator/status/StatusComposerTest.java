@@ -15,9 +15,13 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ProbeStatus;
+import io.mailrelay.api.QueueSpec;
+import io.mailrelay.api.QueueStatus;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
+import io.mailrelay.operator.queue.QueueSummary;
+import io.mailrelay.relay.admin.QueueReport;
 
 @Tag("unit")
 class StatusComposerTest {
@@ -174,5 +178,73 @@ class StatusComposerTest {
 
     private static Condition condition(MailRelayStatus status, String type) {
         return Conditions.find(status.conditions, type).orElseThrow();
+    }
+
+    @Test
+    void queueHealthyFollowsTheThresholdsOnBothSides() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        relay.getSpec().queue = new QueueSpec();
+        relay.getSpec().queue.alert = new QueueSpec.Alert();
+        relay.getSpec().queue.alert.depth = 10;
+        relay.getSpec().queue.alert.oldestAge = "30m";
+        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
+
+        StatusComposer.queue(relay, status, null, T0);
+        assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
+        assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("NotReadYet");
+
+        StatusComposer.queue(relay, status, reading(10, 1800), T0);
+        assertThat(condition(status, "QueueHealthy").getStatus()).as("at the thresholds").isEqualTo("True");
+        assertThat(status.queue.depth).isEqualTo(10);
+
+        StatusComposer.queue(relay, status, reading(11, 5), T1);
+        assertThat(condition(status, "QueueHealthy")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("QueueTooDeep");
+            assertThat(c.getMessage()).contains("11 messages queued").contains("depth 10");
+        });
+        StatusComposer.queue(relay, status, reading(1, 1801), T1);
+        assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("MessagesTooOld");
+        assertThat(condition(status, "QueueHealthy").getMessage()).contains("30m");
+
+        relay.getSpec().queue = null; // defaults: 1000 messages, 1h
+        StatusComposer.queue(relay, status, reading(1000, 3600), T1);
+        assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("True");
+        StatusComposer.queue(relay, status, reading(1001, 0), T1);
+        assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("False");
+
+        QueueStatus nobody = reading(0, 0);
+        nobody.podsRead = 0;
+        nobody.podsUnreachable = 2;
+        StatusComposer.queue(relay, status, nobody, T1);
+        assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
+        assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("PodsUnreachable");
+    }
+
+    @Test
+    void theQueueOfEveryPodIsSummed() {
+        QueueReport a = new QueueReport(3, 1, 100, 2, new QueueReport.LastError("451 4.4.1 a", "smarthost a:587",
+                T0), new QueueReport.LastHour(5, 2, 0), null);
+        QueueReport b = new QueueReport(4, 0, 700, 4, new QueueReport.LastError("421 4.7.0 b", "smarthost b:587",
+                T1), new QueueReport.LastHour(1, 4, 1), null);
+        QueueStatus sum = QueueSummary.of(new java.util.LinkedHashMap<>(java.util.Map.of("pod-a", a, "pod-b", b)), 1, T1);
+        assertThat(sum.depth).isEqualTo(7);
+        assertThat(sum.held).isEqualTo(1);
+        assertThat(sum.deferredRecipients).isEqualTo(6);
+        assertThat(sum.oldestAgeSeconds).isEqualTo(700);
+        assertThat(sum.oldestAge).isEqualTo("11m");
+        assertThat(sum.lastHour.delivered).isEqualTo(6);
+        assertThat(sum.lastHour.deferred).isEqualTo(6);
+        assertThat(sum.lastHour.bounced).isEqualTo(1);
+        assertThat(sum.lastError.reply).as("the most recent").isEqualTo("421 4.7.0 b");
+        assertThat(sum.lastError.pod).isEqualTo("pod-b");
+        assertThat(sum.podsRead).isEqualTo(2);
+        assertThat(sum.podsUnreachable).isEqualTo(1);
+    }
+
+    private static QueueStatus reading(int depth, long oldestSeconds) {
+        QueueReport report = new QueueReport(depth, 0, oldestSeconds, depth, null, new QueueReport.LastHour(0, 0, 0),
+                null);
+        return QueueSummary.of(java.util.Map.of("pod", report), 0, T0);
     }
 }
