@@ -16,7 +16,7 @@ import picocli.CommandLine;
 class MailRelayCommandTest {
 
     @ParameterizedTest
-    @ValueSource(strings = { "operator", "relay", "probe" })
+    @ValueSource(strings = { "operator", "relay", "probe", "queue" })
     void everyModeHasHelp(String mode) {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new MailRelayCommand());
@@ -31,6 +31,7 @@ class MailRelayCommandTest {
         assertThat(Mode.of("relay", "--config", "x")).isEqualTo(Mode.RELAY);
         assertThat(Mode.of("PROBE")).isEqualTo(Mode.PROBE);
         assertThat(Mode.of("operator")).isEqualTo(Mode.OPERATOR);
+        assertThat(Mode.of("queue", "list")).as("a client: no HTTP listener of its own").isEqualTo(Mode.QUEUE);
         assertThat(Mode.of("--help")).isEqualTo(Mode.NONE);
         assertThat(Mode.of()).isEqualTo(Mode.NONE);
     }
