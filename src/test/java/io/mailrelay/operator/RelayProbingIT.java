@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.testing.AppProcess;
@@ -62,10 +60,11 @@ class RelayProbingIT {
                         .property("mailrelay.probe.source-address", PROBE_SOURCE)
                         .args("operator").start()) {
 
+            StatusWatch watch = new StatusWatch(api.client(), operator, NAMESPACE, "office");
             kube.create(relay("office", List.of("10.20.0.0/16"), "10s"));
 
             // 1. closed, as an outsider sees it, with every attempt counted
-            MailRelay closed = await(operator, "a first probe finds it closed", r -> verdict(r, "Closed"));
+            MailRelay closed = watch.await("a first probe finds it closed", r -> verdict(r, "Closed"));
             assertThat(closed.getStatus().probe.attempts).isGreaterThanOrEqualTo(16);
             assertThat(closed.getStatus().probe.acceptedAttempts).isEmpty();
             assertThat(closed.getStatus().probe.source).isEqualTo(PROBE_SOURCE);
@@ -77,7 +76,7 @@ class RelayProbingIT {
 
             // 2. on schedule: consecutive runs, each at least one interval after the previous one ended
             Instant first = Instant.parse(closed.getStatus().probe.lastRunTime);
-            MailRelay next = await(operator, "a second scheduled probe",
+            MailRelay next = watch.await("a second scheduled probe",
                     r -> r.getStatus().probe != null && Instant.parse(r.getStatus().probe.lastRunTime).isAfter(first));
             Instant second = Instant.parse(next.getStatus().probe.lastRunTime);
             assertThat(Duration.between(first, second))
@@ -85,7 +84,7 @@ class RelayProbingIT {
 
             // 3. a load balancer that SNATs makes every client look allow-listed: the relay is open
             kubelet.simulateSnat(true).restartAll();
-            MailRelay open = await(operator, "the probe finds it open", r -> verdict(r, "Open"));
+            MailRelay open = watch.await("the probe finds it open", r -> verdict(r, "Open"));
             assertThat(open.getStatus().probe.acceptedAttempts).contains("external-sender");
             assertThat(condition(open)).satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("False");
@@ -93,23 +92,23 @@ class RelayProbingIT {
                 assertThat(c.getMessage()).contains("OPEN RELAY").contains("external-sender");
             });
             Awaitility.await().atMost(Duration.ofSeconds(120))
-                    .until(() -> events("OpenRelayDetected", "Warning").size() == 1);
+                    .until(() -> watch.events("OpenRelayDetected", "Warning").size() == 1);
             assertThat(metrics(metricsPort)).contains("mailrelay_probe_verdict{name=\"office\",namespace=\"mail\"} 1.0");
             // the same open result again, one interval later, repeats no event
             Instant openAt = Instant.parse(open.getStatus().probe.lastRunTime);
-            await(operator, "another probe of the open relay", r -> verdict(r, "Open")
+            watch.await("another probe of the open relay", r -> verdict(r, "Open")
                     && Instant.parse(r.getStatus().probe.lastRunTime).isAfter(openAt));
-            assertThat(events("OpenRelayDetected", "Warning")).hasSize(1);
+            assertThat(watch.events("OpenRelayDetected", "Warning")).hasSize(1);
 
             // 4. fixed: closed again, with a Normal event
             kubelet.simulateSnat(false).restartAll();
-            await(operator, "closed again", r -> verdict(r, "Closed"));
+            watch.await("closed again", r -> verdict(r, "Closed"));
             Awaitility.await().atMost(Duration.ofSeconds(120))
-                    .until(() -> events("RelayClosed", "Normal").size() >= 2); // first proof + closed again
+                    .until(() -> watch.events("RelayClosed", "Normal").size() >= 2); // first proof + closed again
 
             // 5. a relay that is down is not "closed": inconclusive
             kubelet.process("office").kill();
-            MailRelay down = await(operator, "an unreachable relay is inconclusive", r -> verdict(r, "Inconclusive"));
+            MailRelay down = watch.await("an unreachable relay is inconclusive", r -> verdict(r, "Inconclusive"));
             assertThat(condition(down).getStatus()).isEqualTo("Unknown");
             assertThat(condition(down).getReason()).isEqualTo("ProbeInconclusive");
             kubelet.restartAll();
@@ -118,7 +117,7 @@ class RelayProbingIT {
             MailRelay insiderSpec = kube.get(NAMESPACE, "office");
             insiderSpec.getSpec().allowedNetworks = List.of("10.20.0.0/16", PROBE_SOURCE + "/32");
             kube.update(insiderSpec); // the operator writes status meanwhile: update retries a conflict
-            MailRelay insider = await(operator, "an insider verdict", r -> verdict(r, "Insider"));
+            MailRelay insider = watch.await("an insider verdict", r -> verdict(r, "Insider"));
             assertThat(condition(insider).getStatus()).isEqualTo("Unknown");
             assertThat(condition(insider).getReason()).isEqualTo("ProbedFromAllowedNetwork");
             assertThat(condition(insider).getMessage()).contains("inside allowedNetworks");
@@ -132,26 +131,12 @@ class RelayProbingIT {
         }
     }
 
-    private MailRelay await(AppProcess operator, String what, Predicate<MailRelay> until) {
-        return Awaitility.await(what).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-                .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
-                .until(() -> api.client().resources(MailRelay.class).inNamespace(NAMESPACE).withName("office").get(),
-                        r -> r != null && r.getStatus() != null && until.test(r));
-    }
-
     private static boolean verdict(MailRelay relay, String verdict) {
         return relay.getStatus().probe != null && verdict.equals(relay.getStatus().probe.verdict);
     }
 
     private static Condition condition(MailRelay relay) {
         return Conditions.find(relay.getStatus().conditions, Conditions.RELAY_CLOSED).orElseThrow();
-    }
-
-    private static List<Event> events(String reason, String type) {
-        return api.client().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()) && type.equals(e.getType())
-                        && "office".equals(e.getInvolvedObject().getName()))
-                .toList();
     }
 
     private static String metrics(int port) throws Exception {
