@@ -1,0 +1,31 @@
+package io.mailrelay.operator;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.awaitility.Awaitility;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.testing.AppProcess;
+
+/** One MailRelay watched while the packaged operator works on it: its status, its events. */
+record StatusWatch(KubernetesClient client, AppProcess operator, String namespace, String name) {
+
+    /** Polls until the status satisfies {@code until} (120 s), failing at once if the operator stopped. */
+    MailRelay await(String what, Predicate<MailRelay> until) {
+        return Awaitility.await(what).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
+                .until(() -> client.resources(MailRelay.class).inNamespace(namespace).withName(name).get(),
+                        r -> r != null && r.getStatus() != null && until.test(r));
+    }
+
+    List<Event> events(String reason, String type) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason()) && type.equals(e.getType())
+                        && name.equals(e.getInvolvedObject().getName()))
+                .toList();
+    }
+}
