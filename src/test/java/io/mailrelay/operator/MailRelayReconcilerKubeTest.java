@@ -99,7 +99,8 @@ class MailRelayReconcilerKubeTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getResources().getLimits()).containsKey("memory");
         assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + "@" + m.getMountPath())
-                .containsExactly("config@/etc/mailrelay/config", "spool@/var/spool/mailrelay", "tmp@/tmp");
+                .containsExactly("config@/etc/mailrelay/config", "admin@/etc/mailrelay/admin", "spool@/var/spool/mailrelay",
+                        "tmp@/tmp");
         assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).doesNotContain("spool"); // the claim
         assertThat(condition(done, Conditions.SPOOL_EPHEMERAL).orElseThrow())
                 .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("False/PersistentVolumeClaim"));
@@ -113,11 +114,25 @@ class MailRelayReconcilerKubeTest {
 
         NetworkPolicy policy = kube.client().network().v1().networkPolicies().inNamespace(ns).withName("minimal").get();
         assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
-        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
+        assertThat(policy.getSpec().getIngress()).hasSize(2);
+        assertThat(policy.getSpec().getIngress().get(0)).satisfies(rule -> {
             assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(new IntOrString("smtp")));
             assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
                     .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
         });
+        // the management port: the operator's namespace only (it reads the queues with the admin token)
+        assertThat(policy.getSpec().getIngress().get(1)).satisfies(rule -> {
+            assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(new IntOrString("http")));
+            assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
+                    .containsExactly("ns:{kubernetes.io/metadata.name=mailrelay-system}");
+        });
+        // the admin token: owned, made once, kept across reconciliations
+        var admin = kube.client().secrets().inNamespace(ns).withName("minimal-admin").get();
+        assertThat(admin.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(owner -> assertThat(owner.getName()).isEqualTo("minimal"));
+        assertThat(admin.getData()).containsOnlyKeys("token");
+        assertThat(YAML.readTree(configMap(ns, "minimal-config").getData().get("relay.yaml")).at("/admin/tokenFile")
+                .asText()).isEqualTo("/etc/mailrelay/admin/token");
         assertThat(kube.client().serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
                 .isFalse();
         assertThat(kube.client().policy().v1().podDisruptionBudget().inNamespace(ns).withName("minimal").get()).isNull();
@@ -174,17 +189,20 @@ class MailRelayReconcilerKubeTest {
 
         var get = api.kubectl("get", "mr", "-n", ns).assertSuccess().stdout();
         assertThat(get.lines().findFirst().orElseThrow().split("\\s+")).as(get)
-                .containsExactly("NAME", "READY", "REPLICAS", "RELAY", "ENDPOINT", "AGE");
+                .containsExactly("NAME", "READY", "REPLICAS", "RELAY", "QUEUE", "OLDEST", "ENDPOINT", "AGE");
         assertThat(get).containsPattern("minimal\\s+True\\s+1\\s+minimal\\.rollout\\.svc:25");
         var describe = api.kubectl("describe", "mr", "minimal", "-n", ns).assertSuccess().stdout();
         assertThat(describe).contains("Type:", "Ready", "ConfigValid", "Applied", "NetworkRisk", "RelayClosed",
                 "NotProbedYet", "1/1 relay pods available", "Events:", "Created", "ConfigChanged");
 
         // the next rollout: the old pod still available, the new one never comes (image not pullable, say)
+        String token = kube.client().secrets().inNamespace(ns).withName("minimal-admin").get().getData().get("token");
         relay = kube.get(ns, "minimal");
         relay.getSpec().allowedNetworks = List.of("10.20.0.0/16");
         MailRelay rolling = kube.update(relay);
         kube.awaitRelay(ns, "minimal", observed(rolling));
+        assertThat(kube.client().secrets().inNamespace(ns).withName("minimal-admin").get().getData().get("token"))
+                .as("a reconciliation never rotates the admin token").isEqualTo(token);
         kube.client().apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
             d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
                     .withReplicas(2).withUpdatedReplicas(0).withReadyReplicas(1).withAvailableReplicas(1).build());
@@ -243,7 +261,7 @@ class MailRelayReconcilerKubeTest {
         var podSpec = kube.podTemplate(ns, "tls-auth").getSpec();
         assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
-                .containsExactly("tls=relay-tls", "auth=relay-users");
+                .containsExactly("tls=relay-tls", "auth=relay-users", "admin=tls-auth-admin");
         String validYaml = configMap(ns, "tls-auth-config").getData().get("relay.yaml");
         String validHash = configHash(ns, "tls-auth");
 
@@ -291,7 +309,7 @@ class MailRelayReconcilerKubeTest {
                 .containsExactly("ip:0.0.0.0/0", "ip:::/0");
         assertThat(ingress.get(1).getPorts().get(0).getPort()).isEqualTo(new IntOrString("http"));
         assertThat(ingress.get(1).getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
-                .containsExactly("ns:{kubernetes.io/metadata.name=monitoring}");
+                .containsExactly("ns:{kubernetes.io/metadata.name=mailrelay-system}", "ns:{kubernetes.io/metadata.name=monitoring}");
 
         // new smarthost password: the relay reads it for every connection, so nothing rolls
         String hashBefore = configHash(ns, "smarthost");
