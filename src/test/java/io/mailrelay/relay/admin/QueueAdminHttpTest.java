@@ -33,6 +33,7 @@ import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostSettings;
+import io.mailrelay.relay.delivery.SmtpTimeouts;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.SpoolWriter;
@@ -246,8 +247,8 @@ class QueueAdminHttpTest {
         routes.put("example.test", new HostPort("127.0.0.1", examplePort));
         routes.put("down.test", new HostPort("127.0.0.1", downPort));
         DeliverySettings settings = new DeliverySettings("relay.test", routes, OutboundMode.SMARTHOST,
-                SmarthostSettings.plain(new HostPort("127.0.0.1", senders.port())), null, HOURLY, 2,
-                Duration.ofSeconds(10));
+                SmarthostSettings.plain(new HostPort("127.0.0.1", senders.port())), null, HOURLY,
+                new DeliverySettings.Limits(2, 2, 5, 2), SmtpTimeouts.uniform(Duration.ofSeconds(10)));
         DeliveryService service = new DeliveryService(spool, settings, registry);
         service.start();
         closing.add(service);
