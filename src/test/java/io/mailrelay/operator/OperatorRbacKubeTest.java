@@ -26,13 +26,15 @@ import io.mailrelay.testing.RealKubeApiServer;
 
 /**
  * The operator with exactly the rights of deploy/rbac.yaml (impersonating its ServiceAccount on an API
- * server that authorizes with RBAC): every path of the reconciler that writes or deletes must work.
+ * server that authorizes with RBAC, and checks owner references as OpenShift does): every path of the reconciler
+ * that writes or deletes must work. That each of these rights is needed: LeastPrivilegeKubeTest.
  */
 @Tag("kube")
 class OperatorRbacKubeTest {
 
     @RegisterExtension
-    static final RealKubeApiServer api = new RealKubeApiServer();
+    static final RealKubeApiServer api = new RealKubeApiServer(
+            List.of("--enable-admission-plugins=OwnerReferencesPermissionEnforcement")); // as OpenShift has it
     static final String SERVICE_ACCOUNT = "system:serviceaccount:" + KubeFixture.OPERATOR_NAMESPACE + ":mailrelay-operator";
     static KubeFixture kube;
     static KubernetesClient operatorClient;

@@ -29,9 +29,23 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  */
 public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallback {
 
+    private final List<String> apiServerFlags;
     private KubeAPIServer server;
     private KubernetesClient client;
     private Path kubeconfig;
+
+    /** With kube-api-test's flags only. */
+    public RealKubeApiServer() {
+        this(List.of());
+    }
+
+    /**
+     * With extra kube-apiserver flags, e.g. {@code --enable-admission-plugins=OwnerReferencesPermissionEnforcement}
+     * (OpenShift's admission chain has it on).
+     */
+    public RealKubeApiServer(List<String> apiServerFlags) {
+        this.apiServerFlags = List.copyOf(apiServerFlags);
+    }
 
     public static String testDir() {
         String fromEnv = System.getenv("KUBE_API_TEST_DIR");
@@ -55,6 +69,7 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withStartupTimeout(120_000)
+                .withApiServerFlags(apiServerFlags)
                 .build());
         server.start();
         String yaml = server.getKubeConfigYaml();
