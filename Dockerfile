@@ -6,18 +6,22 @@
 ARG BASE_IMAGE=eclipse-temurin:17-jre-jammy
 FROM ${BASE_IMAGE}
 
-# A fixed, non-root UID/GID: the relay pods run with runAsNonRoot, a read-only root filesystem and this
-# UID (the operator sets the same in the pod security context).
+# A non-root UID/GID 10025, which the pods run as by default (runAsNonRoot, read-only root filesystem), and any
+# other UID: OpenShift runs a pod as an arbitrary UID of its namespace's range, in group 0 (the operator's
+# mailrelay.relay-uid, the chart's uid). So, as OpenShift's image guidelines say, what the process may write
+# (the spool directory, when no volume is mounted there) is owned by group 0 and group-writable, and the
+# application files are group 0 and readable; the pods' other writable places are volumes (spool, /tmp).
 RUN groupadd --system --gid 10025 mailrelay \
  && useradd --system --uid 10025 --gid 10025 --home-dir /nonexistent --shell /usr/sbin/nologin mailrelay \
  && mkdir -p /var/spool/mailrelay /etc/mailrelay \
- && chown 10025:10025 /var/spool/mailrelay
+ && chown 10025:0 /var/spool/mailrelay \
+ && chmod 0770 /var/spool/mailrelay
 
 # Quarkus fast-jar layout, copied layer by layer so that a code change rebuilds only the last ones.
-COPY --chown=10025:10025 target/quarkus-app/lib/ /app/lib/
-COPY --chown=10025:10025 target/quarkus-app/*.jar /app/
-COPY --chown=10025:10025 target/quarkus-app/app/ /app/app/
-COPY --chown=10025:10025 target/quarkus-app/quarkus/ /app/quarkus/
+COPY --chown=10025:0 target/quarkus-app/lib/ /app/lib/
+COPY --chown=10025:0 target/quarkus-app/*.jar /app/
+COPY --chown=10025:0 target/quarkus-app/app/ /app/app/
+COPY --chown=10025:0 target/quarkus-app/quarkus/ /app/quarkus/
 
 USER 10025:10025
 WORKDIR /app

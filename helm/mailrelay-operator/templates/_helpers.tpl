@@ -36,3 +36,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "mailrelay-operator.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* The UID (and GID) the chart's pods run as, from .Values.uid; empty when the platform assigns it. */}}
+{{- define "mailrelay-operator.uid" -}}
+{{- $uid := toString .Values.uid -}}
+{{- if eq $uid "auto" -}}
+{{- if not (.Capabilities.APIVersions.Has "security.openshift.io/v1") -}}10025{{- end -}}
+{{- else if ne $uid "none" -}}
+{{- $uid -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The operator pod's securityContext: podSecurityContext, with runAsUser/runAsGroup from uid unless set there. */}}
+{{- define "mailrelay-operator.podSecurityContext" -}}
+{{- $context := deepCopy .Values.podSecurityContext -}}
+{{- with include "mailrelay-operator.uid" . -}}
+{{- $context = merge $context (dict "runAsUser" (atoi .) "runAsGroup" (atoi .)) -}}
+{{- end -}}
+{{- toYaml $context -}}
+{{- end -}}

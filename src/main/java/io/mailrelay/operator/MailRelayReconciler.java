@@ -80,6 +80,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
 
     private final OperatorSettings settings;
+    /** {@link #settings} with {@code relayUid: auto} decided for this cluster, at the first reconciliation. */
+    private volatile OperatorSettings onCluster;
     private final RelayProber prober;
     private final RelayQueueReader queues;
 
@@ -136,7 +138,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         String deployedVersion = "invalid";
         if (problems.isEmpty()) {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
-            DesiredState desired = DesiredState.of(relay, settings, relayYaml, ConfigHash.of(relayYaml),
+            DesiredState desired = DesiredState.of(relay, settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
                     SupportFactory.adminToken(existingAdminSecret(client, relay)));
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
@@ -160,6 +162,15 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         // a Pending claim changes nothing we watch while the provisioner keeps failing: look again
         return workload.pendingVolume() == null ? UpdateControl.noUpdate()
                 : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(SpoolClaims.RECHECK);
+    }
+
+    private OperatorSettings settingsOnCluster(KubernetesClient client) {
+        OperatorSettings decided = onCluster;
+        if (decided == null) {
+            decided = settings.onCluster(() -> Platform.openShift(client));
+            onCluster = decided;
+        }
+        return decided;
     }
 
     /** Apply errors reach status through the same composer as every other status, then JOSDK retries. */

@@ -11,6 +11,8 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.mailrelay.operator.render.RelayUid;
+
 /** {@link OperatorSettings} from configuration, for the reconciler Quarkus builds. */
 public class OperatorSettingsProducer {
 
@@ -27,11 +29,15 @@ public class OperatorSettingsProducer {
     @ConfigProperty(name = "mailrelay.relay-image-pull-secrets")
     Optional<List<String>> relayImagePullSecrets;
 
+    /** auto (OpenShift: the SCC assigns them; elsewhere the image's 10025), none, or a UID: see RelayUid. */
+    @ConfigProperty(name = "mailrelay.relay-uid", defaultValue = RelayUid.AUTO_VALUE)
+    String relayUid;
+
     @Produces
     @Singleton
     OperatorSettings settings() {
         return new OperatorSettings(relayImage, operatorNamespace.or(OperatorSettingsProducer::ownNamespace).orElse(null),
-                relayImagePullSecrets.orElse(List.of()));
+                relayImagePullSecrets.orElse(List.of()), RelayUid.parse(relayUid));
     }
 
     private static Optional<String> ownNamespace() {

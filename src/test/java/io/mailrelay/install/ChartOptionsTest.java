@@ -44,7 +44,9 @@ class ChartOptionsTest {
             "leaderElection.leaseDuration=15 | at '/leaderElection/leaseDuration': got number, want string",
             "image.pullPolicy=Sometimes | at '/image/pullPolicy': value must be one of",
             "watchNamespaces={Mail_Team} | at '/watchNamespaces/0'",
-            "test.relay=office | at '/test/relay'"})
+            "test.relay=office | at '/test/relay'",
+            "uid=root | at '/uid'",
+            "uid=0 | at '/uid'"})
     void badValuesFailAtInstallNamingTheValue(String value, String message) {
         Exec.Result render = Helm.run("template", "mailrelay", Helm.CHART.toString(), "--set", value);
         assertThat(render.exitCode()).isNotZero();
@@ -65,6 +67,43 @@ class ChartOptionsTest {
                 io.fabric8.kubernetes.api.model.apps.Deployment.class);
         return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .filter(env -> env.getName().equals("MAILRELAY_RELAY_IMAGE_PULL_SECRETS"))
+                .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst().orElse(null);
+    }
+
+    @Test
+    void operatorPodRunsAsTheImagesUidExceptOnOpenShiftOrAsConfigured() {
+        var vanilla = operatorPod();
+        assertThat(vanilla.getSecurityContext().getRunAsUser()).isEqualTo(10025L);
+        assertThat(vanilla.getSecurityContext().getRunAsGroup()).isEqualTo(10025L);
+        assertThat(relayUidSetting(vanilla)).as("the operator decides auto for relay pods itself").isEqualTo("auto");
+
+        // helm sees OpenShift's SCC API (at install; offline: --api-versions): the SCC assigns the UID
+        for (var platformAssigned : List.of(operatorPod("--api-versions", "security.openshift.io/v1"),
+                operatorPod("--set", "uid=none"))) {
+            var security = platformAssigned.getSecurityContext();
+            assertThat(security.getRunAsUser()).isNull();
+            assertThat(security.getRunAsGroup()).isNull();
+            assertThat(security.getRunAsNonRoot()).isTrue();
+            assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            assertThat(platformAssigned.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        }
+        assertThat(relayUidSetting(operatorPod("--set", "uid=none"))).isEqualTo("none");
+
+        var configured = operatorPod("--set", "uid=2000", "--api-versions", "security.openshift.io/v1");
+        assertThat(configured.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
+        assertThat(relayUidSetting(configured)).isEqualTo("2000");
+        // podSecurityContext wins over uid
+        assertThat(operatorPod("--set", "podSecurityContext.runAsUser=3000").getSecurityContext().getRunAsUser())
+                .isEqualTo(3000L);
+    }
+
+    private static io.fabric8.kubernetes.api.model.PodSpec operatorPod(String... values) {
+        return Manifests.only(Manifests.load(PARSER, Helm.template("mailrelay", "ops", values)),
+                io.fabric8.kubernetes.api.model.apps.Deployment.class).getSpec().getTemplate().getSpec();
+    }
+
+    private static String relayUidSetting(io.fabric8.kubernetes.api.model.PodSpec pod) {
+        return pod.getContainers().get(0).getEnv().stream().filter(env -> env.getName().equals("MAILRELAY_RELAY_UID"))
                 .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst().orElse(null);
     }
 

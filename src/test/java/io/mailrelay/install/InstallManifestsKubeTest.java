@@ -163,8 +163,12 @@ class InstallManifestsKubeTest {
         KubernetesClient client = api.client();
         Deployment fromChart = Manifests.only(Manifests.load(client, Helm.template("mailrelay", namespace)), Deployment.class);
         Deployment fromDeploy = Manifests.only(Manifests.load(client, DEPLOY.resolve("20-operator.yaml")), Deployment.class);
+        // as on OpenShift: no runAsUser, runAsGroup (the SCC assigns them)
+        Deployment withoutUid = Manifests.only(Manifests.load(client, Helm.template("mailrelay", namespace,
+                "--api-versions", "security.openshift.io/v1")), Deployment.class);
+        assertThat(withoutUid.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser()).isNull();
 
-        for (Deployment deployment : List.of(fromChart, fromDeploy)) {
+        for (Deployment deployment : List.of(fromChart, fromDeploy, withoutUid)) {
             Pod pod = Manifests.podOf(deployment, namespace);
             assertThat(client.pods().inNamespace(namespace).resource(pod).dryRun().create().getMetadata().getName())
                     .isEqualTo(pod.getMetadata().getName());

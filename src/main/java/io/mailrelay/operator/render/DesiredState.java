@@ -30,6 +30,7 @@ public record DesiredState(String relayYaml, String configHash, List<HasMetadata
             objects.add(SupportFactory.podDisruptionBudget(relay));
         }
         HasMetadata workload = WorkloadFactory.workload(relay, image, configHash);
+        PodTemplateFactory.runAs(workload, settings.relayUid());
         if (relay.getSpec().image == null && relay.getSpec().imagePullSecrets == null) {
             PodTemplateFactory.defaultImagePullSecrets(workload, settings.relayImagePullSecrets());
         }

@@ -6,12 +6,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -32,9 +34,10 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
 
 /**
- * The relay pod: passes PodSecurity "restricted" (non-root fixed UID, read-only root file system, no
- * capabilities, no privilege escalation, RuntimeDefault seccomp), has no API token, and stops gently: preStop
- * pause, then the relay's drain, then the exit margin, all within terminationGracePeriodSeconds.
+ * The relay pod: passes PodSecurity "restricted" (non-root, read-only root file system, no capabilities, no
+ * privilege escalation, RuntimeDefault seccomp) with or without a fixed UID ({@link RelayUid}), has no API token,
+ * and stops gently: preStop pause, then the relay's drain, then the exit margin, all within
+ * terminationGracePeriodSeconds.
  */
 public final class PodTemplateFactory {
 
@@ -57,9 +60,27 @@ public final class PodTemplateFactory {
         if (names.isEmpty()) {
             return;
         }
-        PodTemplateSpec template = workload instanceof Deployment deployment ? deployment.getSpec().getTemplate()
+        template(workload).getSpec().setImagePullSecrets(names.stream().map(LocalObjectReference::new).toList());
+    }
+
+    /**
+     * The pods' UID, GID and fsGroup (spool volumes are made writable for that group), or none of them: then the
+     * platform assigns them (OpenShift's SCC: a UID and an fsGroup from the namespace's range; the image's
+     * files are group 0 and group-writable where the relay writes, so any UID works).
+     */
+    static void runAs(HasMetadata workload, RelayUid relayUid) {
+        PodSecurityContext context = template(workload).getSpec().getSecurityContext();
+        OptionalLong uid = relayUid.uid();
+        Long id = uid.isPresent() ? uid.getAsLong() : null;
+        context.setRunAsUser(id);
+        context.setRunAsGroup(id);
+        context.setFsGroup(id);
+        context.setFsGroupChangePolicy(id == null ? null : "OnRootMismatch");
+    }
+
+    private static PodTemplateSpec template(HasMetadata workload) {
+        return workload instanceof Deployment deployment ? deployment.getSpec().getTemplate()
                 : ((StatefulSet) workload).getSpec().getTemplate();
-        template.getSpec().setImagePullSecrets(names.stream().map(LocalObjectReference::new).toList());
     }
 
     /** The user's extra labels under the operator's own: the selector labels can never be overridden. */
@@ -95,12 +116,8 @@ public final class PodTemplateFactory {
                     .withAutomountServiceAccountToken(false)
                     .withEnableServiceLinks(false)
                     .withTerminationGracePeriodSeconds(terminationGraceSeconds(spec))
-                    .withNewSecurityContext()
+                    .withNewSecurityContext() // the identity: runAs(), from the operator's setting
                         .withRunAsNonRoot(true)
-                        .withRunAsUser(RelayPod.UID)
-                        .withRunAsGroup(RelayPod.GID)
-                        .withFsGroup(RelayPod.GID)
-                        .withFsGroupChangePolicy("OnRootMismatch")
                         .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                     .endSecurityContext()
                     .withContainers(container(relay, image))

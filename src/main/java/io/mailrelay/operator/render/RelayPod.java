@@ -22,9 +22,11 @@ public final class RelayPod {
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 
-    /** A fixed non-root identity, so spool files keep their owner across image versions. */
+    /**
+     * The image's non-root user, also its group: relay pods run as it unless the platform assigns a UID
+     * ({@link RelayUid}), so spool files keep their owner across image versions.
+     */
     public static final long UID = 10025L;
-    public static final long GID = 10025L;
 
     private RelayPod() {
     }

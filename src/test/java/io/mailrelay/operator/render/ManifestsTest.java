@@ -133,6 +133,57 @@ class ManifestsTest {
     }
 
     @Test
+    void theFixedUidIsAlsoTheFsGroupSoTheSpoolClaimIsWritable() {
+        var security = pod(Specs.minimal()).getSecurityContext();
+        assertThat(security.getFsGroup()).isEqualTo(10025L);
+        assertThat(security.getFsGroupChangePolicy()).isEqualTo("OnRootMismatch");
+
+        var configured = podWith(RelayUid.parse("2000")).getSecurityContext();
+        assertThat(List.of(configured.getRunAsUser(), configured.getRunAsGroup(), configured.getFsGroup()))
+                .containsOnly(2000L);
+    }
+
+    @Test
+    void withoutAFixedUidThePodAsksForNoneAndKeepsTheRestOfItsHardening() {
+        for (RelayUid platformAssigned : List.of(RelayUid.NONE, RelayUid.AUTO.decided(() -> true))) {
+            PodSpec pod = podWith(platformAssigned);
+            var security = pod.getSecurityContext();
+            assertThat(security.getRunAsUser()).as("runAsUser").isNull();
+            assertThat(security.getRunAsGroup()).as("runAsGroup").isNull();
+            assertThat(security.getFsGroup()).as("fsGroup: OpenShift's SCC assigns one").isNull();
+            assertThat(security.getFsGroupChangePolicy()).isNull();
+            assertThat(security.getRunAsNonRoot()).isTrue();
+            assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            var container = pod.getContainers().get(0).getSecurityContext();
+            assertThat(container.getReadOnlyRootFilesystem()).isTrue();
+            assertThat(container.getAllowPrivilegeEscalation()).isFalse();
+            assertThat(container.getCapabilities().getDrop()).containsExactly("ALL");
+        }
+        assertThat(RelayUid.AUTO.decided(() -> false)).as("auto elsewhere: the image's UID").isEqualTo(RelayUid.IMAGE);
+        assertThat(RelayUid.parse("2000").decided(() -> true)).as("a configured UID wins on OpenShift too")
+                .isEqualTo(RelayUid.fixed(2000));
+    }
+
+    @Test
+    void relayUidSettingIsAutoNoneOrAUidAboveZero() {
+        assertThat(RelayUid.parse(null)).isEqualTo(RelayUid.AUTO);
+        assertThat(RelayUid.parse(" auto ")).isEqualTo(RelayUid.AUTO);
+        assertThat(RelayUid.parse("none").uid()).isEmpty();
+        assertThat(RelayUid.parse("10025")).isEqualTo(RelayUid.IMAGE);
+        for (String bad : List.of("0", "-1", "root", "10025:10025")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> RelayUid.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mailrelay.relay-uid");
+        }
+    }
+
+    private static PodSpec podWith(RelayUid relayUid) {
+        OperatorSettings settings = new OperatorSettings(SETTINGS.relayImage(), SETTINGS.operatorNamespace(), List.of(),
+                relayUid);
+        return ((StatefulSet) DesiredState.of(Specs.relay("r", Specs.minimal()), settings, "yaml", "h", "admin-token")
+                .workload()).getSpec().getTemplate().getSpec();
+    }
+
+    @Test
     void theDrainFitsTheGracePeriodAndTheRelayIsToldHowLongItHas() {
         var pod = pod(Specs.minimal());
         var container = pod.getContainers().get(0);
