@@ -3,6 +3,7 @@ package io.mailrelay.api;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -24,6 +25,7 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.authentication) || has(self.tls) || self.authentication.allowWithoutTls",
         message = "authentication needs tls (AUTH is only offered after STARTTLS) unless authentication.allowWithoutTls is true",
         fieldPath = ".authentication")
+@JsonClassDescription("The relay wanted: who may relay through it, where mail goes, how it is exposed and run. Reference: docs/operator.md.")
 public class MailRelaySpec {
 
     @JsonPropertyDescription("Number of relay pods. More than one gets a PodDisruptionBudget and topology spread. "

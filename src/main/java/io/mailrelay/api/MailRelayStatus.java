@@ -3,6 +3,7 @@ package io.mailrelay.api;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the operator observed: conditions, replicas, the latest probe verdict and the queues.")
 public class MailRelayStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")

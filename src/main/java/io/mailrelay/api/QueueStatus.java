@@ -39,16 +39,23 @@ public class QueueStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class LastError {
+        @JsonPropertyDescription("The reply (or connection error) of the latest deferral or bounce, "
+                + "e.g. \"451 4.4.1 connection failed\".")
         public String reply;
+        @JsonPropertyDescription("The next hop of that attempt, e.g. \"smarthost smtp.provider.net:587\".")
         public String nextHop;
+        @JsonPropertyDescription("When that happened (RFC 3339).")
         public String at;
         @JsonPropertyDescription("The pod that reported it.")
         public String pod;
     }
 
     public static class LastHour {
+        @JsonPropertyDescription("Recipients delivered in the last hour, over all pods.")
         public Long delivered;
+        @JsonPropertyDescription("Recipients deferred (to be tried again) in the last hour.")
         public Long deferred;
+        @JsonPropertyDescription("Recipients bounced (given up, the sender told) in the last hour.")
         public Long bounced;
     }
 }

@@ -21,8 +21,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 
 /**
  * crds/ is what users apply; it must be exactly what the Java model generates (with the generator
- * quarkus-operator-sdk runs at build). {@code scripts/update-crds.sh} rewrites it
- * ({@code -Dmailrelay.update-crds=true}).
+ * quarkus-operator-sdk runs at build), with {@link CrdPostProcessing}'s additions. {@code scripts/update-crds.sh}
+ * rewrites it ({@code -Dmailrelay.update-crds=true}).
  */
 @Tag("unit")
 public class CrdsUpToDateTest {
@@ -35,7 +35,7 @@ public class CrdsUpToDateTest {
                 .withPostProcessor(new CRDPostProcessor() {
                     @Override
                     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
-                        return printerColumnsAsDeclared(crd);
+                        return printerColumnsAsDeclared(CrdPostProcessing.process((CustomResourceDefinition) crd));
                     }
                 })
                 .customResourceClasses(MailRelay.class).generate();

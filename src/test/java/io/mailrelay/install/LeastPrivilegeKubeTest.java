@@ -140,7 +140,7 @@ class LeastPrivilegeKubeTest {
     static void chartRbacInstalled() {
         KubernetesClient admin = api.client();
         namespace(NAMESPACE);
-        installCrd();
+        api.installCrds();
         String rendered = Helm.template(RELEASE, NAMESPACE, "-s", "templates/serviceaccount.yaml",
                 "-s", "templates/clusterrole.yaml", "-s", "templates/clusterrolebinding.yaml",
                 "-s", "templates/leader-election-rbac.yaml");
@@ -342,68 +342,51 @@ class LeastPrivilegeKubeTest {
         };
     }
 
-    /** The v0.1 ServiceAccount {@code <name>}, owned by the relay, is removed. */
-    static final Exercise LEGACY_SERVICE_ACCOUNT = new Exercise() {
+    /** On a relay applied with every rule (one replica, spool claims), something happens that the operator handles. */
+    interface OnAppliedRelay extends Exercise {
         @Override
-        public void prepare(String namespace) {
+        default void prepare(String namespace) {
             api.client().resource(relay(namespace, 1, false)).create();
             awaitPrepared(() -> applied(namespace));
         }
 
         @Override
-        public List<String> run(String namespace) {
+        default List<String> run(String namespace) {
             MailRelay relay = api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").get();
             try (Refusals refusals = new Refusals(namespace)) {
-                api.client().resource(new ServiceAccountBuilder().withNewMetadata().withName("relay")
-                        .withNamespace(namespace).withLabels(RelayLabels.all(relay))
-                        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(relay.getApiVersion())
-                                .withKind(relay.getKind()).withName("relay").withUid(relay.getMetadata().getUid())
-                                .withController(true).build())
-                        .endMetadata().build()).create();
-                return refusals.await(() -> api.client().serviceAccounts().inNamespace(namespace).withName("relay").get() == null);
+                return refusals.await(happen(namespace, relay));
             }
         }
+
+        /** Makes it happen; returns whether the operator has handled it. */
+        BooleanSupplier happen(String namespace, MailRelay relay);
+    }
+
+    /** The v0.1 ServiceAccount {@code <name>}, owned by the relay, is removed. */
+    static final OnAppliedRelay LEGACY_SERVICE_ACCOUNT = (namespace, relay) -> {
+        api.client().resource(new ServiceAccountBuilder().withNewMetadata().withName("relay")
+                .withNamespace(namespace).withLabels(RelayLabels.all(relay))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(relay.getApiVersion())
+                        .withKind(relay.getKind()).withName("relay").withUid(relay.getMetadata().getUid())
+                        .withController(true).build())
+                .endMetadata().build()).create();
+        return () -> api.client().serviceAccounts().inNamespace(namespace).withName("relay").get() == null;
     };
 
     /** A Pending spool claim: Ready says why, from the claim's events. */
-    static final Exercise PENDING_CLAIM = new Exercise() {
-        @Override
-        public void prepare(String namespace) {
-            api.client().resource(relay(namespace, 1, false)).create();
-            awaitPrepared(() -> applied(namespace));
-        }
-
-        @Override
-        public List<String> run(String namespace) {
-            MailRelay relay = api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").get();
-            try (Refusals refusals = new Refusals(namespace)) {
-                api.client().persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
-                        .withNewMetadata().withName("spool-relay-0").withLabels(RelayLabels.all(relay)).endMetadata()
-                        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                        .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
-                return refusals.await(() -> readyReason(namespace).equals("SpoolVolumePending"));
-            }
-        }
+    static final OnAppliedRelay PENDING_CLAIM = (namespace, relay) -> {
+        api.client().persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("spool-relay-0").withLabels(RelayLabels.all(relay)).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+        return () -> readyReason(namespace).equals("SpoolVolumePending");
     };
 
     /** The queue reader lists the relay's pods (none run here) and reads them. */
-    static final Exercise QUEUE_READ = new Exercise() {
-        @Override
-        public void prepare(String namespace) {
-            api.client().resource(relay(namespace, 1, false)).create();
-            awaitPrepared(() -> applied(namespace));
-        }
-
-        @Override
-        public List<String> run(String namespace) {
-            MailRelay relay = api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").get();
-            Instant from = Instant.now();
-            try (Refusals refusals = new Refusals(namespace)) {
-                return refusals.await(() -> queues.latest(relay)
-                        .map(q -> q.readAt != null && !Instant.parse(q.readAt).isBefore(from.minusSeconds(1)))
-                        .orElse(false));
-            }
-        }
+    static final OnAppliedRelay QUEUE_READ = (namespace, relay) -> {
+        Instant from = Instant.now().minusSeconds(1);
+        return () -> queues.latest(relay).map(q -> q.readAt != null && !Instant.parse(q.readAt).isBefore(from))
+                .orElse(false);
     };
 
     /** A JOSDK operator with leader election takes a new Lease and renews it. */
@@ -641,21 +624,6 @@ class LeastPrivilegeKubeTest {
     static void namespace(String name) {
         api.client().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
                 .serverSideApply();
-    }
-
-    static void installCrd() {
-        api.kubectl("apply", "--server-side", "-f", "crds/").assertSuccess();
-        Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> {
-            var crd = api.client().apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io").get();
-            return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
-                    && crd.getStatus().getConditions().stream()
-                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
-        });
-    }
-
-    static boolean refusal(String text) {
-        return text != null && (text.toLowerCase(java.util.Locale.ROOT).contains("forbidden")
-                || text.contains("blockOwnerDeletion") || text.contains("No permission to lease resource"));
     }
 
     static String chain(Throwable e) {

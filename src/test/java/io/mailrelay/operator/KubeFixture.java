@@ -177,6 +177,16 @@ final class KubeFixture {
                 "no StatefulSet or Deployment " + namespace + "/" + name).getSpec().getTemplate();
     }
 
+    /** A pod of the relay's StatefulSet as its controller would make it: the template, its claim as the spool. */
+    io.fabric8.kubernetes.api.model.Pod relayPod(String namespace, String name) {
+        var template = podTemplate(namespace, name);
+        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("relay-pod")
+                .withNamespace(namespace).withLabels(template.getMetadata().getLabels()).endMetadata()
+                .withSpec(template.getSpec()).editSpec().addNewVolume().withName(PodTemplateFactory.SPOOL_VOLUME)
+                    .withNewPersistentVolumeClaim().withClaimName("spool-" + name + "-0").endPersistentVolumeClaim()
+                .endVolume().endSpec().build();
+    }
+
     Secret secret(String namespace, String name, String type, Map<String, String> data) {
         var encoded = new java.util.HashMap<String, String>();
         data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes())));

@@ -520,14 +520,7 @@ class MailRelayReconcilerKubeTest {
                 "pod-security.kubernetes.io/enforce-version", "latest"));
         MailRelay relay = kube.create(kube.example("minimal.yaml", ns));
         kube.awaitRelay(ns, "minimal", observed(relay));
-        var template = kube.podTemplate(ns, "minimal");
-
-        // the StatefulSet controller adds the pod's claim as its spool volume
-        Pod pod = new PodBuilder().withNewMetadata().withName("relay-pod").withNamespace(ns)
-                .withLabels(template.getMetadata().getLabels()).endMetadata()
-                .withSpec(template.getSpec()).editSpec().addNewVolume().withName("spool")
-                    .withNewPersistentVolumeClaim().withClaimName("spool-minimal-0").endPersistentVolumeClaim().endVolume()
-                .endSpec().build();
+        Pod pod = kube.relayPod(ns, "minimal");
         assertThat(kube.client().pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
                 .isEqualTo("relay-pod");
 

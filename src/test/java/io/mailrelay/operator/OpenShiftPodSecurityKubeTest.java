@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.testing.RealKubeApiServer;
@@ -76,11 +75,7 @@ class OpenShiftPodSecurityKubeTest {
         assertThat(security.getRunAsNonRoot()).isTrue();
         assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
 
-        Pod pod = new PodBuilder().withNewMetadata().withName("relay-pod").withNamespace(ns)
-                .withLabels(template.getMetadata().getLabels()).endMetadata()
-                .withSpec(template.getSpec()).editSpec().addNewVolume().withName("spool")
-                    .withNewPersistentVolumeClaim().withClaimName("spool-minimal-0").endPersistentVolumeClaim().endVolume()
-                .endSpec().build();
+        Pod pod = kube.relayPod(ns, "minimal");
         assertThat(kube.client().pods().inNamespace(ns).resource(pod).dryRun().create().getMetadata().getName())
                 .isEqualTo("relay-pod");
     }

@@ -117,6 +117,17 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
         return kubeconfig;
     }
 
+    /** Applies {@code crds/} (server-side, as the docs say) and waits until the API server serves the MailRelay CRD. */
+    public void installCrds() {
+        kubectl("apply", "--server-side", "-f", "crds/").assertSuccess();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).until(() -> {
+            var crd = client.apiextensions().v1().customResourceDefinitions().withName("mailrelays.mailrelay.io").get();
+            return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                    && crd.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+        });
+    }
+
     /** Runs the kubectl built with the API server against it. */
     public Exec.Result kubectl(String... args) {
         List<String> command = new ArrayList<>();
