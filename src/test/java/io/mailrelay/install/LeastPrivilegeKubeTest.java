@@ -626,6 +626,11 @@ class LeastPrivilegeKubeTest {
                 .serverSideApply();
     }
 
+    static boolean refusal(String text) {
+        return text != null && (text.toLowerCase(java.util.Locale.ROOT).contains("forbidden")
+                || text.contains("blockOwnerDeletion") || text.contains("No permission to lease resource"));
+    }
+
     static String chain(Throwable e) {
         List<String> messages = new ArrayList<>();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
