@@ -93,8 +93,10 @@ public class RelayCommand implements Callable<Integer> {
             return 1;
         }
         try (AdminToken token = adminToken; RelayRuntime runtime = started;
-                RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start()) {
-            if (managementRouter != null && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry))) {
+                RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start();
+                HandOff handOff = new HandOff(relayConfig, server, runtime)) {
+            if (managementRouter != null
+                    && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry), handOff)) {
                 LOG.infof("queue admin endpoint on /admin/queue: %s", relayConfig.admin().tokenFile() == null
                         ? "off (no admin.tokenFile), every request is refused" : "token from " + relayConfig.admin().tokenFile());
             }
@@ -106,7 +108,11 @@ public class RelayCommand implements Callable<Integer> {
                     relayConfig.server().hostname());
             drainOnSigterm();
             Quarkus.waitForExit();
-            drain(server, runtime, grace);
+            handOff.close();
+            if (!drain(server, runtime, grace)) {
+                LOG.warnf("%d messages still queued after the grace period: they stay spooled for the next start",
+                        runtime.spool().depth());
+            }
         }
         return 0;
     }
@@ -126,22 +132,19 @@ public class RelayCommand implements Callable<Integer> {
 
     /**
      * Within {@code grace}: refuse new connections and MAIL with 421, close idle sessions with 421, let open
-     * transactions finish, and deliver the queue until it is empty. What is still queued then stays spooled
-     * for the next start; sessions still open are told 421 when the server closes.
+     * transactions finish, and deliver the queue until it is empty; true when it is. The SIGTERM drain, and the
+     * first step of a hand-off ({@link HandOff}, for handOff.deliverFor). What is still queued stays spooled.
      */
-    static void drain(RelayServer server, RelayRuntime runtime, Duration grace) throws InterruptedException {
+    static boolean drain(RelayServer server, RelayRuntime runtime, Duration grace) throws InterruptedException {
         Instant deadline = Instant.now().plus(grace);
         LOG.infof("draining for up to %s: %d sessions open, %d messages queued", grace, server.activeSessions(),
                 runtime.spool().depth());
         server.stopAccepting();
         runtime.retryNow(); // deliver while the open transactions finish, not only after them
         if (!server.awaitSessions(grace)) {
-            LOG.warnf("%d sessions still open after the grace period: closing them with 421", server.activeSessions());
+            LOG.warnf("%d sessions still open after %s", server.activeSessions(), grace);
         }
         Duration left = Duration.between(Instant.now(), deadline);
-        if (!runtime.drain(left.isNegative() ? Duration.ZERO : left)) {
-            LOG.warnf("%d messages still queued after the grace period: they stay spooled for the next start",
-                    runtime.spool().depth());
-        }
+        return runtime.drain(left.isNegative() ? Duration.ZERO : left);
     }
 }

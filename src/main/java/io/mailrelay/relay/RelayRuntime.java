@@ -56,6 +56,11 @@ public final class RelayRuntime implements AutoCloseable {
         delivery.retryNow();
     }
 
+    /** From now on the queue goes to {@code peer} instead of its next hops (see DeliveryService#handOffTo). */
+    public void handOffTo(SmarthostSettings peer) {
+        delivery.handOffTo(peer);
+    }
+
     /** Keeps delivering until the queue is empty or {@code grace} ran out; true when empty. */
     public boolean drain(Duration grace) {
         return delivery.drain(grace);

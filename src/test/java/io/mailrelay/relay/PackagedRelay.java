@@ -27,15 +27,20 @@ record PackagedRelay(Path dir, AppProcess process, int smtpPort, int httpPort) {
     static PackagedRelay start(Path dir, int upstreamPort, String retrySchedule, String extraYaml, String... args)
             throws IOException {
         int smtpPort = FreePort.pick();
-        Path config = dir.resolve("relay.yaml");
-        Files.writeString(config, """
+        return startWith(dir, smtpPort, """
                 server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
                 allowedNetworks: [127.0.0.2/32]
                 localDomains:
                   - {domain: example.test, deliverTo: "127.0.0.1:%d"}
                 outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %d, tls: none}}
                 spool: {directory: %s, retrySchedule: [%s]}
-                """.formatted(smtpPort, upstreamPort, upstreamPort, dir.resolve("spool"), retrySchedule) + extraYaml);
+                """.formatted(smtpPort, upstreamPort, upstreamPort, dir.resolve("spool"), retrySchedule) + extraYaml, args);
+    }
+
+    /** The packaged relay with a relay.yaml of the test's own, listening on 127.0.0.1:{@code smtpPort}. */
+    static PackagedRelay startWith(Path dir, int smtpPort, String yaml, String... args) throws IOException {
+        Path config = dir.resolve("relay.yaml");
+        Files.writeString(config, yaml);
         List<String> command = new ArrayList<>(List.of("relay", "--config", config.toString()));
         command.addAll(List.of(args));
         int httpPort = FreePort.pick();

@@ -11,15 +11,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import io.mailrelay.relay.HostPort;
 import io.mailrelay.relay.delivery.DeliveryService.Action;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code /admin/queue} on the management HTTP server (docs/relay.md, "Admin endpoint"): token first, then
  * {@code GET /admin/queue[?summary=true]}, {@code POST /admin/queue/flush} and
- * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}. Errors are JSON {@code {"error": "..."}}.
+ * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}, and {@code GET|POST /admin/drain} (the hand-off).
+ * Errors are JSON {@code {"error": "..."}}.
  */
 public final class AdminRoutes {
     private static final Logger LOG = Logger.getLogger(AdminRoutes.class);
@@ -30,7 +33,12 @@ public final class AdminRoutes {
     private AdminRoutes() {
     }
 
-    public static void register(Router router, AdminToken token, QueueAdmin admin) {
+    /** The body of {@code POST /admin/drain}. */
+    public record DrainRequest(String peer) {
+    }
+
+    /** @param drain null: no {@code /admin/drain} (404) */
+    public static void register(Router router, AdminToken token, QueueAdmin admin, DrainControl drain) {
         router.route("/admin/*").order(-100).handler(ctx -> authorize(ctx, token));
         router.route(HttpMethod.GET, "/admin/queue").order(-99)
                 .blockingHandler(ctx -> reply(ctx, 200, admin.report("true".equals(ctx.queryParams().get("summary")))),
@@ -39,6 +47,12 @@ public final class AdminRoutes {
             admin.flushAll(client(ctx));
             reply(ctx, 200, Map.of("result", "flushed"));
         }, false);
+        if (drain != null) {
+            router.route(HttpMethod.GET, "/admin/drain").order(-99).handler(ctx -> reply(ctx, 200, drain.report()));
+            router.route(HttpMethod.POST, "/admin/drain").order(-99).handler(BodyHandler.create().setBodyLimit(4096));
+            router.route(HttpMethod.POST, "/admin/drain").order(-98)
+                    .blockingHandler(ctx -> startDrain(ctx, drain), false);
+        }
         router.route(HttpMethod.POST, "/admin/queue/:id/:action").order(-98)
                 .blockingHandler(ctx -> messageAction(ctx, admin), false);
         router.route("/admin/*").order(-97).handler(ctx -> error(ctx, 404,
@@ -80,6 +94,24 @@ public final class AdminRoutes {
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "admin: %s %s failed", name, id);
             error(ctx, 500, name + " " + id + " failed: " + e.getMessage());
+        }
+    }
+
+    private static void startDrain(RoutingContext ctx, DrainControl drain) {
+        HostPort peer;
+        try {
+            DrainRequest request = JSON.readValue(ctx.body().asString(), DrainRequest.class);
+            peer = HostPort.parse(request.peer());
+        } catch (IOException | RuntimeException e) {
+            error(ctx, 400, "expected {\"peer\": \"host:port\"}: " + e.getMessage());
+            return;
+        }
+        try {
+            reply(ctx, 202, drain.start(peer, client(ctx)));
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+        } catch (IllegalStateException e) {
+            error(ctx, 409, e.getMessage());
         }
     }
 

@@ -19,12 +19,12 @@ public class ManagementRouter {
     }
 
     /** Adds the admin routes; false when this process has no HTTP server. */
-    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin) {
+    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin, DrainControl drain) {
         Router current = router;
         if (current == null) {
             return false;
         }
-        AdminRoutes.register(current, token, admin);
+        AdminRoutes.register(current, token, admin, drain);
         return true;
     }
 }

@@ -75,6 +75,11 @@ public final class PasswordFile {
         return hash != null && matches;
     }
 
+    /** Whether the file lists {@code user} (exactly as written). */
+    public boolean hasUser(String user) {
+        return hashes.containsKey(user);
+    }
+
     /** The bcrypt cost an unknown user's check takes. */
     public int dummyCost() {
         return cost(dummyHash);

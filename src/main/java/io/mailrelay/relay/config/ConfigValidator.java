@@ -49,6 +49,7 @@ final class ConfigValidator {
         spool(config.spool());
         delivery(config.delivery());
         admin(config.admin());
+        handOff(config.handOff());
         return problems;
     }
 
@@ -133,11 +134,16 @@ final class ConfigValidator {
             problem("authentication.usersFile", "is required when authentication is configured");
             return;
         }
-        if (readable("authentication.usersFile", auth.usersFile())) {
+        usersFile("authentication.usersFile", auth.usersFile());
+    }
+
+    /** A users file that exists and parses (PasswordFile's format). */
+    private void usersFile(String field, Path file) {
+        if (readable(field, file)) {
             try {
-                PasswordFile.load(auth.usersFile());
+                PasswordFile.load(file);
             } catch (IOException | IllegalArgumentException e) {
-                problem("authentication.usersFile", auth.usersFile() + ": " + e.getMessage());
+                problem(field, file + ": " + e.getMessage());
             }
         }
     }
@@ -253,6 +259,30 @@ final class ConfigValidator {
                 problem("admin.tokenFile", admin.tokenFile() + ": " + e.getMessage());
             }
         }
+    }
+
+    private void handOff(RelayConfig.HandOff handOff) {
+        if (handOff == null) {
+            return;
+        }
+        if (required("handOff.usersFile", handOff.usersFile())) {
+            usersFile("handOff.usersFile", handOff.usersFile());
+        }
+        if (required("handOff.usernameFile", handOff.usernameFile())) {
+            readable("handOff.usernameFile", handOff.usernameFile());
+        }
+        if (required("handOff.passwordFile", handOff.passwordFile())) {
+            readable("handOff.passwordFile", handOff.passwordFile());
+        }
+        notNegative("handOff.deliverFor", handOff.deliverFor().toMillis());
+        positive("handOff.reloadInterval", handOff.reloadInterval());
+    }
+
+    private boolean required(String field, Object value) {
+        if (value == null) {
+            problem(field, "is required when handOff is configured");
+        }
+        return value != null;
     }
 
     private boolean readable(String field, Path file) {

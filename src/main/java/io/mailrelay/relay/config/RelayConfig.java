@@ -23,7 +23,7 @@ import io.mailrelay.relay.policy.RecipientPattern;
  */
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool, Delivery delivery, Admin admin) {
+        Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff) {
 
     public RelayConfig {
         server = Objects.requireNonNullElseGet(server, () -> new Server(null, null, null, null, null, null));
@@ -34,6 +34,27 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         spool = Objects.requireNonNullElseGet(spool, () -> new Spool(null, null, null, null));
         delivery = Objects.requireNonNullElseGet(delivery, () -> new Delivery(null, null, null, null, null));
         admin = Objects.requireNonNullElseGet(admin, () -> new Admin(null, null));
+    }
+
+    /**
+     * Handing the queue to a peer replica ({@code POST /admin/drain}, docs/relay.md "Hand-off"). Absent: no hand-off,
+     * no peer user.
+     *
+     * @param usersFile {@code user:<bcrypt hash>} lines (the authentication.usersFile format) of the peer users this
+     *        relay accepts: authenticated users, exempt from the mail-loop rule, the per-client rate and sender
+     *        restrictions
+     * @param usernameFile with {@code passwordFile}: what this relay authenticates with when it hands its queue off
+     * @param allowWithoutTls the peer users may AUTH before STARTTLS (a relay without {@code tls})
+     * @param deliverFor after a drain request, how long the relay keeps delivering normally before it forwards what
+     *        is left to the peer
+     */
+    public record HandOff(Path usersFile, Path usernameFile, Path passwordFile, Boolean allowWithoutTls,
+            Duration deliverFor, Duration reloadInterval) {
+        public HandOff {
+            allowWithoutTls = Objects.requireNonNullElse(allowWithoutTls, false);
+            deliverFor = Objects.requireNonNullElse(deliverFor, Duration.ofSeconds(30));
+            reloadInterval = Objects.requireNonNullElse(reloadInterval, Duration.ofSeconds(30));
+        }
     }
 
     /**

@@ -43,6 +43,8 @@ public final class DeliveryService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryService.class);
     /** How long {@link #close()} lets running sessions finish (their outcomes are then persisted). */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    /** The destination kind of a hand-off: one destination, the peer. */
+    private static final String HAND_OFF = "hand-off";
 
     private final FileMessageSpool spool;
     private final DeliverySettings settings;
@@ -60,6 +62,8 @@ public final class DeliveryService implements AutoCloseable {
     /** ids whose attempt runs right now, from the claim until its last job ended (guarded by {@link #claims}) */
     private final Set<String> attempting = new HashSet<>();
     private final DeliveryActivity activity;
+    /** Once set, every pending recipient goes to this peer replica (a hand-off), never bounced because of it. */
+    private volatile SmarthostSettings handOffPeer;
     private Thread dispatcher;
     private volatile boolean running;
 
@@ -131,6 +135,18 @@ public final class DeliveryService implements AutoCloseable {
                 dueQueue.add(new Due(id, now));
             }
         }
+    }
+
+    /**
+     * From now on every message's pending recipients are forwarded to {@code peer} (STARTTLS when offered, AUTH with
+     * its credentials, the original envelope and bytes) instead of their next hops, and every waiting message is
+     * tried at once. A recipient is done here only once the peer answered 250 for it; any other answer leaves it
+     * pending (retried, never bounced because of the hand-off, never expired by maxQueueLifetime: the peer has the
+     * same lifetime rules). Attempts already running finish with their own next hop.
+     */
+    public void handOffTo(SmarthostSettings peer) {
+        this.handOffPeer = peer;
+        retryNow();
     }
 
     /** Stops taking due messages and lets running sessions end (for a while); the spool keeps the rest. */
@@ -282,9 +298,12 @@ public final class DeliveryService implements AutoCloseable {
     /** Splits the pending recipients by destination and queues one job per destination. */
     private void begin(SpooledMessage message) {
         Instant started = clock.instant();
+        SmarthostSettings peer = handOffPeer;
         Map<Router.Destination, List<String>> groups = new LinkedHashMap<>();
         for (String recipient : message.state().pendingRecipients()) {
-            groups.computeIfAbsent(router.destinationOf(recipient), d -> new ArrayList<>()).add(recipient);
+            Router.Destination destination = peer != null ? new Router.Destination(HAND_OFF, peer.address().toString())
+                    : router.destinationOf(recipient);
+            groups.computeIfAbsent(destination, d -> new ArrayList<>()).add(recipient);
         }
         boolean expired = !Duration.between(message.envelope().receivedAt(), started)
                 .minus(settings.retry().maxQueueLifetime()).isNegative();
@@ -294,8 +313,8 @@ public final class DeliveryService implements AutoCloseable {
             return;
         }
         groups.forEach((destination, recipients) -> {
-            boolean queued = scheduler.submit(destination,
-                    () -> attempt.jobEnded(deliverSafely(message, destination, recipients, expired)));
+            boolean queued = scheduler.submit(destination, () -> attempt.jobEnded(HAND_OFF.equals(destination.kind())
+                    ? handOffSafely(message, peer, recipients) : deliverSafely(message, destination, recipients, expired)));
             if (!queued) {
                 attempt.jobEnded(Map.of()); // closing: what is not tried stays pending
             }
@@ -364,6 +383,35 @@ public final class DeliveryService implements AutoCloseable {
                     destination.key());
             return Map.of();
         }
+    }
+
+    /**
+     * One message's pending recipients to the hand-off peer: DELIVERED once it answered 250, pending otherwise (its
+     * reply recorded), whatever the reply was.
+     */
+    private Map<String, RecipientState> handOffSafely(SpooledMessage message, SmarthostSettings peer,
+            List<String> recipients) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        String hopName = NextHop.HAND_OFF + " " + peer.address();
+        try {
+            NextHop hop = NextHop.handOffPeer(peer);
+            outcomes.putAll(sender.send(hop, message, recipients));
+        } catch (NextHopException e) {
+            recipients.forEach(recipient -> outcomes.put(recipient, e.outcome()));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s: hand-off to %s failed unexpectedly", message.id(), peer.address());
+            return Map.of();
+        }
+        Map<String, RecipientState> states = new LinkedHashMap<>();
+        Map<Outcome, List<String>> byOutcome = new LinkedHashMap<>();
+        outcomes.forEach((recipient, outcome) -> {
+            Outcome kept = outcome.kind() == Outcome.Kind.DELIVERED ? outcome
+                    : Outcome.temporary(outcome.reply() + " (hand-off: kept, retried)");
+            byOutcome.computeIfAbsent(kept, o -> new ArrayList<>()).add(recipient);
+            states.put(recipient, new RecipientState(status(kept), kept.reply(), hopName));
+        });
+        byOutcome.forEach((outcome, rcpts) -> record(message, hopName, outcome, rcpts));
+        return states;
     }
 
     private Map<String, RecipientState> deliverGroup(SpooledMessage message, Router.Destination destination,

@@ -29,6 +29,18 @@ public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean 
 
     /** The smarthost, with its credentials as their files hold them now. */
     static NextHop smarthost(SmarthostSettings s) throws NextHopException {
+        return authenticated("smarthost " + s.address(), s);
+    }
+
+    /** A peer replica taking this relay's queue over (handOff), with the hand-off credentials. */
+    static NextHop handOffPeer(SmarthostSettings s) throws NextHopException {
+        return authenticated(HAND_OFF + " " + s.address(), s);
+    }
+
+    /** What logs and states call a hand-off peer. */
+    static final String HAND_OFF = "hand-off peer";
+
+    private static NextHop authenticated(String name, SmarthostSettings s) throws NextHopException {
         String username = null;
         String password = null;
         if (s.authenticates()) {
@@ -38,12 +50,12 @@ public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean 
                 password = current.password();
             } catch (IOException e) {
                 // a Secret being re-mounted, say: wait for it rather than send unauthenticated
-                throw new NextHopException(Outcome.temporary("451 4.7.0 cannot read the smarthost credentials: "
-                        + e.getMessage()));
+                throw new NextHopException(Outcome.temporary("451 4.7.0 cannot read the credentials for " + name
+                        + ": " + e.getMessage()));
             }
         }
-        return new NextHop("smarthost " + s.address(), List.of(s.address()), s.tls(), s.verifyCertificate(),
-                s.trustedCaFile(), username, password);
+        return new NextHop(name, List.of(s.address()), s.tls(), s.verifyCertificate(), s.trustedCaFile(), username,
+                password);
     }
 
     @Override

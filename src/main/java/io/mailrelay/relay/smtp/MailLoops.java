@@ -19,11 +19,9 @@ import io.mailrelay.relay.policy.MailboxAddress;
  * does.
  *
  * <p>The exemption: a session authenticated as the replica-to-replica hand-off peer (a replica forwarding its queue
- * to a sibling that shares its hostname, issue 10) is not refused; {@code handOffPeer} names that user. Until the
- * hand-off exists, no user is the peer ({@link #NO_HAND_OFF_PEER}).
+ * to a sibling that shares its hostname, {@link HandOffPeer}) is not refused; {@code handOffPeer} names those users.
  */
 final class MailLoops {
-    static final Predicate<String> NO_HAND_OFF_PEER = user -> false;
 
     private final Set<String> localDomains = new HashSet<>();
     private final Set<String> loopingLocalDomains = new HashSet<>();

@@ -1,6 +1,5 @@
 package io.mailrelay.relay.smtp;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -17,7 +16,8 @@ import org.apache.james.protocols.smtp.hook.MailHook;
 /**
  * MAIL FROM gate: no new transaction once the server is stopping (421), and at most N transactions per
  * client IP in any sliding minute (450 4.7.1, Postfix smtpd_client_message_rate_limit), except for the
- * clients {@code exempt} names (allowedNetworks by default: smtpd_client_event_limit_exceptions). A client's
+ * sessions {@code exempt} names (allowedNetworks by default: smtpd_client_event_limit_exceptions; the hand-off
+ * peer). A client's
  * window is forgotten a minute after its last transaction, and at most {@code maxClients} windows are kept
  * ({@link ClientTable}): each MAIL costs O(1), whatever the number of clients.
  */
@@ -25,17 +25,17 @@ final class MailTransactionHook implements MailHook {
     private static final long MINUTE_NANOS = 60_000_000_000L;
 
     private final int maxPerMinute;
-    private final Predicate<InetAddress> exempt;
+    private final Predicate<SMTPSession> exempt;
     private final BooleanSupplier stopping;
     private final LongSupplier clock;
     private final ClientTable<Deque<Long>> recent;
 
-    MailTransactionHook(int maxPerMinute, Predicate<InetAddress> exempt, BooleanSupplier stopping,
+    MailTransactionHook(int maxPerMinute, Predicate<SMTPSession> exempt, BooleanSupplier stopping,
             LongSupplier nanoClock) {
         this(maxPerMinute, exempt, stopping, nanoClock, ClientTable.DEFAULT_MAX_ENTRIES);
     }
 
-    MailTransactionHook(int maxPerMinute, Predicate<InetAddress> exempt, BooleanSupplier stopping,
+    MailTransactionHook(int maxPerMinute, Predicate<SMTPSession> exempt, BooleanSupplier stopping,
             LongSupplier nanoClock, int maxClients) {
         this.maxPerMinute = maxPerMinute;
         this.exempt = exempt;
@@ -50,7 +50,7 @@ final class MailTransactionHook implements MailHook {
             return HookResult.builder().hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
                     .smtpReturnCode("421").smtpDescription("4.3.2 Service shutting down, try again later").build();
         }
-        if (!exempt.test(SessionFacts.clientAddress(session)) && !admit(SessionFacts.clientIp(session))) {
+        if (!exempt.test(session) && !admit(SessionFacts.clientIp(session))) {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("450")
                     .smtpDescription("4.7.1 Error: too many messages from " + SessionFacts.clientIp(session)
                             + ", slow down").build();

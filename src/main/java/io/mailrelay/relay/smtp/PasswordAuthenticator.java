@@ -1,13 +1,11 @@
 package io.mailrelay.relay.smtp;
 
 import java.util.Optional;
-import java.util.function.Supplier;
 
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.jboss.logging.Logger;
 
-import io.mailrelay.relay.auth.PasswordFile;
 
 /**
  * AUTH PLAIN/LOGIN against the users file, in three steps so that only the bcrypt check leaves the event
@@ -19,24 +17,24 @@ import io.mailrelay.relay.auth.PasswordFile;
 final class PasswordAuthenticator {
     private static final Logger LOG = Logger.getLogger(PasswordAuthenticator.class);
 
-    private final Supplier<PasswordFile> passwords;
-    private final boolean allowWithoutTls;
+    private static final Response ENCRYPTION_REQUIRED =
+            Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism");
+
+    private final SmtpLogins logins;
     private final AuthFailures failures;
     private final RelayMetrics metrics;
 
-    /** @param passwords the users file in force (it may be reloaded between two AUTH commands) */
-    PasswordAuthenticator(Supplier<PasswordFile> passwords, boolean allowWithoutTls, AuthFailures failures,
-            RelayMetrics metrics) {
-        this.passwords = passwords;
-        this.allowWithoutTls = allowWithoutTls;
+    /** @param logins the users files in force (they may be reloaded between two AUTH commands) */
+    PasswordAuthenticator(SmtpLogins logins, AuthFailures failures, RelayMetrics metrics) {
+        this.logins = logins;
         this.failures = failures;
         this.metrics = metrics;
     }
 
     /** A reply that ends the attempt before any password is checked, or empty to go on. */
     Optional<Response> refusal(SMTPSession session) {
-        if (!session.isTLSStarted() && !allowWithoutTls) {
-            return Optional.of(Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism"));
+        if (!session.isTLSStarted() && !logins.anyWithoutTls()) {
+            return Optional.of(ENCRYPTION_REQUIRED);
         }
         if (failures.isLockedOut(SessionFacts.clientIp(session))) {
             return Optional.of(Replies.closing("421", "4.7.0 Too many authentication failures, try again later"));
@@ -46,12 +44,15 @@ final class PasswordAuthenticator {
 
     /** The bcrypt check (milliseconds of CPU): thread-safe, touches no session. */
     boolean verify(String user, String password) {
-        return passwords.get().verify(user, password);
+        return logins.verify(user, password);
     }
 
     /** Records the outcome of {@link #verify} on the session and answers; on the session's event loop. */
     Response conclude(SMTPSession session, String user, boolean verified) {
         String client = SessionFacts.clientIp(session);
+        if (verified && !session.isTLSStarted() && !logins.withoutTls(user)) {
+            return ENCRYPTION_REQUIRED; // only the peer user may go without TLS (handOff.allowWithoutTls)
+        }
         if (verified) {
             failures.succeeded(client);
             SessionFacts.authenticated(session, user);

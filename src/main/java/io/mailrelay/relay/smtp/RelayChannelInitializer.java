@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.Protocol;
@@ -73,6 +74,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
     private final Optional<ReloadingValue<PasswordFile>> users;
+    private final Optional<ReloadingValue<PasswordFile>> peerUsers;
+    private final SmtpLogins logins;
     private final RecipientVerifier verifier;
 
     /**
@@ -88,6 +91,11 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.Authentication auth = config.authentication();
         this.users = auth == null ? Optional.empty() : Optional.of(new ReloadingValue<>("users file",
                 List.of(auth.usersFile()), auth.reloadInterval(), () -> PasswordFile.load(auth.usersFile())));
+        RelayConfig.HandOff handOff = config.handOff();
+        this.peerUsers = handOff == null ? Optional.empty() : Optional.of(new ReloadingValue<>("hand-off users file",
+                List.of(handOff.usersFile()), handOff.reloadInterval(), () -> PasswordFile.load(handOff.usersFile())));
+        this.logins = new SmtpLogins(config, users.<Supplier<PasswordFile>>map(u -> u::get).orElse(null),
+                peerUsers.<Supplier<PasswordFile>>map(u -> u::get).orElse(null));
         this.verifier = recipientVerifier(config);
         this.policy = new RelayPolicy(config.allowedNetworks(),
                 config.localDomains().stream().map(RelayConfig.LocalDomain::rule).toList(),
@@ -109,9 +117,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         MessagesInFlight messages = new MessagesInFlight(limits.maxMessagesInFlight(), registry);
 
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(noMetrics, false);
-        chain.add(new CommandGuard(dispatcher, config.authentication() != null,
-                config.authentication() != null && config.authentication().allowWithoutTls(), authFailures,
-                limits.maxErrors(), messages));
+        chain.add(new CommandGuard(dispatcher, SmtpLogins.offered(config), SmtpLogins.anyWithoutTls(config),
+                authFailures, limits.maxErrors(), messages));
         chain.add(dispatcher);
         chain.add(new WelcomeMessageHandler());
         chain.add(new EhloCmdHandler(noMetrics));
@@ -130,15 +137,14 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
                 limits.maxHops(), metrics, messages));
         chain.add(new MailSizeEsmtpExtension());
-        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(), this::exemptFromClientLimits,
+        chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(),
+                session -> exemptFromClientLimits(SessionFacts.clientAddress(session)) || logins.peer().session(session),
                 admission::stopping, System::nanoTime));
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier,
-                new MailLoops(config, RelayRuntime.selfAddresses(config), MailLoops.NO_HAND_OFF_PEER)));
-        if (config.authentication() != null) {
-            ReloadingValue<PasswordFile> passwords = users.orElseThrow();
-            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(passwords::get,
-                    config.authentication().allowWithoutTls(), authFailures, metrics), authWorkers));
+                new MailLoops(config, RelayRuntime.selfAddresses(config), logins.peer()), logins.peer()));
+        if (SmtpLogins.offered(config)) {
+            chain.add(new OffLoopAuthCmdHandler(new PasswordAuthenticator(logins, authFailures, metrics), authWorkers));
         }
         try {
             chain.wireExtensibleHandlers();
@@ -206,6 +212,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     public void close() {
         tls.ifPresent(ReloadingStartTls::close);
         users.ifPresent(ReloadingValue::close);
+        peerUsers.ifPresent(ReloadingValue::close);
         verifier.close();
     }
 

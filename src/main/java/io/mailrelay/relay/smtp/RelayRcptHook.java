@@ -26,10 +26,12 @@ final class RelayRcptHook implements RcptHook {
     private final RelayMetrics metrics;
     private final RecipientVerifier verifier;
     private final MailLoops loops;
+    private final HandOffPeer peer;
 
     RelayRcptHook(RelayPolicy policy, int maxRecipients, RelayMetrics metrics, RecipientVerifier verifier,
-            MailLoops loops) {
+            MailLoops loops, HandOffPeer peer) {
         this.loops = loops;
+        this.peer = peer;
         this.policy = policy;
         this.maxRecipients = maxRecipients;
         this.metrics = metrics;
@@ -41,6 +43,9 @@ final class RelayRcptHook implements RcptHook {
         String recipient = rcpt.asString();
         if (session.getRcptCount() >= maxRecipients) {
             return reject(session, sender, recipient, "too_many_recipients", "452", "4.5.3 Error: too many recipients");
+        }
+        if (peer.session(session)) {
+            return accept(session); // a sibling's queue: accepted where it arrived, sender restrictions included
         }
         RelayDecision decision = policy.decide(SessionFacts.clientAddress(session), SessionFacts.authenticated(session),
                 SessionFacts.sender(sender), recipient);

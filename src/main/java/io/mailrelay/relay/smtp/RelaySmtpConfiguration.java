@@ -43,10 +43,10 @@ final class RelaySmtpConfiguration implements SMTPConfiguration {
         return false;
     }
 
-    /** AUTH is announced only where it may be used: after STARTTLS, unless allowWithoutTls. */
+    /** AUTH is announced only where it may be used: after STARTTLS, unless allowWithoutTls (users or peers). */
     @Override
     public boolean isAuthAnnounced(String remoteIP, boolean tlsStarted) {
-        return config.authentication() != null && (tlsStarted || config.authentication().allowWithoutTls());
+        return SmtpLogins.offered(config) && (tlsStarted || SmtpLogins.anyWithoutTls(config));
     }
 
     @Override
@@ -61,7 +61,7 @@ final class RelaySmtpConfiguration implements SMTPConfiguration {
 
     @Override
     public boolean isPlainAuthEnabled() {
-        return config.authentication() != null;
+        return SmtpLogins.offered(config);
     }
 
     @Override

@@ -260,7 +260,7 @@ class QueueAdminHttpTest {
         AdminToken token = AdminToken.of(tokenFile, Duration.ofMillis(100));
         closing.add(token);
         Router router = Router.router(vertx);
-        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry));
+        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null);
         HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
         return server.actualPort();

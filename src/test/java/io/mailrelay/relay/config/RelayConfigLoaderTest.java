@@ -174,6 +174,28 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void handOffNeedsItsThreeFilesAndTakesItsDefaults() throws Exception {
+        assertThat(problem(OUTBOUND + "handOff:\n  deliverFor: 10s")).isEqualTo(String.join("\n",
+                "handOff.usersFile: is required when handOff is configured",
+                "handOff.usernameFile: is required when handOff is configured",
+                "handOff.passwordFile: is required when handOff is configured"));
+        Path users = Files.writeString(dir.resolve("peer-users"), RelayFixture.userLine("mailrelay-peer", "pw"));
+        Path username = Files.writeString(dir.resolve("peer-username"), "mailrelay-peer\n");
+        Path password = Files.writeString(dir.resolve("peer-password"), "pw\n");
+        String files = "handOff:\n  usersFile: " + users + "\n  usernameFile: " + username + "\n  passwordFile: "
+                + password + "\n";
+        RelayConfig.HandOff handOff = RelayConfigLoader.parse(OUTBOUND + files).handOff();
+        assertThat(handOff.deliverFor()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(handOff.allowWithoutTls()).isFalse();
+        assertThat(RelayConfigLoader.parse(OUTBOUND).handOff()).isNull();
+        Path md5 = Files.writeString(dir.resolve("peer-md5"), "mailrelay-peer:$apr1$abc$0123456789012345678901\n");
+        assertThat(problem(OUTBOUND + files.replace(users.toString(), md5.toString())))
+                .contains("handOff.usersFile: ").contains("is not bcrypt");
+        assertThat(problem(OUTBOUND + files.replace(password.toString(), dir.resolve("none").toString())))
+                .isEqualTo("handOff.passwordFile: " + dir.resolve("none") + " does not exist or is not a file");
+    }
+
+    @Test
     void usersFileReloadIntervalDefaultsTo30sAndMustBePositive() throws Exception {
         Path users = Files.writeString(dir.resolve("users-ok"), RelayFixture.userLine("alice", "pw"));
         assertThat(RelayConfigLoader.parse(OUTBOUND + "authentication:\n  usersFile: " + users)

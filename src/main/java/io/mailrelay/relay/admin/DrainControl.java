@@ -1,0 +1,17 @@
+package io.mailrelay.relay.admin;
+
+import io.mailrelay.relay.HostPort;
+
+/** What {@code /admin/drain} steers: a drain that hands what is left of the queue to a peer replica. */
+public interface DrainControl {
+
+    DrainReport report();
+
+    /**
+     * Starts the drain, or points a running one at another peer; idempotent for the same peer.
+     *
+     * @throws IllegalArgumentException when {@code peer} is this relay itself
+     * @throws IllegalStateException when this relay has no handOff configured
+     */
+    DrainReport start(HostPort peer, String client);
+}
