@@ -2,8 +2,7 @@ package io.mailrelay.relay;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
@@ -22,7 +21,7 @@ import io.mailrelay.relay.delivery.TlsMode;
  * the peer replica with the hand-off credentials. A message leaves this spool only after the peer's 250 (its
  * recipients are recorded delivered like any other), so a crash mid-hand-off loses nothing and at worst sends a
  * message twice. The request itself is not persisted: a restarted relay accepts mail again until it is asked anew
- * (the operator asks until the pod is gone).
+ * (the operator asks until the pod is gone). {@link #cancel} (a scale-down undone) makes it take mail again.
  */
 final class HandOff implements DrainControl, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HandOff.class);
@@ -34,11 +33,7 @@ final class HandOff implements DrainControl, AutoCloseable {
     private final SelfAddresses self;
     private final RelayServer server;
     private final RelayRuntime runtime;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "hand-off");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private Thread worker;
     private volatile HostPort peer;
     private volatile Instant requestedAt;
     private volatile Instant forwardingSince;
@@ -66,11 +61,42 @@ final class HandOff implements DrainControl, AutoCloseable {
         LOG.infof("admin: action=drain peer=%s client=%s result=%s", peer, client,
                 first ? "started" : samePeer ? "running" : "new peer");
         if (first) {
-            worker.execute(this::run);
+            server.stopAccepting(); // at once: the 421s start with the request's answer
+            worker = new Thread(this::run, "hand-off");
+            worker.setDaemon(true);
+            worker.start();
         } else if (!samePeer && forwardingSince != null) {
             runtime.handOffTo(peerSettings(peer));
         }
         return report();
+    }
+
+    @Override
+    public synchronized DrainReport cancel(String client) {
+        if (peer == null || closed) {
+            return report();
+        }
+        stopWorker();
+        runtime.handOffTo(null);
+        server.resumeAccepting();
+        LOG.infof("admin: action=cancel-drain peer=%s client=%s result=done: accepting mail again", peer, client);
+        peer = null;
+        requestedAt = null;
+        forwardingSince = null;
+        return report();
+    }
+
+    private void stopWorker() {
+        Thread current = worker;
+        worker = null;
+        if (current != null) {
+            current.interrupt();
+            try {
+                current.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -93,13 +119,16 @@ final class HandOff implements DrainControl, AutoCloseable {
     private void run() {
         try {
             boolean empty = RelayCommand.drain(server, runtime, settings.deliverFor());
+            if (Thread.currentThread().isInterrupted()) {
+                return; // cancelled
+            }
             // forward from now on even when empty: an open transaction may still commit a message
             runtime.handOffTo(peerSettings(peer));
             forwardingSince = Instant.now();
             LOG.infof("hand-off: %s after delivering for %s: %d message(s) go to the peer %s",
                     empty ? "queue empty" : "upstream not done", settings.deliverFor(), runtime.spool().depth(), peer);
             long sinceRetry = 0;
-            while (!closed) {
+            while (!closed && !Thread.currentThread().isInterrupted()) {
                 server.awaitSessions(TICK); // closes the sessions that left their transaction with 421
                 Thread.sleep(TICK.toMillis());
                 sinceRetry += 2 * TICK.toMillis();
@@ -109,7 +138,7 @@ final class HandOff implements DrainControl, AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Thread.currentThread().interrupt(); // cancelled or closing
         } catch (RuntimeException e) {
             LOG.errorf(e, "hand-off to %s stopped; the queue stays spooled", peer);
         }
@@ -121,9 +150,10 @@ final class HandOff implements DrainControl, AutoCloseable {
                 new SmarthostCredentials(settings.usernameFile(), settings.passwordFile()));
     }
 
+    /** Ends the periodic retries (SIGTERM): a hand-off under way keeps forwarding during the shutdown drain. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
-        worker.shutdownNow();
+        stopWorker();
     }
 }

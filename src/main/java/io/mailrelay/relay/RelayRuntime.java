@@ -56,7 +56,7 @@ public final class RelayRuntime implements AutoCloseable {
         delivery.retryNow();
     }
 
-    /** From now on the queue goes to {@code peer} instead of its next hops (see DeliveryService#handOffTo). */
+    /** From now on the queue goes to {@code peer} instead of its next hops, null: to them again (DeliveryService#handOffTo). */
     public void handOffTo(SmarthostSettings peer) {
         delivery.handOffTo(peer);
     }

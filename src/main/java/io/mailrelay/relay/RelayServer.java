@@ -113,6 +113,14 @@ public final class RelayServer implements AutoCloseable {
         initializer.stopAccepting();
     }
 
+    /** A cancelled hand-off takes mail again; never after {@link #close()}. */
+    public synchronized void resumeAccepting() {
+        if (!closed) {
+            initializer.resumeAccepting();
+            accepting = true;
+        }
+    }
+
     public boolean isAccepting() {
         return accepting;
     }

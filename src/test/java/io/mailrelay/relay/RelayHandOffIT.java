@@ -131,6 +131,36 @@ class RelayHandOffIT {
     }
 
     @Test
+    void aCancelledDrainTakesMailAgainAndDeliversToItsOwnNextHop() throws Exception {
+        Path dir = Files.createTempDirectory("relay-hand-off-cancel");
+        try (SmtpSink upstream = new SmtpSink().start()) {
+            PackagedRelay first = relay(dir.resolve("first"), upstream.port(), "1h", "1h", "");
+            try {
+                post(first, "/admin/drain", "{\"peer\": \"127.0.0.1:" + FreePort.pick() + "\"}", 202);
+                try (RawSmtp refused = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, first.smtpPort())) {
+                    assertThat(refused.reply()).startsWith("421 4.3.2");
+                }
+                HttpResponse<String> cancelled = HTTP.send(request(first, "/admin/drain").DELETE().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+                assertThat(JSON.readTree(cancelled.body()).get("state").asText()).isEqualTo("ACCEPTING");
+                Set<String> acknowledged = new LinkedHashSet<>();
+                try (RawSmtp smtp = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, first.smtpPort())) {
+                    assertThat(smtp.reply()).startsWith("220");
+                    smtp.command("EHLO client.test");
+                    send(smtp, "sender@client.test", List.of("user@example.test"), "after-cancel", acknowledged);
+                }
+                assertThat(acknowledged).containsExactly("after-cancel");
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> upstream.testIds().contains("after-cancel"));
+                System.out.printf("drain cancelled: accepting again, acknowledged=%d arrived upstream=%d%n",
+                        acknowledged.size(), upstream.testIds().size());
+            } finally {
+                first.process().kill();
+            }
+        }
+    }
+
+    @Test
     void aKillDuringTheHandOffLosesNothing() throws Exception {
         Path dir = Files.createTempDirectory("relay-hand-off-kill");
         int upstreamPort = FreePort.pick(); // down
@@ -185,6 +215,47 @@ class RelayHandOffIT {
             if (restarted != null) {
                 restarted.process().kill();
             }
+        }
+    }
+
+    @Test
+    void withTlsTheHandOffGoesOverStartTlsAndThePeerUserMayNotAuthInClearText() throws Exception {
+        Path dir = Files.createTempDirectory("relay-hand-off-tls");
+        int upstreamPort = FreePort.pick(); // down
+        PackagedRelay first = relay(dir.resolve("first"), upstreamPort, "1h", "0s", "");
+        Path peerDir = Files.createDirectories(dir.resolve("peer"));
+        RelayFixture.selfSignedCertificate(peerDir, "tls.crt", "tls.key", "relay.test");
+        writePeerFiles(peerDir);
+        int peerPort = FreePort.pick();
+        PackagedRelay peer = PackagedRelay.startWith(peerDir, peerPort, yaml(peerDir, peerPort, upstreamPort, "1s", "0s",
+                "tls: {certificateFile: " + peerDir.resolve("tls.crt") + ", keyFile: " + peerDir.resolve("tls.key")
+                        + "}\n").replace("allowWithoutTls: true", "allowWithoutTls: false"));
+        try (SmtpSink upstream = new SmtpSink().onPort(upstreamPort)) {
+            String clearText = authOnly(peer, PEER_USER, PEER_PASSWORD);
+            assertThat(clearText).as("AUTH before STARTTLS").startsWith("538 5.7.11");
+            Set<String> acknowledged = new LinkedHashSet<>();
+            try (RawSmtp smtp = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, first.smtpPort())) {
+                smtp.reply();
+                smtp.command("EHLO client.test");
+                for (int i = 0; i < 10; i++) {
+                    send(smtp, "sender@client.test", List.of("user@example.test"), "tls-" + i, acknowledged);
+                }
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> first.queueFiles(".state") == 10);
+            post(first, "/admin/drain", "{\"peer\": \"127.0.0.1:" + peer.smtpPort() + "\"}", 202);
+            awaitDrained(first);
+            assertThat(peer.queueFiles(".msg")).isEqualTo(10);
+            upstream.start();
+            Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> upstream.testIds().containsAll(acknowledged));
+            // the peer's Received: line says how the message came: ESMTP, S for STARTTLS, A for AUTH
+            long overTls = upstream.messages().stream().filter(m -> m.text().contains("with ESMTPSA")).count();
+            System.out.printf("hand-off over STARTTLS: acknowledged=%d arrived=%d received-with-ESMTPSA=%d, "
+                    + "peer user in clear text: %s%n", acknowledged.size(), upstream.testIds().size(), overTls, clearText);
+            assertThat(overTls).isEqualTo(upstream.messages().size());
+        } finally {
+            first.process().kill();
+            peer.process().kill();
         }
     }
 

@@ -21,7 +21,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * {@code /admin/queue} on the management HTTP server (docs/relay.md, "Admin endpoint"): token first, then
  * {@code GET /admin/queue[?summary=true]}, {@code POST /admin/queue/flush} and
- * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}, and {@code GET|POST /admin/drain} (the hand-off).
+ * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}, and {@code GET|POST|DELETE /admin/drain} (the
+ * hand-off).
  * Errors are JSON {@code {"error": "..."}}.
  */
 public final class AdminRoutes {
@@ -52,6 +53,8 @@ public final class AdminRoutes {
             router.route(HttpMethod.POST, "/admin/drain").order(-99).handler(BodyHandler.create().setBodyLimit(4096));
             router.route(HttpMethod.POST, "/admin/drain").order(-98)
                     .blockingHandler(ctx -> startDrain(ctx, drain), false);
+            router.route(HttpMethod.DELETE, "/admin/drain").order(-99)
+                    .blockingHandler(ctx -> reply(ctx, 200, drain.cancel(client(ctx))), false);
         }
         router.route(HttpMethod.POST, "/admin/queue/:id/:action").order(-98)
                 .blockingHandler(ctx -> messageAction(ctx, admin), false);

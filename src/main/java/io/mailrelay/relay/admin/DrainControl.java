@@ -14,4 +14,10 @@ public interface DrainControl {
      * @throws IllegalStateException when this relay has no handOff configured
      */
     DrainReport start(HostPort peer, String client);
+
+    /**
+     * Cancels a drain (a scale-down undone): the relay takes mail again and delivers to its own next hops; what went
+     * to the peer stays there. Nothing to cancel: the report as it is.
+     */
+    DrainReport cancel(String client);
 }

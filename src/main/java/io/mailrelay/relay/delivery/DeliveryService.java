@@ -142,11 +142,14 @@ public final class DeliveryService implements AutoCloseable {
      * its credentials, the original envelope and bytes) instead of their next hops, and every waiting message is
      * tried at once. A recipient is done here only once the peer answered 250 for it; any other answer leaves it
      * pending (retried, never bounced because of the hand-off, never expired by maxQueueLifetime: the peer has the
-     * same lifetime rules). Attempts already running finish with their own next hop.
+     * same lifetime rules). Attempts already running finish with their own next hop. {@code null} ends the hand-off:
+     * the next attempts go to their own next hops again.
      */
     public void handOffTo(SmarthostSettings peer) {
         this.handOffPeer = peer;
-        retryNow();
+        if (peer != null) {
+            retryNow();
+        }
     }
 
     /** Stops taking due messages and lets running sessions end (for a while); the spool keeps the rest. */

@@ -58,6 +58,11 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
         stopping = true;
     }
 
+    /** A cancelled hand-off: new connections and MAIL are admitted again. */
+    void resumeAccepting() {
+        stopping = false;
+    }
+
     boolean stopping() {
         return stopping;
     }

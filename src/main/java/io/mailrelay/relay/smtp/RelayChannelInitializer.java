@@ -177,6 +177,11 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         admission.closeIdleSessions();
     }
 
+    /** Undoes {@link #stopAccepting()} (a cancelled hand-off); the sessions closed meanwhile stay closed. */
+    public void resumeAccepting() {
+        admission.resumeAccepting();
+    }
+
     /** Tells the sessions that have left their mail transaction since the last call 421 and closes them. */
     public void closeIdleSessions() {
         admission.closeIdleSessions();
