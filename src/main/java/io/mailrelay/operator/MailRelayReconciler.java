@@ -1,5 +1,8 @@
 package io.mailrelay.operator;
 
+import static java.util.Objects.requireNonNullElse;
+
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +42,8 @@ import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
 import io.mailrelay.operator.probing.RelayProber;
 import io.mailrelay.operator.queue.RelayQueueReader;
+import io.mailrelay.operator.queue.ScaleDownPlan;
+import io.mailrelay.operator.queue.ScaleDownSequencer;
 import io.mailrelay.operator.render.ConfigHash;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.DesiredState;
@@ -75,6 +80,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     public static final String NAME = "mailrelay";
 
+    /** How often a running scale-down looks at the leaving pods' queues again. */
+    static final Duration DRAIN_RECHECK = Duration.ofSeconds(5);
+
     /** Every kind a MailRelay owns: a hand-made deletion or edit of any of them is repaired at once. */
     static final List<Class<? extends HasMetadata>> OWNED_KINDS = List.of(ConfigMap.class, ServiceAccount.class,
             Service.class, NetworkPolicy.class, PodDisruptionBudget.class, Deployment.class, StatefulSet.class);
@@ -84,17 +92,20 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     private volatile OperatorSettings onCluster;
     private final RelayProber prober;
     private final RelayQueueReader queues;
+    private final ScaleDownSequencer scaleDowns;
 
-    /** Without probing and queue reading (tests of the workload alone). */
+    /** Without probing, queue reading and scale-down hand-off (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
-        this(settings, null, null);
+        this(settings, null, null, null);
     }
 
     @Inject
-    public MailRelayReconciler(OperatorSettings settings, RelayProber prober, RelayQueueReader queues) {
+    public MailRelayReconciler(OperatorSettings settings, RelayProber prober, RelayQueueReader queues,
+            ScaleDownSequencer scaleDowns) {
         this.settings = settings;
         this.prober = prober;
         this.queues = queues;
+        this.scaleDowns = scaleDowns;
     }
 
     @Override
@@ -136,10 +147,20 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         WorkloadState workload;
         String deployedVersion = "invalid";
+        int replicasBefore = running instanceof StatefulSet statefulSet
+                ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
+        ScaleDownPlan scaleDown = ScaleDownPlan.none(WorkloadFactory.replicas(relay));
         if (problems.isEmpty()) {
+            if (running instanceof StatefulSet && scaleDowns != null) {
+                scaleDown = scaleDowns.sequence(client, relay, replicasBefore, WorkloadFactory.replicas(relay),
+                        wasDraining(relay));
+            }
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
-            DesiredState desired = DesiredState.of(relay, settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
-                    SupportFactory.adminToken(existingAdminSecret(client, relay)));
+            // while leaving pods hand their queues on, the StatefulSet (and all that depends on its size) stays as is
+            DesiredState desired = DesiredState.of(withReplicas(client, relay, scaleDown.replicas()),
+                    settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
+                    SupportFactory.adminToken(existingAdminSecret(client, relay)),
+                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)));
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
             workload = WorkloadState.of(applier.apply(relay, desired));
@@ -158,7 +179,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (queues != null) {
             queues.track(relay, workload.exists());
         }
-        publish(relay, context, events, problems, workload, null);
+        publish(relay, context, events, problems, workload, null, scaleDown, replicasBefore);
+        if (scaleDown.draining()) {
+            return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(DRAIN_RECHECK); // the queues change unseen
+        }
         // a Pending claim changes nothing we watch while the provisioner keeps failing: look again
         return workload.pendingVolume() == null ? UpdateControl.noUpdate()
                 : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(SpoolClaims.RECHECK);
@@ -173,6 +197,21 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         return decided;
     }
 
+    private static boolean wasDraining(MailRelay relay) {
+        return relay.getStatus() != null && Conditions.find(relay.getStatus().conditions, Conditions.DRAINING)
+                .filter(c -> Conditions.TRUE.equals(c.getStatus())).isPresent();
+    }
+
+    /** The relay as the workload is to be rendered: with the replicas a running scale-down still keeps. */
+    private static MailRelay withReplicas(KubernetesClient client, MailRelay relay, int replicas) {
+        if (replicas == WorkloadFactory.replicas(relay)) {
+            return relay;
+        }
+        MailRelay copy = client.getKubernetesSerialization().clone(relay);
+        copy.getSpec().replicas = replicas;
+        return copy;
+    }
+
     /** Apply errors reach status through the same composer as every other status, then JOSDK retries. */
     @Override
     public ErrorStatusUpdateControl<MailRelay> updateErrorStatus(MailRelay relay, Context<MailRelay> context,
@@ -182,7 +221,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
                     WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
-                    failure);
+                    failure, null, 0);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
         }
@@ -190,8 +229,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     }
 
     /** Composes the status in one place (with the latest probe run), records its transitions, writes it. */
+    /** @param scaleDown this reconciliation's, null when it did not get that far (the Draining condition stays) */
     private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
-            WorkloadState workload, ApplyFailure failure) {
+            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, int replicasBefore) {
         MailRelayStatus before = relay.getStatus();
         Instant now = Instant.now();
         MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
@@ -208,6 +248,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (queues != null) {
             StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
+        }
+        if (scaleDown != null) { // else the composer kept the previous Draining condition
+            StatusComposer.draining(relay, after, scaleDown, replicasBefore, now);
         }
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
@@ -243,8 +286,15 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     /** Only one of ours counts: a foreign Secret under that name is refused by the applier, never read. */
     private static Secret existingAdminSecret(KubernetesClient client, MailRelay relay) {
-        Secret secret = client.secrets().inNamespace(relay.getMetadata().getNamespace())
-                .withName(DependentNames.adminSecret(relay)).get();
+        return ownedSecret(client, relay, DependentNames.adminSecret(relay));
+    }
+
+    private static Secret existingPeerSecret(KubernetesClient client, MailRelay relay) {
+        return ownedSecret(client, relay, DependentNames.peerSecret(relay));
+    }
+
+    private static Secret ownedSecret(KubernetesClient client, MailRelay relay, String name) {
+        Secret secret = client.secrets().inNamespace(relay.getMetadata().getNamespace()).withName(name).get();
         return secret != null && DependentApplier.ownedBy(secret, relay) ? secret : null;
     }
 

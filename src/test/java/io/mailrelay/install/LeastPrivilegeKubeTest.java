@@ -549,7 +549,7 @@ class LeastPrivilegeKubeTest {
         grantAll();
         queues = new RelayQueueReader(Duration.ofSeconds(1), Duration.ofSeconds(1), false);
         running = new Operator(o -> testOperator(o).withMetrics(reported));
-        running.register(new MailRelayReconciler(settings(), null, queues));
+        running.register(new MailRelayReconciler(settings(), null, queues, null)); // no scale-down hand-off here
         running.start();
     }
 

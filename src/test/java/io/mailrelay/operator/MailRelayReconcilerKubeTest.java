@@ -99,8 +99,8 @@ class MailRelayReconcilerKubeTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getResources().getLimits()).containsKey("memory");
         assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + "@" + m.getMountPath())
-                .containsExactly("config@/etc/mailrelay/config", "admin@/etc/mailrelay/admin", "spool@/var/spool/mailrelay",
-                        "tmp@/tmp");
+                .containsExactly("config@/etc/mailrelay/config", "admin@/etc/mailrelay/admin", "peer@/etc/mailrelay/peer",
+                        "spool@/var/spool/mailrelay", "tmp@/tmp");
         assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).doesNotContain("spool"); // the claim
         assertThat(condition(done, Conditions.SPOOL_EPHEMERAL).orElseThrow())
                 .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("False/PersistentVolumeClaim"));
@@ -131,6 +131,13 @@ class MailRelayReconcilerKubeTest {
         assertThat(admin.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(owner -> assertThat(owner.getName()).isEqualTo("minimal"));
         assertThat(admin.getData()).containsOnlyKeys("token");
+        // the hand-off credentials: owned, mounted, named in relay.yaml
+        var peer = kube.client().secrets().inNamespace(ns).withName("minimal-peer").get();
+        assertThat(peer.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(owner -> assertThat(owner.getName()).isEqualTo("minimal"));
+        assertThat(peer.getData()).containsOnlyKeys("username", "password", "users");
+        assertThat(YAML.readTree(configMap(ns, "minimal-config").getData().get("relay.yaml")).at("/handOff/usersFile")
+                .asText()).isEqualTo("/etc/mailrelay/peer/users");
         assertThat(YAML.readTree(configMap(ns, "minimal-config").getData().get("relay.yaml")).at("/admin/tokenFile")
                 .asText()).isEqualTo("/etc/mailrelay/admin/token");
         assertThat(kube.client().serviceAccounts().inNamespace(ns).withName("minimal-relay").get().getAutomountServiceAccountToken())
@@ -197,12 +204,15 @@ class MailRelayReconcilerKubeTest {
 
         // the next rollout: the old pod still available, the new one never comes (image not pullable, say)
         String token = kube.client().secrets().inNamespace(ns).withName("minimal-admin").get().getData().get("token");
+        var peerPassword = kube.client().secrets().inNamespace(ns).withName("minimal-peer").get().getData();
         relay = kube.get(ns, "minimal");
         relay.getSpec().allowedNetworks = List.of("10.20.0.0/16");
         MailRelay rolling = kube.update(relay);
         kube.awaitRelay(ns, "minimal", observed(rolling));
         assertThat(kube.client().secrets().inNamespace(ns).withName("minimal-admin").get().getData().get("token"))
                 .as("a reconciliation never rotates the admin token").isEqualTo(token);
+        assertThat(kube.client().secrets().inNamespace(ns).withName("minimal-peer").get().getData())
+                .as("nor the hand-off credentials").isEqualTo(peerPassword);
         kube.client().apps().deployments().inNamespace(ns).withName("minimal").editStatus(d -> {
             d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
                     .withReplicas(2).withUpdatedReplicas(0).withReadyReplicas(1).withAvailableReplicas(1).build());
@@ -261,7 +271,9 @@ class MailRelayReconcilerKubeTest {
         var podSpec = kube.podTemplate(ns, "tls-auth").getSpec();
         assertThat(podSpec.getVolumes()).filteredOn(v -> v.getSecret() != null)
                 .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName())
-                .containsExactly("tls=relay-tls", "auth=relay-users", "admin=tls-auth-admin");
+                .containsExactly("tls=relay-tls", "auth=relay-users", "admin=tls-auth-admin", "peer=tls-auth-peer");
+        // with TLS the hand-off user authenticates after STARTTLS, like everyone
+        assertThat(config.at("/handOff/allowWithoutTls").asBoolean()).isFalse();
         String validYaml = configMap(ns, "tls-auth-config").getData().get("relay.yaml");
         String validHash = configHash(ns, "tls-auth");
 

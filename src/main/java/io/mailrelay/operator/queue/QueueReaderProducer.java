@@ -8,7 +8,7 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** The {@link RelayQueueReader} from {@code mailrelay.queue.*} (and the probe's out-of-cluster address switch). */
+/** The {@link RelayQueueReader} and the {@link ScaleDownSequencer} from {@code mailrelay.queue.*} (and the probe's out-of-cluster address switch). */
 public class QueueReaderProducer {
 
     @ConfigProperty(name = "mailrelay.queue.interval", defaultValue = "30s")
@@ -24,6 +24,13 @@ public class QueueReaderProducer {
     @Singleton
     RelayQueueReader reader() {
         return new RelayQueueReader(interval, timeout, addressOverride);
+    }
+
+    /** The scale-down hand-off talks to the same admin endpoints, with the same timeout and address switch. */
+    @Produces
+    @Singleton
+    ScaleDownSequencer scaleDown() {
+        return new ScaleDownSequencer(timeout, addressOverride);
     }
 
     void close(@Disposes RelayQueueReader reader) {

@@ -8,9 +8,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import io.mailrelay.relay.admin.AdminRoutes;
+import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
 
-/** Reads one relay pod's {@code GET /admin/queue?summary=true} with the relay's admin token; never a pod exec. */
+/**
+ * One relay pod's admin endpoint with the relay's admin token, never a pod exec: its queue summary
+ * ({@code GET /admin/queue?summary=true}) and its drain ({@code GET|POST|DELETE /admin/drain}).
+ */
 public final class RelayAdminClient {
 
     private final HttpClient http;
@@ -23,17 +27,41 @@ public final class RelayAdminClient {
 
     /** @param address host:port of the pod's management port */
     public QueueReport summary(String address, String token) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/admin/queue?summary=true"))
-                .timeout(timeout).header("Authorization", "Bearer " + token).GET().build();
+        return call(address, token, "GET", "/admin/queue?summary=true", null, 200, QueueReport.class);
+    }
+
+    /** {@code GET /admin/drain}: how far the pod's drain has come. */
+    public DrainReport drain(String address, String token) throws IOException {
+        return call(address, token, "GET", "/admin/drain", null, 200, DrainReport.class);
+    }
+
+    /** {@code POST /admin/drain}: the pod stops accepting and hands what it cannot deliver to {@code peer}. */
+    public DrainReport startDrain(String address, String token, String peer) throws IOException {
+        String body = AdminRoutes.JSON.writeValueAsString(new AdminRoutes.DrainRequest(peer));
+        return call(address, token, "POST", "/admin/drain", body, 202, DrainReport.class);
+    }
+
+    /** {@code DELETE /admin/drain}: the pod stays after all and takes mail again. */
+    public DrainReport cancelDrain(String address, String token) throws IOException {
+        return call(address, token, "DELETE", "/admin/drain", null, 200, DrainReport.class);
+    }
+
+    private <T> T call(String address, String token, String method, String path, String body, int expected,
+            Class<T> type) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
+            if (response.statusCode() != expected) {
                 throw new IOException(address + " answered " + response.statusCode() + ": " + response.body());
             }
-            return AdminRoutes.JSON.readValue(response.body(), QueueReport.class);
+            return AdminRoutes.JSON.readValue(response.body(), type);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted reading " + address, e);
+            throw new IOException("interrupted calling " + address, e);
         }
     }
 }

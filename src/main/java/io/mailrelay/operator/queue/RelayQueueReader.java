@@ -1,11 +1,8 @@
 package io.mailrelay.operator.queue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -28,8 +23,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.QueueStatus;
 import io.mailrelay.operator.render.DependentNames;
-import io.mailrelay.operator.render.RelayLabels;
-import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.relay.admin.QueueReport;
 
 /**
@@ -112,7 +105,7 @@ public final class RelayQueueReader implements AutoCloseable {
     }
 
     QueueStatus read(KubernetesClient client, MailRelay relay) {
-        String token = token(client, relay);
+        String token = RelayPods.adminToken(client, relay);
         Map<String, QueueReport> reports = new LinkedHashMap<>();
         int unreachable = 0;
         for (Map.Entry<String, String> pod : addresses(client, relay).entrySet()) {
@@ -141,31 +134,12 @@ public final class RelayQueueReader implements AutoCloseable {
             }
             return addresses;
         }
-        List<Pod> pods = new ArrayList<>(client.pods().inNamespace(relay.getMetadata().getNamespace())
-                .withLabels(RelayLabels.selector(relay)).list().getItems());
-        for (Pod pod : pods) {
-            if (ready(pod) && pod.getStatus().getPodIP() != null) {
-                String ip = pod.getStatus().getPodIP();
-                addresses.put(pod.getMetadata().getName(),
-                        (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + RelayPod.HTTP_PORT);
+        RelayPods.addresses(client, relay, false).forEach((pod, address) -> {
+            if (address.ready()) {
+                addresses.put(pod, address.admin());
             }
-        }
+        });
         return addresses;
-    }
-
-    private static boolean ready(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
-                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
-    private static String token(KubernetesClient client, MailRelay relay) {
-        Secret secret = client.secrets().inNamespace(relay.getMetadata().getNamespace())
-                .withName(DependentNames.adminSecret(relay)).get();
-        if (secret == null || secret.getData() == null || secret.getData().get(RelayPod.ADMIN_TOKEN_KEY) == null) {
-            return null;
-        }
-        return new String(Base64.getDecoder().decode(secret.getData().get(RelayPod.ADMIN_TOKEN_KEY)),
-                StandardCharsets.UTF_8).strip();
     }
 
     /** readAt and the ages move on every reading: only a change that matters wakes the reconciler. */

@@ -17,6 +17,11 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-admin";
     }
 
+    /** The replica-to-replica hand-off credentials, which the operator creates and every relay pod mounts. */
+    public static String peerSecret(MailRelay relay) {
+        return relay.getMetadata().getName() + "-peer";
+    }
+
     /**
      * Workload, Service, NetworkPolicy and PodDisruptionBudget share the relay's name. The ServiceAccount does
      * not: a MailRelay named {@code default} must not take over the namespace's {@code default} account.

@@ -16,13 +16,23 @@ import io.mailrelay.operator.OperatorSettings;
  */
 public record DesiredState(String relayYaml, String configHash, List<HasMetadata> objects) {
 
-    /** @param adminToken the admin endpoint's token: the one its Secret already holds, or a new one */
+    /** With new hand-off credentials. */
     public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
             String adminToken) {
+        return of(relay, settings, relayYaml, configHash, adminToken, SupportFactory.peerCredentials(null));
+    }
+
+    /**
+     * @param adminToken the admin endpoint's token: the one its Secret already holds, or a new one
+     * @param peer the hand-off credentials: the ones the peer Secret already holds, or new ones
+     */
+    public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
+            String adminToken, SupportFactory.PeerCredentials peer) {
         String image = relay.getSpec().image != null ? relay.getSpec().image : settings.relayImage();
         List<HasMetadata> objects = new ArrayList<>();
         objects.add(SupportFactory.configMap(relay, relayYaml));
         objects.add(SupportFactory.adminSecret(relay, adminToken));
+        objects.add(SupportFactory.peerSecret(relay, peer));
         objects.add(SupportFactory.serviceAccount(relay));
         objects.add(ServiceFactory.service(relay));
         objects.add(NetworkPolicyFactory.networkPolicy(relay, settings.operatorNamespace()));

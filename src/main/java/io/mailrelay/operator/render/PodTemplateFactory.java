@@ -207,6 +207,7 @@ public final class PodTemplateFactory {
             mounts.add(mount("smarthost", RelayPod.SMARTHOST_DIR, true));
         }
         mounts.add(mount("admin", RelayPod.ADMIN_DIR, true));
+        mounts.add(mount("peer", RelayPod.PEER_DIR, true));
         mounts.add(mount(SPOOL_VOLUME, RelayPod.SPOOL_DIR, false));
         mounts.add(mount("tmp", RelayPod.TMP_DIR, false));
         return mounts;
@@ -234,6 +235,8 @@ public final class PodTemplateFactory {
             volumes.add(secretVolume("smarthost", credentials, RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY));
         }
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
+        volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY,
+                RelayPod.USERS_KEY));
         if (!persistentSpool) {
             // bounded like the claim would be: a full node disk evicts every pod on it, not just this one
             volumes.add(new VolumeBuilder().withName(SPOOL_VOLUME).withNewEmptyDir()

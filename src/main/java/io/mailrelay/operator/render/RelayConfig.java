@@ -16,7 +16,14 @@ import io.mailrelay.api.SenderRestrictions;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RelayConfig(Server server, List<String> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool, Admin admin) {
+        Limits limits, Spool spool, Admin admin, HandOff handOff) {
+
+    /**
+     * The hand-off between replicas: the mounted {@code <name>-peer} Secret; without TLS the peer user may AUTH in
+     * clear text (pod to pod, admitted by the NetworkPolicy only from the relay's own pods and the allowed clients).
+     */
+    public record HandOff(String usersFile, String usernameFile, String passwordFile, boolean allowWithoutTls) {
+    }
 
     /** @param tokenFile the mounted admin Secret */
     public record Admin(String tokenFile) {

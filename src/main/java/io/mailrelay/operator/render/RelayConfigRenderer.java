@@ -50,7 +50,10 @@ public final class RelayConfigRenderer {
                         : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),
                 outbound(spec.outbound), spec.senderRestrictions, spec.limits,
                 new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)),
-                new RelayConfig.Admin(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY));
+                new RelayConfig.Admin(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY),
+                new RelayConfig.HandOff(RelayPod.PEER_DIR + "/" + RelayPod.USERS_KEY,
+                        RelayPod.PEER_DIR + "/" + RelayPod.USERNAME_KEY, RelayPod.PEER_DIR + "/" + RelayPod.PASSWORD_KEY,
+                        spec.tls == null));
     }
 
     /**

@@ -19,6 +19,8 @@ public final class RelayPod {
     public static final String PASSWORD_KEY = "password";
     public static final String ADMIN_DIR = "/etc/mailrelay/admin";
     public static final String ADMIN_TOKEN_KEY = "token";
+    /** The {@code <name>-peer} Secret: username, password, users (the hand-off credentials). */
+    public static final String PEER_DIR = "/etc/mailrelay/peer";
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 

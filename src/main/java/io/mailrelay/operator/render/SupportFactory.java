@@ -5,6 +5,8 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -16,7 +18,10 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.mailrelay.api.MailRelay;
 
-/** The small objects around the workload: relay.yaml, the admin token, the pods' identity, the disruption budget. */
+/**
+ * The small objects around the workload: relay.yaml, the admin token, the hand-off credentials, the pods' identity,
+ * the disruption budget.
+ */
 public final class SupportFactory {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -47,8 +52,7 @@ public final class SupportFactory {
         return new SecretBuilder()
                 .withMetadata(Owned.meta(relay, DependentNames.adminSecret(relay)))
                 .withType("Opaque")
-                .withData(Map.of(RelayPod.ADMIN_TOKEN_KEY,
-                        Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
+                .withData(Map.of(RelayPod.ADMIN_TOKEN_KEY, base64(token)))
                 .build();
     }
 
@@ -61,6 +65,69 @@ public final class SupportFactory {
                 return token;
             }
         }
+        return randomToken();
+    }
+
+    /**
+     * Replica-to-replica hand-off credentials (relay.yaml {@code handOff}): the user and password a pod forwards its
+     * queue with, and the users-file line (bcrypt) every pod accepts them by.
+     */
+    public record PeerCredentials(String username, String password, String usersLine) {
+        @Override
+        public String toString() {
+            return "PeerCredentials[username=" + username + ", password=***]";
+        }
+    }
+
+    /** The peer user's name: a name no users file of a MailRelay is likely to have (the peer's file is its own). */
+    static final String PEER_USER = "mailrelay-peer";
+
+    /**
+     * The {@code <name>-peer} Secret: made once, then kept (a new password would have to reach every pod at once,
+     * or a hand-off in progress would be refused).
+     */
+    public static Secret peerSecret(MailRelay relay, PeerCredentials credentials) {
+        return new SecretBuilder()
+                .withMetadata(Owned.meta(relay, DependentNames.peerSecret(relay)))
+                .withType("Opaque")
+                .withData(Map.of(RelayPod.USERNAME_KEY, base64(credentials.username()),
+                        RelayPod.PASSWORD_KEY, base64(credentials.password()),
+                        RelayPod.USERS_KEY, base64(credentials.usersLine())))
+                .build();
+    }
+
+    /** What an existing peer Secret holds, else new credentials (a random 256-bit password, bcrypt cost 5). */
+    public static PeerCredentials peerCredentials(Secret existing) {
+        if (existing != null && existing.getData() != null) {
+            String username = decoded(existing, RelayPod.USERNAME_KEY);
+            String password = decoded(existing, RelayPod.PASSWORD_KEY);
+            String users = decoded(existing, RelayPod.USERS_KEY);
+            if (username != null && password != null && users != null) {
+                return new PeerCredentials(username, password, users);
+            }
+        }
+        String password = randomToken();
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        // a random 256-bit password needs no work factor against guessing: the cheapest cost keeps AUTH cheap
+        String hash = OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 5);
+        return new PeerCredentials(PEER_USER, password, PEER_USER + ":" + hash + "\n");
+    }
+
+    private static String decoded(Secret secret, String key) {
+        String value = secret.getData().get(key);
+        if (value == null) {
+            return null;
+        }
+        String text = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+        return text.isBlank() ? null : text;
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String randomToken() {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);

@@ -23,6 +23,8 @@ public final class Conditions {
     public static final String SPOOL_EPHEMERAL = "SpoolEphemeral";
     /** status.queue within spec.queue.alert; Unknown until the pods' queues were read. */
     public static final String QUEUE_HEALTHY = "QueueHealthy";
+    /** True while a scale-down waits for the leaving pods to hand their queues to the survivors. */
+    public static final String DRAINING = "Draining";
 
     public static final String TRUE = "True";
     public static final String FALSE = "False";

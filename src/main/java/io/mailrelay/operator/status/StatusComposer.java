@@ -1,5 +1,7 @@
 package io.mailrelay.operator.status;
 
+import static java.util.Objects.requireNonNullElse;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +14,7 @@ import io.mailrelay.api.QueueSpec;
 import io.mailrelay.api.QueueStatus;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
+import io.mailrelay.operator.queue.ScaleDownPlan;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.ServiceFactory;
@@ -116,6 +119,23 @@ public final class StatusComposer {
         } else {
             conditions.set(Conditions.QUEUE_HEALTHY, Conditions.TRUE, "WithinThresholds", "queue within "
                     + maxDepth + " messages and " + Durations.formatAge(maxAge.toSeconds()));
+        }
+        status.conditions = conditions.list();
+    }
+
+    /**
+     * Draining: True while a scale-down waits for the leaving pods' queues (message: each pod and what it has left),
+     * False otherwise.
+     *
+     * @param plan the scale-down of this reconciliation; @param from the StatefulSet's replicas before it
+     */
+    public static void draining(MailRelay relay, MailRelayStatus status, ScaleDownPlan plan, int from, Instant now) {
+        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
+        if (plan.draining()) {
+            conditions.set(Conditions.DRAINING, Conditions.TRUE, "HandingOff",
+                    plan.describe(from, requireNonNullElse(relay.getSpec().replicas, 1)));
+        } else {
+            conditions.set(Conditions.DRAINING, Conditions.FALSE, "NotDraining", "no replica is handing its queue on");
         }
         status.conditions = conditions.list();
     }

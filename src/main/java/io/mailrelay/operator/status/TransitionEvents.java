@@ -42,6 +42,7 @@ public final class TransitionEvents {
                 .ifPresent(c -> events.warning(relay, "SpoolEphemeral", c.getMessage()));
         relayClosedTransition(events, relay, old, after.conditions);
         queueTransition(events, relay, old, after.conditions);
+        drainingTransition(events, relay, old, after.conditions);
         changed(old, after.conditions, Conditions.READY)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
                 .ifPresent(c -> events.normal(relay, "Ready", c.getMessage()));
@@ -80,6 +81,19 @@ public final class TransitionEvents {
                 events.warning(relay, now.getReason(), now.getMessage());
             } else if (Conditions.TRUE.equals(now.getStatus()) && Conditions.FALSE.equals(was)) {
                 events.normal(relay, "QueueHealthy", now.getMessage());
+            }
+        });
+    }
+
+    /** A Normal event when a scale-down starts handing queues on, and when it is done; not for every figure. */
+    private static void drainingTransition(RelayEvents events, MailRelay relay, List<Condition> before,
+            List<Condition> after) {
+        String was = Conditions.find(before, Conditions.DRAINING).map(Condition::getStatus).orElse(null);
+        Conditions.find(after, Conditions.DRAINING).ifPresent(now -> {
+            if (Conditions.TRUE.equals(now.getStatus()) && !Conditions.TRUE.equals(was)) {
+                events.normal(relay, "Draining", now.getMessage());
+            } else if (Conditions.FALSE.equals(now.getStatus()) && Conditions.TRUE.equals(was)) {
+                events.normal(relay, "Drained", "the leaving replicas handed their queues on: replicas lowered");
             }
         });
     }

@@ -46,7 +46,8 @@ class ManifestsTest {
         DesiredState state = desired(Specs.minimal());
 
         assertThat(state.objects()).extracting(HasMetadata::getKind)
-                .containsExactly("ConfigMap", "Secret", "ServiceAccount", "Service", "NetworkPolicy", "StatefulSet");
+                .containsExactly("ConfigMap", "Secret", "Secret", "ServiceAccount", "Service", "NetworkPolicy",
+                        "StatefulSet");
         assertThat(state.objects()).allSatisfy(object -> {
             assertThat(object.getMetadata().getNamespace()).isEqualTo("mail");
             assertThat(object.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
@@ -124,7 +125,12 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "tmp"); // spool: a claim
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "peer", "tmp"); // spool: a claim
+        assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("peer")).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.getMountPath()).isEqualTo("/etc/mailrelay/peer");
+                    assertThat(m.getReadOnly()).isTrue();
+                });
         assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("admin")).singleElement()
                 .satisfies(m -> {
                     assertThat(m.getMountPath()).isEqualTo("/etc/mailrelay/admin");
@@ -369,6 +375,35 @@ class ManifestsTest {
                 .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
         assertThat(from.get(2).getNamespaceSelector().getMatchLabels())
                 .isEqualTo(Map.of("kubernetes.io/metadata.name", "ops"));
+    }
+
+    @Test
+    void withMoreThanOneReplicaTheRelaysOwnPodsReachEachOthersSmtpPortForTheHandOff() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.replicas = 3;
+        var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+        assertThat(from).filteredOn(peer -> peer.getPodSelector() != null && peer.getNamespaceSelector() == null)
+                .singleElement().satisfies(peer -> assertThat(peer.getPodSelector().getMatchLabels())
+                        .isEqualTo(Map.of("app.kubernetes.io/name", "mailrelay", "app.kubernetes.io/instance", "r")));
+        // one replica has no sibling; PROXY protocol: every peer but a trusted proxy is dropped anyway
+        spec.replicas = 1;
+        assertThat(desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom())
+                .noneMatch(peer -> peer.getPodSelector() != null && peer.getNamespaceSelector() == null);
+    }
+
+    @Test
+    void thePeerSecretIsMadeOnceAndItsPasswordMatchesItsUsersLine() {
+        Secret peer = desired(Specs.minimal()).objects().stream().filter(Secret.class::isInstance).map(Secret.class::cast)
+                .filter(s -> s.getMetadata().getName().equals("r-peer")).findFirst().orElseThrow();
+        SupportFactory.PeerCredentials kept = SupportFactory.peerCredentials(peer);
+        assertThat(kept.username()).isEqualTo("mailrelay-peer");
+        assertThat(kept.password()).hasSizeGreaterThanOrEqualTo(40);
+        assertThat(kept.usersLine()).startsWith("mailrelay-peer:$2y$05$");
+        assertThat(org.bouncycastle.crypto.generators.OpenBSDBCrypt.checkPassword(
+                kept.usersLine().strip().substring("mailrelay-peer:".length()), kept.password().toCharArray())).isTrue();
+        assertThat(SupportFactory.peerCredentials(SupportFactory.peerSecret(Specs.relay("r", Specs.minimal()), kept)))
+                .isEqualTo(kept);
+        assertThat(SupportFactory.peerCredentials(null).password()).isNotEqualTo(kept.password());
     }
 
     @Test

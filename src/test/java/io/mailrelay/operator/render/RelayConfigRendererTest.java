@@ -36,12 +36,22 @@ class RelayConfigRendererTest {
     @TempDir
     Path mounts;
 
-    /** The relay's parser on what the operator wrote, with the admin token Secret mounted where the pod has it. */
+    /**
+     * The relay's parser on what the operator wrote, with the admin token and the hand-off Secret mounted where the
+     * pod has them (what the operator puts in them: SupportFactory).
+     */
     private io.mailrelay.relay.config.RelayConfig parseAsTheRelay(String yaml) throws Exception {
         Path token = Files.writeString(mounts.resolve("token"), "t0ken\n");
+        Path peer = Files.createDirectories(mounts.resolve("peer"));
+        SupportFactory.PeerCredentials credentials = SupportFactory.peerCredentials(null);
+        Files.writeString(peer.resolve(RelayPod.USERS_KEY), credentials.usersLine());
+        Files.writeString(peer.resolve(RelayPod.USERNAME_KEY), credentials.username());
+        Files.writeString(peer.resolve(RelayPod.PASSWORD_KEY), credentials.password());
         io.mailrelay.relay.config.RelayConfig relay = RelayConfigLoader.parse(
-                yaml.replace(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY, token.toString()));
+                yaml.replace(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY, token.toString())
+                        .replace(RelayPod.PEER_DIR + "/", peer + "/"));
         assertThat(relay.admin().tokenFile()).isEqualTo(token);
+        assertThat(relay.handOff().usersFile()).isEqualTo(peer.resolve(RelayPod.USERS_KEY));
         return relay;
     }
 
@@ -61,6 +71,11 @@ class RelayConfigRendererTest {
                   directory: /var/spool/mailrelay
                 admin:
                   tokenFile: /etc/mailrelay/admin/token
+                handOff:
+                  usersFile: /etc/mailrelay/peer/users
+                  usernameFile: /etc/mailrelay/peer/username
+                  passwordFile: /etc/mailrelay/peer/password
+                  allowWithoutTls: true
                 """);
     }
 

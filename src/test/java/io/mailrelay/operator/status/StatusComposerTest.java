@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import io.mailrelay.operator.Specs;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.queue.QueueSummary;
+import io.mailrelay.operator.queue.ScaleDownPlan;
+import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
 
 @Tag("unit")
@@ -219,6 +222,32 @@ class StatusComposerTest {
         StatusComposer.queue(relay, status, nobody, T1);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
         assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("PodsUnreachable");
+    }
+
+    @Test
+    void drainingSaysWhatEachLeavingPodHasLeftAndEndsWhenTheyAreEmpty() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        relay.getSpec().replicas = 1;
+        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
+        Map<String, String> peers = Map.of("r-0", "10.0.0.10:2525");
+        ScaleDownPlan handingOff = ScaleDownPlan.of("r", 3, 1, peers, Map.of(
+                "r-2", new DrainReport(DrainReport.State.FORWARDING, "10.0.0.10:2525", T0, T0, 7, 0)));
+
+        StatusComposer.draining(relay, status, handingOff, 3, T0);
+        assertThat(condition(status, "Draining")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("HandingOff");
+            assertThat(c.getMessage()).contains("from 3 to 1 replicas, 7 messages left")
+                    .contains("r-2: 7 messages left, 0 sessions open (forwarding, to r-0)")
+                    .contains("r-1: no answer from its admin endpoint");
+        });
+
+        StatusComposer.draining(relay, status, ScaleDownPlan.none(1), 1, T1);
+        assertThat(condition(status, "Draining")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("NotDraining");
+            assertThat(c.getLastTransitionTime()).isEqualTo(T1.toString());
+        });
     }
 
     @Test

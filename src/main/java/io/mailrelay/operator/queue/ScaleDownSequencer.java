@@ -1,0 +1,82 @@
+package io.mailrelay.operator.queue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mailrelay.api.MailRelay;
+import io.mailrelay.relay.admin.DrainReport;
+
+/**
+ * Carries out a {@link ScaleDownPlan} for one reconciliation: reads the drain reports of the pods that go away,
+ * asks those not yet draining to hand their queues to their survivors ({@code POST /admin/drain} with the survivor's
+ * SMTP address), and returns the plan, whose {@code replicas} the StatefulSet gets.
+ */
+public final class ScaleDownSequencer {
+    private static final Logger LOG = Logger.getLogger(ScaleDownSequencer.class);
+
+    private final RelayAdminClient admin;
+    private final boolean addressOverride;
+
+    public ScaleDownSequencer(Duration timeout, boolean addressOverride) {
+        this.admin = new RelayAdminClient(timeout);
+        this.addressOverride = addressOverride;
+    }
+
+    /**
+     * @param current the StatefulSet's spec.replicas now; @param wanted the MailRelay's
+     * @param wasDraining the MailRelay's Draining condition was True: a drain may have to be cancelled
+     */
+    public ScaleDownPlan sequence(KubernetesClient client, MailRelay relay, int current, int wanted,
+            boolean wasDraining) {
+        boolean scalingDown = wanted < current && wanted > 0;
+        if (!scalingDown && !wasDraining) {
+            return ScaleDownPlan.none(wanted);
+        }
+        String namespace = relay.getMetadata().getNamespace();
+        String name = relay.getMetadata().getName();
+        Map<String, RelayPods.Address> pods = RelayPods.addresses(client, relay, addressOverride);
+        String token = RelayPods.adminToken(client, relay);
+        Map<String, String> smtp = new HashMap<>();
+        pods.forEach((pod, address) -> smtp.put(pod, address.smtp()));
+        Map<String, DrainReport> reports = new HashMap<>();
+        for (int ordinal = 0; ordinal < current; ordinal++) {
+            String pod = name + "-" + ordinal;
+            RelayPods.Address address = pods.get(pod);
+            if (address != null && token != null) {
+                try {
+                    reports.put(pod, admin.drain(address.admin(), token));
+                } catch (IOException e) {
+                    LOG.warnf("drain of %s/%s at %s not read: %s", namespace, pod, address.admin(), e.getMessage());
+                }
+            }
+        }
+        ScaleDownPlan plan = ScaleDownPlan.of(name, current, wanted, smtp, reports);
+        for (ScaleDownPlan.Leaving leaving : plan.leaving()) {
+            if (leaving.step() == ScaleDownPlan.Step.ASK) {
+                String address = pods.get(leaving.pod()).admin();
+                try {
+                    admin.startDrain(address, token, leaving.peerSmtp());
+                    LOG.infof("%s/%s: draining, its queue goes to %s (%s)", namespace, leaving.pod(), leaving.peerPod(),
+                            leaving.peerSmtp());
+                } catch (IOException e) {
+                    LOG.warnf("%s/%s at %s refused the drain: %s", namespace, leaving.pod(), address, e.getMessage());
+                }
+            }
+        }
+        for (String pod : plan.resume()) {
+            String address = pods.get(pod).admin();
+            try {
+                admin.cancelDrain(address, token);
+                LOG.infof("%s/%s stays: its drain is cancelled, it takes mail again", namespace, pod);
+            } catch (IOException e) {
+                LOG.warnf("%s/%s at %s refused to cancel its drain: %s", namespace, pod, address, e.getMessage());
+            }
+        }
+        return plan;
+    }
+}
