@@ -8,13 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
@@ -24,7 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.status.Conditions;
-import io.mailrelay.relay.RawSmtp;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.LocalKubelet;
@@ -37,9 +29,9 @@ import io.mailrelay.testing.SmtpSink;
  * {@link LocalKubelet} runs the StatefulSet it creates (the default: a claim per pod) as relay processes,
  * rolls it like the StatefulSet controller (highest ordinal first, one at a time) and stops each pod like the
  * kubelet (out of the endpoints, preStop sleep, SIGTERM, SIGKILL after terminationGracePeriodSeconds). The
- * upstream is Postfix's smtp-sink. The client picks a ready pod for every connection, as a Service would; a
- * message that did not get its 250 (421 from a draining relay, a connection closed) is not acknowledged and
- * is sent again, so duplicates are possible and counted, losses are not allowed.
+ * upstream is Postfix's smtp-sink. The client ({@link LoadClient}) picks a ready pod for every connection, as a
+ * Service would; a message that did not get its 250 (421 from a draining relay, a connection closed) is not
+ * acknowledged and is sent again, so duplicates are possible and counted, losses are not allowed.
  *
  * <p>Deterministic phases instead of timing: messages 0-499 before the change, 500-1499 from the moment of
  * the change (paced, so that they spread over the roll), 1500-1999 only once the roll is done.
@@ -59,14 +51,6 @@ class RollingUpdateUnderLoadIT {
 
     @RegisterExtension
     static final SmtpSink upstream = new SmtpSink();
-
-    private final Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
-    private final ConcurrentLinkedQueue<Integer> retry = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger released = new AtomicInteger(BEFORE_ROLL);
-    private final AtomicInteger refused421 = new AtomicInteger();
-    private final AtomicInteger connectionsLost = new AtomicInteger();
-    private volatile boolean paced;
 
     @Test
     void aConfigChangeRollsThePodsUnderLoadAndNothingAcknowledgedIsLost() throws Exception {
@@ -90,34 +74,32 @@ class RollingUpdateUnderLoadIT {
             var spoolBefore = kubelet.spoolDirectory(NAME, NAME + "-0");
             assertThat(spoolBefore).isEqualTo(kubelet.claimDirectory("spool-relay-0"));
 
-            ExecutorService clients = Executors.newFixedThreadPool(4);
-            for (int i = 0; i < 4; i++) {
-                clients.execute(() -> send(kubelet));
-            }
+            LoadClient load = new LoadClient(() -> kubelet.endpoints(NAME), MESSAGES, 4, 100);
+            load.release(BEFORE_ROLL);
             Awaitility.await("the first " + BEFORE_ROLL + " acknowledged").atMost(Duration.ofSeconds(120))
-                    .until(() -> acknowledged.size() >= BEFORE_ROLL);
+                    .until(() -> load.acknowledgedCount() >= BEFORE_ROLL);
 
             // the config change: a new relay.yaml, a new config hash on the pod template, a roll
             MailRelay changed = kube.get(NAMESPACE, NAME);
             changed.getSpec().limits = new io.mailrelay.api.Limits();
             changed.getSpec().limits.maxRecipients = 50;
             kube.update(changed);
-            paced = true;
-            released.set(AFTER_ROLL);
+            load.pace(100); // spread the middle 1,000 over the roll: about 40 a second over 4 clients
+            load.release(AFTER_ROLL);
             Instant rollStarted = Instant.now();
-            int acknowledgedAtChange = acknowledged.size();
+            int acknowledgedAtChange = load.acknowledgedCount();
 
             Awaitility.await("both pods replaced").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
                     .until(() -> replaced(kubelet, NAME + "-0", pod0) && replaced(kubelet, NAME + "-1", pod1));
             awaitRelay(operator, "ready again on the new configuration", r -> ready(r) && r.getStatus().readyReplicas == 2);
-            int acknowledgedDuringRoll = acknowledged.size() - acknowledgedAtChange;
+            int acknowledgedDuringRoll = load.acknowledgedCount() - acknowledgedAtChange;
             Duration roll = Duration.between(rollStarted, Instant.now());
-            paced = false;
-            released.set(MESSAGES);
+            load.pace(0);
+            load.release(MESSAGES);
 
-            clients.shutdown();
-            assertThat(clients.awaitTermination(300, TimeUnit.SECONDS)).as("every message acknowledged in time").isTrue();
-            assertThat(acknowledged).hasSize(MESSAGES);
+            Awaitility.await("every message acknowledged in time").atMost(Duration.ofSeconds(300)).until(load::done);
+            load.close();
+            assertThat(load.acknowledgedCount()).isEqualTo(MESSAGES);
 
             // the StatefulSet controller's order: the highest ordinal first; each pod back on its own claim
             assertThat(started(kubelet, NAME + "-1")).isBefore(started(kubelet, NAME + "-0"));
@@ -134,123 +116,18 @@ class RollingUpdateUnderLoadIT {
             // every acknowledged message arrives; more may (a 250 lost with its connection), twice is counted
             Awaitility.await("every acknowledged message upstream").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> upstream.testIds().containsAll(ids(acknowledged)));
+                    .until(() -> upstream.testIds().containsAll(load.acknowledgedIds()));
             Map<String, Integer> arrived = upstream.testIdCounts();
-            Set<String> lost = new java.util.TreeSet<>(ids(acknowledged));
+            Set<String> lost = new java.util.TreeSet<>(load.acknowledgedIds());
             lost.removeAll(arrived.keySet());
             int duplicates = arrived.values().stream().mapToInt(n -> n - 1).sum();
             System.out.printf("rolling update under load: acknowledged=%d arrived=%d duplicates=%d "
                     + "(lost=%d, %d acknowledged during the %d s roll, %d x 421 while draining, %d connections lost)%n",
-                    acknowledged.size(), arrived.size(), duplicates, lost.size(), acknowledgedDuringRoll,
-                    roll.toSeconds(), refused421.get(), connectionsLost.get());
+                    load.acknowledgedCount(), arrived.size(), duplicates, lost.size(), acknowledgedDuringRoll,
+                    roll.toSeconds(), load.refused421(), load.connectionsLost());
             assertThat(lost).as("acknowledged but never arrived").isEmpty();
             assertThat(acknowledgedDuringRoll).as("messages were sent while the pods rolled").isPositive();
         }
-    }
-
-    /** Sends numbered messages until all are acknowledged; what was not answered 250 is sent again. */
-    private void send(LocalKubelet kubelet) {
-        while (acknowledged.size() < MESSAGES) {
-            if (retry.isEmpty() && next.get() >= released.get()) {
-                pause(100); // the phase holds the next messages back, or others are still in flight
-                continue;
-            }
-            List<Integer> endpoints = kubelet.endpoints(NAME);
-            if (endpoints.isEmpty()) {
-                pause(200); // no pod ready (between two pods of a roll): a client retries later
-                continue;
-            }
-            int port = endpoints.get(ThreadLocalRandom.current().nextInt(endpoints.size()));
-            Integer id = null;
-            try (RawSmtp smtp = RawSmtp.connect("127.0.0.2", port)) {
-                String banner = smtp.reply();
-                if (banner == null || !banner.startsWith("220") || !smtp.command("EHLO client.test").startsWith("250")) {
-                    count421(banner);
-                    continue;
-                }
-                // long sessions: some are still open when a pod gets SIGTERM, and meet the drain's 421
-                for (int inSession = 0; inSession < 100; inSession++) {
-                    id = take();
-                    if (id == null) {
-                        break;
-                    }
-                    String reply = transaction(smtp, id);
-                    if (reply != null && reply.startsWith("250")) {
-                        acknowledged.add(id);
-                        id = null;
-                        if (acknowledged.size() % 250 == 0) {
-                            System.out.println("rolling update under load: acknowledged " + acknowledged.size());
-                        }
-                    } else {
-                        count421(reply);
-                        break;
-                    }
-                }
-                smtp.command("QUIT");
-            } catch (RuntimeException | AssertionError connectionGone) {
-                connectionsLost.incrementAndGet(); // a pod gone: whatever was not answered 250 is sent again
-            } finally {
-                if (id != null) {
-                    retry.add(id);
-                }
-            }
-        }
-    }
-
-    private static String transaction(RawSmtp smtp, int id) {
-        String reply = smtp.command("MAIL FROM:<sender@client.test>");
-        if (reply == null || !reply.startsWith("250")) {
-            return reply;
-        }
-        reply = smtp.command("RCPT TO:<user" + id + "@example.test>");
-        if (reply == null || !reply.startsWith("250")) {
-            return reply;
-        }
-        reply = smtp.command("DATA");
-        if (reply == null || !reply.startsWith("354")) {
-            return reply;
-        }
-        return smtp.command("Subject: rolling update " + id + "\r\nX-Test-Id: m" + id + "\r\n\r\nbody of " + id + "\r\n.");
-    }
-
-    private void count421(String reply) {
-        if (reply != null && reply.startsWith("421")) {
-            refused421.incrementAndGet();
-        }
-    }
-
-    /** The next message to send: one to send again first, else a new one the current phase releases. */
-    private Integer take() {
-        Integer again = retry.poll();
-        if (again != null) {
-            return again;
-        }
-        while (true) {
-            int n = next.get();
-            if (n >= released.get()) {
-                return null; // the phase holds the next messages back
-            }
-            if (next.compareAndSet(n, n + 1)) {
-                if (paced) {
-                    pause(100); // spread the middle 1,000 over the roll: about 40 a second over 4 clients
-                }
-                return n;
-            }
-        }
-    }
-
-    /** Client-side pacing and back-off (what a real client does), never synchronisation. */
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Set<String> ids(Set<Integer> numbers) {
-        return numbers.stream().map(n -> "m" + n).collect(java.util.stream.Collectors.toSet());
     }
 
     private static boolean replaced(LocalKubelet kubelet, String pod, long oldPid) {

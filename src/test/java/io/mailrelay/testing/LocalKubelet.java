@@ -67,8 +67,9 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * gets the container's own arguments ({@code --grace-period} as the operator rendered it).</li>
  * </ul>
  * It tells the operator where the first ready pod listens (the {@code mailrelay.io/probe-address} and
- * {@code mailrelay.io/admin-address} annotations, honoured only by an operator started with
- * {@code mailrelay.probe.address-override=true}), and
+ * {@code mailrelay.io/admin-address} annotations) and where every running pod does
+ * ({@code mailrelay.io/pod-addresses}, what pod IPs are in a cluster: the scale-down hand-off), all honoured only by
+ * an operator started with {@code mailrelay.probe.address-override=true}, and
  * tests where every ready pod listens ({@link #endpoints}), as a Service would.
  *
  * <p>Every next hop (local domains' targets, smarthost) is pointed at one loopback sink, so nothing ever
@@ -80,6 +81,8 @@ public final class LocalKubelet implements AutoCloseable {
     public static final String PROBE_ADDRESS_ANNOTATION = "mailrelay.io/probe-address";
     /** Where the first ready pod's management port (health, metrics, admin endpoint) listens. */
     public static final String ADMIN_ADDRESS_ANNOTATION = "mailrelay.io/admin-address";
+    /** Where every running pod's SMTP and management ports listen (JSON, pod name to {smtp, admin}). */
+    public static final String POD_ADDRESSES_ANNOTATION = io.mailrelay.operator.queue.RelayPods.ADDRESSES_ANNOTATION;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final KubernetesClient client;
@@ -547,26 +550,35 @@ public final class LocalKubelet implements AutoCloseable {
                         Serialization.asJson(Map.of("status", status)));
     }
 
-    /** Points the operator's probe (and its admin reader) at the first ready pod, when that changed. */
+    /**
+     * Points the operator's probe (and its admin reader) at the first ready pod, and tells it where every pod
+     * listens (its scale-down hand-off reaches each pod, as it would by pod IP), when that changed.
+     */
     private void announce(HasMetadata workload, Map<String, Pod> running) {
         String relayName = workload.getMetadata().getOwnerReferences().stream()
                 .filter(o -> "MailRelay".equals(o.getKind())).findFirst().orElseThrow().getName();
+        var relay = client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
+                .withName(relayName);
+        var current = relay.get();
+        if (current == null) {
+            return;
+        }
+        Map<String, String> annotations = Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of());
+        Map<String, String> wanted = new TreeMap<>();
+        Map<String, Map<String, String>> every = new TreeMap<>();
+        running.values().stream().filter(p -> p.ready).forEach(pod -> every.put(pod.name,
+                Map.of("smtp", "127.0.0.1:" + pod.smtpPort, "admin", "127.0.0.1:" + pod.httpPort)));
+        wanted.put(POD_ADDRESSES_ANNOTATION, Serialization.asJson(every));
         running.values().stream().filter(p -> p.ready).min(Comparator.comparing(p -> p.name)).ifPresent(pod -> {
-            String address = "127.0.0.1:" + pod.smtpPort;
-            String admin = "127.0.0.1:" + pod.httpPort;
-            var relay = client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
-                    .withName(relayName);
-            var current = relay.get();
-            Map<String, String> annotations = current == null ? Map.of()
-                    : Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of());
-            if (current != null && (!address.equals(annotations.get(PROBE_ADDRESS_ANNOTATION))
-                    || !admin.equals(annotations.get(ADMIN_ADDRESS_ANNOTATION)))) {
-                // a merge patch without resourceVersion: never conflicts with the operator's status updates
-                relay.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
-                        + PROBE_ADDRESS_ANNOTATION + "\":\"" + address + "\",\"" + ADMIN_ADDRESS_ANNOTATION + "\":\""
-                        + admin + "\"}}}");
-            }
+            wanted.put(PROBE_ADDRESS_ANNOTATION, "127.0.0.1:" + pod.smtpPort);
+            wanted.put(ADMIN_ADDRESS_ANNOTATION, "127.0.0.1:" + pod.httpPort);
         });
+        boolean changed = wanted.entrySet().stream().anyMatch(e -> !e.getValue().equals(annotations.get(e.getKey())));
+        if (changed) {
+            // a merge patch without resourceVersion: never conflicts with the operator's status updates
+            relay.patch(PatchContext.of(PatchType.JSON_MERGE),
+                    Serialization.asJson(Map.of("metadata", Map.of("annotations", wanted))));
+        }
     }
 
     private static String revision(PodTemplateSpec template) {
