@@ -34,6 +34,11 @@ final class DependentApplier {
      * @throws ApplyFailedException when an object is not ours or the API server refused one
      */
     HasMetadata apply(MailRelay relay, DesiredState desired) {
+        return apply(relay, desired, false);
+    }
+
+    /** @param keepOtherWorkload a persistence switch: the old workload stays until its pods handed their queues on */
+    HasMetadata apply(MailRelay relay, DesiredState desired, boolean keepOtherWorkload) {
         for (HasMetadata object : desired.objects()) {
             refuseForeign(relay, object);
         }
@@ -45,7 +50,9 @@ final class DependentApplier {
             workload = serverSideApply(object, false);
         }
         boolean persistent = WorkloadFactory.persistent(relay.getSpec());
-        deleteIfOwned(relay, persistent ? Deployment.class : StatefulSet.class, relay.getMetadata().getName());
+        if (!keepOtherWorkload) {
+            deleteIfOwned(relay, persistent ? Deployment.class : StatefulSet.class, relay.getMetadata().getName());
+        }
         if (desired.objects().stream().noneMatch(PodDisruptionBudget.class::isInstance)) {
             deleteIfOwned(relay, PodDisruptionBudget.class, relay.getMetadata().getName());
         }

@@ -143,15 +143,20 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         HasMetadata running = preferred(owned, persistent);
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
         for (HasMetadata workloadNow : owned) {
-            problems.addAll(SpoolVolumeChange.check(workloadNow, persistent, relay.getSpec().persistence));
+            problems.addAll(SpoolVolumeChange.check(workloadNow, persistent, relay.getSpec().persistence,
+                    scaleDowns != null));
         }
+        // a persistence switch: the workload of the other kind stays until its pods handed their queues on
+        HasMetadata leaving = scaleDowns == null ? null : owned.stream()
+                .filter(w -> w instanceof StatefulSet != persistent && SpoolVolumeChange.hasPods(w)).findFirst()
+                .orElse(null);
         WorkloadState workload;
         String deployedVersion = "invalid";
         int replicasBefore = running instanceof StatefulSet statefulSet
                 ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
         ScaleDownPlan scaleDown = ScaleDownPlan.none(WorkloadFactory.replicas(relay));
         if (problems.isEmpty()) {
-            if (running instanceof StatefulSet && scaleDowns != null) {
+            if (running instanceof StatefulSet && scaleDowns != null && leaving == null) {
                 scaleDown = scaleDowns.sequence(client, relay, replicasBefore, WorkloadFactory.replicas(relay),
                         wasDraining(relay));
             }
@@ -163,7 +168,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                     SupportFactory.peerCredentials(existingPeerSecret(client, relay)));
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
-            workload = WorkloadState.of(applier.apply(relay, desired));
+            workload = WorkloadState.of(applier.apply(relay, desired, leaving != null));
+            if (leaving != null) {
+                scaleDown = switchOver(client, relay, leaving, workload, applier);
+            }
             applier.deleteIfOwned(relay, ServiceAccount.class, DependentNames.legacyServiceAccount(relay));
             deployedVersion = relay.getMetadata().getGeneration() + "/" + desired.configHash();
             announceRollout(events, relay, running, desired);
@@ -179,7 +187,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (queues != null) {
             queues.track(relay, workload.exists());
         }
-        publish(relay, context, events, problems, workload, null, scaleDown, replicasBefore);
+        publish(relay, context, events, problems, workload, null, scaleDown);
         if (scaleDown.draining()) {
             return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(DRAIN_RECHECK); // the queues change unseen
         }
@@ -195,6 +203,26 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             onCluster = decided;
         }
         return decided;
+    }
+
+    /**
+     * One step of a persistence switch: once the new workload is fully available, the old pods are asked to hand
+     * their queues to its pods; once they are all drained, the old workload is deleted.
+     */
+    private ScaleDownPlan switchOver(KubernetesClient client, MailRelay relay, HasMetadata leaving,
+            WorkloadState fresh, DependentApplier applier) {
+        String what = leaving instanceof Deployment
+                ? "switching the spool from emptyDir (Deployment) to PersistentVolumeClaims (StatefulSet)"
+                : "switching the spool from PersistentVolumeClaims (StatefulSet) to emptyDir (Deployment)";
+        if (!fresh.fullyAvailable()) {
+            return new ScaleDownPlan(what + ", waiting until the new pods are ready (" + fresh.describe() + ")", 0,
+                    List.of(), List.of(), true);
+        }
+        ScaleDownPlan plan = scaleDowns.switchOver(client, relay, leaving.getKind(), what);
+        if (!plan.draining()) {
+            applier.deleteIfOwned(relay, leaving.getClass(), leaving.getMetadata().getName());
+        }
+        return plan;
     }
 
     private static boolean wasDraining(MailRelay relay) {
@@ -221,7 +249,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
                     WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
-                    failure, null, 0);
+                    failure, null);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
         }
@@ -231,7 +259,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     /** Composes the status in one place (with the latest probe run), records its transitions, writes it. */
     /** @param scaleDown this reconciliation's, null when it did not get that far (the Draining condition stays) */
     private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
-            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, int replicasBefore) {
+            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown) {
         MailRelayStatus before = relay.getStatus();
         Instant now = Instant.now();
         MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
@@ -250,7 +278,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
         }
         if (scaleDown != null) { // else the composer kept the previous Draining condition
-            StatusComposer.draining(relay, after, scaleDown, replicasBefore, now);
+            StatusComposer.draining(relay, after, scaleDown, now);
         }
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event

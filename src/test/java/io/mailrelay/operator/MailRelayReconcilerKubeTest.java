@@ -118,7 +118,8 @@ class MailRelayReconcilerKubeTest {
         assertThat(policy.getSpec().getIngress().get(0)).satisfies(rule -> {
             assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(new IntOrString("smtp")));
             assertThat(rule.getFrom()).extracting(MailRelayReconcilerKubeTest::peer)
-                    .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}");
+                    .containsExactly("ip:10.20.0.0/16", "ns:{kubernetes.io/metadata.name=mailrelay-system}",
+                            "pods:{app.kubernetes.io/instance=minimal, app.kubernetes.io/name=mailrelay}");
         });
         // the management port: the operator's namespace only (it reads the queues with the admin token)
         assertThat(policy.getSpec().getIngress().get(1)).satisfies(rule -> {
@@ -564,6 +565,9 @@ class MailRelayReconcilerKubeTest {
     private static String peer(NetworkPolicyPeer peer) {
         if (peer.getIpBlock() != null) {
             return "ip:" + peer.getIpBlock().getCidr();
+        }
+        if (peer.getNamespaceSelector() == null) {
+            return "pods:" + new java.util.TreeMap<>(peer.getPodSelector().getMatchLabels()); // its own pods (hand-off)
         }
         return "ns:" + peer.getNamespaceSelector().getMatchLabels();
     }

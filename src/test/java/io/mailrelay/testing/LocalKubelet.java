@@ -84,12 +84,17 @@ public final class LocalKubelet implements AutoCloseable {
     /** Where every running pod's SMTP and management ports listen (JSON, pod name to {smtp, admin}). */
     public static final String POD_ADDRESSES_ANNOTATION = io.mailrelay.operator.queue.RelayPods.ADDRESSES_ANNOTATION;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String STATEFUL_SET = "StatefulSet";
+    private static final String DEPLOYMENT = "Deployment";
 
     private final KubernetesClient client;
     private final String namespace;
     private final String nextHop;
     private final Path root;
-    /** Pods by workload name, then pod name (a StatefulSet's sort by ordinal). */
+    /**
+     * Pods by workload ("StatefulSet/name", "Deployment/name": both exist during a persistence switch), then pod
+     * name.
+     */
     private final Map<String, Map<String, Pod>> pods = new ConcurrentHashMap<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     /** One controller loop, as in a real cluster: a roll is done step by step, events wait meanwhile. */
@@ -145,28 +150,35 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     public LocalKubelet start() {
-        informers.add(client.apps().statefulSets().inNamespace(namespace).inform(handler()));
-        informers.add(client.apps().deployments().inNamespace(namespace).inform(handler()));
+        informers.add(client.apps().statefulSets().inNamespace(namespace).inform(handler(STATEFUL_SET)));
+        informers.add(client.apps().deployments().inNamespace(namespace).inform(handler(DEPLOYMENT)));
         return this;
     }
 
-    private <T extends HasMetadata> ResourceEventHandler<T> handler() {
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T workload) {
-                enqueue(workload.getMetadata().getName());
+                enqueue(kind + "/" + workload.getMetadata().getName());
             }
 
             @Override
             public void onUpdate(T before, T after) {
-                enqueue(after.getMetadata().getName());
+                enqueue(kind + "/" + after.getMetadata().getName());
             }
 
             @Override
             public void onDelete(T workload, boolean unknownFinalState) {
-                enqueue(workload.getMetadata().getName());
+                enqueue(kind + "/" + workload.getMetadata().getName());
             }
         };
+    }
+
+    /** Both workloads of a relay: during a persistence switch the old one's pods still run. */
+    private List<Pod> podsOf(String name) {
+        List<Pod> all = new ArrayList<>(pods.getOrDefault(STATEFUL_SET + "/" + name, Map.of()).values());
+        all.addAll(pods.getOrDefault(DEPLOYMENT + "/" + name, Map.of()).values());
+        return all;
     }
 
     private void enqueue(String name) {
@@ -210,6 +222,16 @@ public final class LocalKubelet implements AutoCloseable {
         return first(name).process;
     }
 
+    /** The management (HTTP) port of one pod, e.g. {@code office-1}. */
+    public int httpPort(String workload, String pod) {
+        return pod(workload, pod).httpPort;
+    }
+
+    /** The names of the relay's running pods, of both workloads during a persistence switch. */
+    public List<String> podNames(String name) {
+        return podsOf(name).stream().filter(p -> p.ready).map(p -> p.name).sorted().toList();
+    }
+
     /** The process of one pod, e.g. {@code office-1}. */
     public AppProcess podProcess(String workload, String pod) {
         return pod(workload, pod).process;
@@ -221,13 +243,13 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     private Pod pod(String workload, String pod) {
-        return Objects.requireNonNull(pods.getOrDefault(workload, Map.of()).get(pod), "no pod " + pod);
+        return podsOf(workload).stream().filter(p -> p.name.equals(pod)).findFirst()
+                .orElseThrow(() -> new NullPointerException("no pod " + pod));
     }
 
     /** The SMTP ports of the relay's ready pods, as a Service's endpoints list them (terminating pods are out). */
     public List<Integer> endpoints(String name) {
-        return pods.getOrDefault(name, Map.of()).values().stream().filter(p -> p.ready && p.process.isAlive())
-                .map(p -> p.smtpPort).toList();
+        return podsOf(name).stream().filter(p -> p.ready && p.process.isAlive()).map(p -> p.smtpPort).toList();
     }
 
     /** The directory bound to a claim, e.g. {@code spool-office-0}: it outlives every pod that mounts it. */
@@ -236,30 +258,34 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     private Pod first(String name) {
-        return pods.getOrDefault(name, Map.of()).values().stream().filter(p -> p.ready).findFirst()
+        return podsOf(name).stream().filter(p -> p.ready).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no relay pod ready for " + name));
     }
 
-    private void sync(String name, boolean restart) {
+    /** @param key "StatefulSet/name" or "Deployment/name" */
+    private void sync(String key, boolean restart) {
         if (closed) {
             return; // an event that arrived while closing must not start a relay nobody will stop
         }
+        String name = key.substring(key.indexOf('/') + 1);
         try {
-            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
-            Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
-            if (statefulSet != null && ours(statefulSet)) {
+            HasMetadata workload = key.startsWith(STATEFUL_SET + "/")
+                    ? client.apps().statefulSets().inNamespace(namespace).withName(name).get()
+                    : client.apps().deployments().inNamespace(namespace).withName(name).get();
+            if (workload instanceof StatefulSet statefulSet && ours(statefulSet)) {
                 syncStatefulSet(statefulSet, restart);
-            } else if (deployment != null && ours(deployment)) {
+            } else if (workload instanceof Deployment deployment && ours(deployment)) {
                 syncDeployment(deployment, restart);
             } else {
-                Map<String, Pod> gone = pods.remove(name);
+                Map<String, Pod> gone = pods.remove(key);
                 if (gone != null) {
                     gone.values().forEach(this::stop);
+                    announce(name);
                 }
             }
         } catch (RuntimeException e) {
             if (!closed) { // while closing, an interrupted stop is expected: close() stops every pod itself
-                System.err.println("LocalKubelet: sync of " + name + " failed: " + e);
+                System.err.println("LocalKubelet: sync of " + key + " failed: " + e);
                 e.printStackTrace();
             }
         }
@@ -279,7 +305,7 @@ public final class LocalKubelet implements AutoCloseable {
         int replicas = Objects.requireNonNullElse(statefulSet.getSpec().getReplicas(), 1);
         boolean onDelete = statefulSet.getSpec().getUpdateStrategy() != null
                 && "OnDelete".equals(statefulSet.getSpec().getUpdateStrategy().getType());
-        Map<String, Pod> running = pods.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        Map<String, Pod> running = pods.computeIfAbsent(STATEFUL_SET + "/" + name, n -> new ConcurrentHashMap<>());
         // scale down: the highest ordinals go; their claims stay (persistentVolumeClaimRetentionPolicy Retain)
         for (String pod : byOrdinal(running.keySet(), true)) {
             if (ordinal(pod) >= replicas) {
@@ -312,7 +338,7 @@ public final class LocalKubelet implements AutoCloseable {
             }
         }
         reportStatefulSet(statefulSet, revision);
-        announce(statefulSet, running);
+        announce(statefulSet.getMetadata().getName());
     }
 
     /** The Deployment controller with maxSurge 1, maxUnavailable 0, and an emptyDir spool per pod. */
@@ -322,7 +348,7 @@ public final class LocalKubelet implements AutoCloseable {
         String revision = revision(template);
         String wanted = revision + (simulateSnat ? "+snat" : "");
         int replicas = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
-        Map<String, Pod> running = pods.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        Map<String, Pod> running = pods.computeIfAbsent(DEPLOYMENT + "/" + name, n -> new ConcurrentHashMap<>());
         List<String> old = running.values().stream()
                 .filter(p -> restart || !p.revision.equals(wanted)).map(p -> p.name).toList();
         long current = running.size() - old.size();
@@ -332,7 +358,7 @@ public final class LocalKubelet implements AutoCloseable {
                 running.put(fresh, run(name, fresh, template, wanted, Map.of()));
                 current++;
                 reportDeployment(deployment, revision);
-                announce(deployment, running);
+                announce(deployment.getMetadata().getName());
             }
             stop(running.get(pod));
             running.remove(pod);
@@ -349,7 +375,7 @@ public final class LocalKubelet implements AutoCloseable {
             }
         }
         reportDeployment(deployment, revision);
-        announce(deployment, running);
+        announce(deployment.getMetadata().getName());
     }
 
     /** The claims of pod {@code ordinal}, created and bound as a provisioner would: volume name to directory. */
@@ -518,7 +544,7 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     private void reportStatefulSet(StatefulSet statefulSet, String revision) {
-        Map<String, Pod> running = pods.getOrDefault(statefulSet.getMetadata().getName(), Map.of());
+        Map<String, Pod> running = pods.getOrDefault(STATEFUL_SET + "/" + statefulSet.getMetadata().getName(), Map.of());
         int ready = (int) running.values().stream().filter(p -> p.ready && p.process.isAlive()).count();
         int updated = (int) running.values().stream().filter(p -> p.revision.startsWith(revision)).count();
         String updateRevision = statefulSet.getMetadata().getName() + "-" + revision;
@@ -534,7 +560,7 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     private void reportDeployment(Deployment deployment, String revision) {
-        Map<String, Pod> running = pods.getOrDefault(deployment.getMetadata().getName(), Map.of());
+        Map<String, Pod> running = pods.getOrDefault(DEPLOYMENT + "/" + deployment.getMetadata().getName(), Map.of());
         int ready = (int) running.values().stream().filter(p -> p.ready && p.process.isAlive()).count();
         int updated = (int) running.values().stream().filter(p -> p.revision.startsWith(revision)).count();
         var status = new DeploymentStatusBuilder()
@@ -554,9 +580,7 @@ public final class LocalKubelet implements AutoCloseable {
      * Points the operator's probe (and its admin reader) at the first ready pod, and tells it where every pod
      * listens (its scale-down hand-off reaches each pod, as it would by pod IP), when that changed.
      */
-    private void announce(HasMetadata workload, Map<String, Pod> running) {
-        String relayName = workload.getMetadata().getOwnerReferences().stream()
-                .filter(o -> "MailRelay".equals(o.getKind())).findFirst().orElseThrow().getName();
+    private void announce(String relayName) {
         var relay = client.genericKubernetesResources("mailrelay.io/v1alpha1", "MailRelay").inNamespace(namespace)
                 .withName(relayName);
         var current = relay.get();
@@ -566,10 +590,13 @@ public final class LocalKubelet implements AutoCloseable {
         Map<String, String> annotations = Objects.requireNonNullElse(current.getMetadata().getAnnotations(), Map.of());
         Map<String, String> wanted = new TreeMap<>();
         Map<String, Map<String, String>> every = new TreeMap<>();
-        running.values().stream().filter(p -> p.ready).forEach(pod -> every.put(pod.name,
-                Map.of("smtp", "127.0.0.1:" + pod.smtpPort, "admin", "127.0.0.1:" + pod.httpPort)));
+        for (String kind : List.of(STATEFUL_SET, DEPLOYMENT)) {
+            pods.getOrDefault(kind + "/" + relayName, Map.of()).values().stream().filter(p -> p.ready)
+                    .forEach(pod -> every.put(pod.name, Map.of("smtp", "127.0.0.1:" + pod.smtpPort,
+                            "admin", "127.0.0.1:" + pod.httpPort, "workload", kind)));
+        }
         wanted.put(POD_ADDRESSES_ANNOTATION, Serialization.asJson(every));
-        running.values().stream().filter(p -> p.ready).min(Comparator.comparing(p -> p.name)).ifPresent(pod -> {
+        podsOf(relayName).stream().filter(p -> p.ready).min(Comparator.comparing(p -> p.name)).ifPresent(pod -> {
             wanted.put(PROBE_ADDRESS_ANNOTATION, "127.0.0.1:" + pod.smtpPort);
             wanted.put(ADMIN_ADDRESS_ANNOTATION, "127.0.0.1:" + pod.httpPort);
         });

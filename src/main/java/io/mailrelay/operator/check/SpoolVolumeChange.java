@@ -16,8 +16,9 @@ import io.mailrelay.api.Persistence;
  * emptyDir (Deployment) and claims (StatefulSet) replaces the workload, and the old pods take their queues
  * with them; so it is allowed only once the old workload runs no pod. A StatefulSet's volume claim templates
  * are immutable: a new size or class would be refused by the API server halfway through applying, and
- * recreating the volumes would drop their mail. There is no hand-off between replicas yet that would make
- * either safe while pods hold mail; docs/operations.md says how to do it by hand.
+ * recreating the volumes would drop their mail. With the hand-off (an operator that reaches the pods' admin
+ * endpoints) a switch is sequenced instead of refused: the new workload first, the old pods' queues handed to it,
+ * the old workload deleted once they are empty. A size or class change stays refused.
  */
 public final class SpoolVolumeChange {
 
@@ -32,9 +33,18 @@ public final class SpoolVolumeChange {
      * @param persistent whether the spec wants the StatefulSet
      */
     public static List<ConfigProblem> check(HasMetadata running, boolean persistent, Persistence wanted) {
+        return check(running, persistent, wanted, false);
+    }
+
+    /**
+     * @param handOff the old pods can hand their queues to the new workload (the operator reaches their admin
+     *        endpoints): then a switch is no problem, the reconciler sequences it
+     */
+    public static List<ConfigProblem> check(HasMetadata running, boolean persistent, Persistence wanted,
+            boolean handOff) {
         List<ConfigProblem> problems = new ArrayList<>();
         if (running instanceof Deployment deployment && persistent) {
-            if (pods(deployment) > 0) {
+            if (pods(deployment) > 0 && !handOff) {
                 problems.add(new ConfigProblem(SWITCH, "persistence: the relay runs as Deployment " + name(running)
                         + " with an emptyDir spool; moving it to PersistentVolumeClaims replaces the Deployment, and its "
                         + pods(deployment) + " pod(s) would take their queued mail with them. Either set persistence.type: "
@@ -47,7 +57,7 @@ public final class SpoolVolumeChange {
             return problems;
         }
         if (!persistent) {
-            if (pods(statefulSet) > 0) {
+            if (pods(statefulSet) > 0 && !handOff) {
                 problems.add(new ConfigProblem(SWITCH, "persistence.type: EmptyDir: the relay runs as StatefulSet "
                         + name(running) + " whose " + pods(statefulSet) + " pod(s) keep their queues on "
                         + "PersistentVolumeClaims; an emptyDir Deployment would not see that mail. Remove persistence.type "
@@ -77,6 +87,12 @@ public final class SpoolVolumeChange {
                     + "(docs/operations.md, persistence change)"));
         }
         return problems;
+    }
+
+    /** Whether the workload wants or still has pods. */
+    public static boolean hasPods(HasMetadata workload) {
+        return workload instanceof Deployment deployment ? pods(deployment) > 0
+                : workload instanceof StatefulSet statefulSet && pods(statefulSet) > 0;
     }
 
     /** Pods the workload wants or still has: a scale-down to 0 counts only once its last pod is gone. */

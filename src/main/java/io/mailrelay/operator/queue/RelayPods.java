@@ -24,13 +24,19 @@ import io.mailrelay.operator.render.RelayPod;
  */
 public final class RelayPods {
 
-    /** Out-of-cluster runs only: {@code {"<pod>": {"smtp": "host:port", "admin": "host:port"}}} of every running pod. */
+    /**
+     * Out-of-cluster runs only: {@code {"<pod>": {"smtp": "host:port", "admin": "host:port", "workload": "StatefulSet"}}}
+     * of every running pod.
+     */
     public static final String ADDRESSES_ANNOTATION = "mailrelay.io/pod-addresses";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** @param smtp host:port of the SMTP port; admin: of the management port; ready: its Ready condition */
-    public record Address(String smtp, String admin, boolean ready) {
+    /**
+     * @param smtp host:port of the SMTP port; admin: of the management port; ready: its Ready condition
+     * @param workload the kind of workload it belongs to: StatefulSet or Deployment
+     */
+    public record Address(String smtp, String admin, boolean ready, String workload) {
     }
 
     private RelayPods() {
@@ -44,7 +50,8 @@ public final class RelayPods {
         if (addressOverride && override != null && !override.isBlank()) {
             try {
                 JSON.readValue(override, new TypeReference<Map<String, Map<String, String>>>() { })
-                        .forEach((pod, ports) -> addresses.put(pod, new Address(ports.get("smtp"), ports.get("admin"), true)));
+                        .forEach((pod, ports) -> addresses.put(pod, new Address(ports.get("smtp"), ports.get("admin"), true,
+                                ports.getOrDefault("workload", "StatefulSet"))));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(ADDRESSES_ANNOTATION + " is not valid JSON: " + e.getOriginalMessage());
             }
@@ -56,10 +63,17 @@ public final class RelayPods {
             if (ip != null && pod.getMetadata().getDeletionTimestamp() == null) {
                 String host = ip.contains(":") ? "[" + ip + "]" : ip;
                 addresses.put(pod.getMetadata().getName(),
-                        new Address(host + ":" + RelayPod.SMTP_PORT, host + ":" + RelayPod.HTTP_PORT, ready(pod)));
+                        new Address(host + ":" + RelayPod.SMTP_PORT, host + ":" + RelayPod.HTTP_PORT, ready(pod),
+                                workload(pod)));
             }
         }
         return addresses;
+    }
+
+    /** A Deployment's pods are owned by its ReplicaSet. */
+    private static String workload(Pod pod) {
+        return pod.getMetadata().getOwnerReferences().stream().map(owner -> owner.getKind())
+                .map(kind -> "ReplicaSet".equals(kind) ? "Deployment" : kind).findFirst().orElse("none");
     }
 
     private static boolean ready(Pod pod) {

@@ -13,14 +13,16 @@ import io.mailrelay.relay.admin.DrainReport;
  * the drain reports come in, the plan says what to ask and what to apply.
  *
  * <p>A pod that stays but still drains (the scale-down was undone, or made smaller, before it ended) is told to take
- * mail again ({@code DELETE /admin/drain}): {@link #resume}.
+ * mail again ({@code DELETE /admin/drain}): {@link #resume}. A persistence switch ({@link #switchOver}) hands the
+ * old workload's pods' queues to the new workload's pods the same way.
  *
+ * @param what what is happening, for the Draining condition ("scaling down from 3 to 1 replicas")
  * @param replicas what the StatefulSet's replicas are to be now
  * @param leaving the pods that go away, with their survivor and what to do about them
  * @param resume the pods that stay but still drain: their drain is cancelled
  * @param draining true while some leaving pod still holds mail or was not asked yet, or a drain is being cancelled
  */
-public record ScaleDownPlan(int replicas, List<Leaving> leaving, List<String> resume, boolean draining) {
+public record ScaleDownPlan(String what, int replicas, List<Leaving> leaving, List<String> resume, boolean draining) {
 
     /** What a leaving pod needs now. */
     public enum Step {
@@ -56,7 +58,27 @@ public record ScaleDownPlan(int replicas, List<Leaving> leaving, List<String> re
 
     /** No scale-down: the StatefulSet gets {@code replicas} as they are. */
     public static ScaleDownPlan none(int replicas) {
-        return new ScaleDownPlan(replicas, List.of(), List.of(), false);
+        return new ScaleDownPlan("no scale-down", replicas, List.of(), List.of(), false);
+    }
+
+    /**
+     * A persistence switch: each old pod hands its queue to a ready pod of the new workload (in turn); the old
+     * workload may be deleted once they are all drained ({@code !draining()}).
+     *
+     * @param what e.g. "switching the spool from emptyDir to PersistentVolumeClaims"
+     * @param oldPods the old workload's pods; @param newPods the new workload's ready pods, in order
+     */
+    public static ScaleDownPlan switchOver(String what, List<String> oldPods, List<String> newPods,
+            Map<String, String> peers, Map<String, DrainReport> reports) {
+        List<Leaving> leaving = new ArrayList<>();
+        for (int i = 0; i < oldPods.size(); i++) {
+            String pod = oldPods.get(i);
+            String peerPod = newPods.isEmpty() ? "a ready pod of the new workload" : newPods.get(i % newPods.size());
+            String peerSmtp = newPods.isEmpty() ? null : peers.get(peerPod);
+            leaving.add(new Leaving(pod, peerPod, peerSmtp, reports.get(pod), step(reports.get(pod), peerSmtp)));
+        }
+        boolean done = leaving.stream().allMatch(l -> l.step() == Step.DONE);
+        return new ScaleDownPlan(what, 0, List.copyOf(leaving), List.of(), !done);
     }
 
     /**
@@ -77,7 +99,8 @@ public record ScaleDownPlan(int replicas, List<Leaving> leaving, List<String> re
         }
         if (wanted >= current || wanted <= 0) {
             // scaling up, or to zero (no survivor: the SIGTERM drain is all there is)
-            return new ScaleDownPlan(wanted, List.of(), List.copyOf(resume), !resume.isEmpty());
+            return new ScaleDownPlan("scale-down undone (" + current + " to " + wanted + " replicas)", wanted, List.of(),
+                    List.copyOf(resume), !resume.isEmpty());
         }
         List<Leaving> leaving = new ArrayList<>();
         for (int ordinal = current - 1; ordinal >= wanted; ordinal--) {
@@ -88,8 +111,8 @@ public record ScaleDownPlan(int replicas, List<Leaving> leaving, List<String> re
             leaving.add(new Leaving(pod, peerPod, peerSmtp, report, step(report, peerSmtp)));
         }
         boolean done = leaving.stream().allMatch(l -> l.step() == Step.DONE);
-        return new ScaleDownPlan(done ? wanted : current, List.copyOf(leaving), List.copyOf(resume),
-                !done || !resume.isEmpty());
+        return new ScaleDownPlan("scaling down from " + current + " to " + wanted + " replicas", done ? wanted : current,
+                List.copyOf(leaving), List.copyOf(resume), !done || !resume.isEmpty());
     }
 
     private static Step step(DrainReport report, String peerSmtp) {
@@ -111,11 +134,10 @@ public record ScaleDownPlan(int replicas, List<Leaving> leaving, List<String> re
     }
 
     /** For the Draining condition: every leaving pod and where it is. */
-    public String describe(int from, int to) {
+    public String describe() {
         List<String> lines = new ArrayList<>(leaving.stream().map(Leaving::describe).toList());
         resume.forEach(pod -> lines.add(pod + ": stays, its drain is cancelled (taking mail again)"));
-        String what = leaving.isEmpty() ? "scale-down undone (" + from + " to " + to + " replicas)"
-                : "scaling down from " + from + " to " + to + " replicas, " + messagesLeft() + " messages left";
-        return what + ": " + String.join("; ", lines);
+        return what + (leaving.isEmpty() ? "" : ", " + messagesLeft() + " messages left") + ": "
+                + (lines.isEmpty() ? "waiting" : String.join("; ", lines));
     }
 }

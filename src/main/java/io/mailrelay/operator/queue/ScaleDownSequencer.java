@@ -2,7 +2,11 @@ package io.mailrelay.operator.queue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.Map;
 
 import org.jboss.logging.Logger;
@@ -37,7 +41,6 @@ public final class ScaleDownSequencer {
         if (!scalingDown && !wasDraining) {
             return ScaleDownPlan.none(wanted);
         }
-        String namespace = relay.getMetadata().getNamespace();
         String name = relay.getMetadata().getName();
         Map<String, RelayPods.Address> pods = RelayPods.addresses(client, relay, addressOverride);
         String token = RelayPods.adminToken(client, relay);
@@ -47,15 +50,58 @@ public final class ScaleDownSequencer {
         for (int ordinal = 0; ordinal < current; ordinal++) {
             String pod = name + "-" + ordinal;
             RelayPods.Address address = pods.get(pod);
-            if (address != null && token != null) {
-                try {
-                    reports.put(pod, admin.drain(address.admin(), token));
-                } catch (IOException e) {
-                    LOG.warnf("drain of %s/%s at %s not read: %s", namespace, pod, address.admin(), e.getMessage());
-                }
+            if (address != null) {
+                report(relay, pod, address, token).ifPresent(report -> reports.put(pod, report));
             }
         }
         ScaleDownPlan plan = ScaleDownPlan.of(name, current, wanted, smtp, reports);
+        ask(relay, pods, token, plan);
+        return plan;
+    }
+
+    /**
+     * A persistence switch: the pods of the old workload kind hand their queues to the ready pods of the new one.
+     *
+     * @param oldKind "Deployment" or "StatefulSet": the workload that goes
+     */
+    public ScaleDownPlan switchOver(KubernetesClient client, MailRelay relay, String oldKind, String what) {
+        Map<String, RelayPods.Address> pods = RelayPods.addresses(client, relay, addressOverride);
+        String token = RelayPods.adminToken(client, relay);
+        List<String> oldPods = new ArrayList<>();
+        List<String> newPods = new ArrayList<>();
+        Map<String, String> smtp = new HashMap<>();
+        Map<String, DrainReport> reports = new HashMap<>();
+        new TreeMap<>(pods).forEach((pod, address) -> {
+            smtp.put(pod, address.smtp());
+            if (oldKind.equals(address.workload())) {
+                oldPods.add(pod);
+                report(relay, pod, address, token).ifPresent(report -> reports.put(pod, report));
+            } else if (address.ready()) {
+                newPods.add(pod);
+            }
+        });
+        ScaleDownPlan plan = ScaleDownPlan.switchOver(what, oldPods, newPods, smtp, reports);
+        ask(relay, pods, token, plan);
+        return plan;
+    }
+
+    private Optional<DrainReport> report(MailRelay relay, String pod, RelayPods.Address address,
+            String token) {
+        if (token == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(admin.drain(address.admin(), token));
+        } catch (IOException e) {
+            LOG.warnf("drain of %s/%s at %s not read: %s", relay.getMetadata().getNamespace(), pod, address.admin(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** POST /admin/drain to the leaving pods not asked yet, DELETE to those that stay. */
+    private void ask(MailRelay relay, Map<String, RelayPods.Address> pods, String token, ScaleDownPlan plan) {
+        String namespace = relay.getMetadata().getNamespace();
         for (ScaleDownPlan.Leaving leaving : plan.leaving()) {
             if (leaving.step() == ScaleDownPlan.Step.ASK) {
                 String address = pods.get(leaving.pod()).admin();
@@ -77,6 +123,5 @@ public final class ScaleDownSequencer {
                 LOG.warnf("%s/%s at %s refused to cancel its drain: %s", namespace, pod, address, e.getMessage());
             }
         }
-        return plan;
     }
 }

@@ -20,9 +20,9 @@ import io.mailrelay.api.MailRelaySpec;
  * and pods, and the operator's namespace (the probe); everyone when the relay must accept mail from
  * anyone (local domains, or authenticated clients who may connect from anywhere). Behind a PROXY-protocol
  * load balancer every client arrives from the balancer: then only the trusted proxies and the operator's
- * namespace, whatever else the spec says. With more than one replica and without PROXY protocol the relay's own pods
- * reach each other's SMTP port (the hand-off of a scale-down; behind a PROXY-protocol balancer a pod drops every
- * other peer). Management port (metrics, health, the admin endpoint): the operator's
+ * namespace, whatever else the spec says. Without PROXY protocol the relay's own pods reach each other's SMTP port
+ * (the hand-off of a scale-down or a persistence switch; behind a PROXY-protocol balancer a pod drops every other
+ * peer). Management port (metrics, health, the admin endpoint): the operator's
  * namespace (it reads the queue into status) and the monitoring namespaces. Egress is not
  * restricted: delivery goes to arbitrary MX hosts or a smarthost.
  */
@@ -36,8 +36,9 @@ public final class NetworkPolicyFactory {
     public static NetworkPolicy networkPolicy(MailRelay relay, String operatorNamespace) {
         List<NetworkPolicyIngressRule> ingress = new ArrayList<>();
         List<NetworkPolicyPeer> smtpClients = smtpClients(relay.getSpec(), operatorNamespace);
-        if (WorkloadFactory.replicas(relay) > 1 && !openToEveryone(relay.getSpec()) && !isProxied(relay.getSpec())) {
-            // the relay's own pods: a pod that is scaled away hands its queue to a sibling over SMTP
+        if (!openToEveryone(relay.getSpec()) && !isProxied(relay.getSpec())) {
+            // the relay's own pods: a pod that is scaled away, or replaced by a persistence switch, hands its queue
+            // to a sibling over SMTP
             smtpClients.add(new NetworkPolicyPeerBuilder().withNewPodSelector()
                     .withMatchLabels(RelayLabels.selector(relay)).endPodSelector().build());
         }

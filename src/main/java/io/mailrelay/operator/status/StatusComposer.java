@@ -1,7 +1,5 @@
 package io.mailrelay.operator.status;
 
-import static java.util.Objects.requireNonNullElse;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -127,13 +125,12 @@ public final class StatusComposer {
      * Draining: True while a scale-down waits for the leaving pods' queues (message: each pod and what it has left),
      * False otherwise.
      *
-     * @param plan the scale-down of this reconciliation; @param from the StatefulSet's replicas before it
+     * @param plan the scale-down (or persistence switch) of this reconciliation
      */
-    public static void draining(MailRelay relay, MailRelayStatus status, ScaleDownPlan plan, int from, Instant now) {
+    public static void draining(MailRelay relay, MailRelayStatus status, ScaleDownPlan plan, Instant now) {
         Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
         if (plan.draining()) {
-            conditions.set(Conditions.DRAINING, Conditions.TRUE, "HandingOff",
-                    plan.describe(from, requireNonNullElse(relay.getSpec().replicas, 1)));
+            conditions.set(Conditions.DRAINING, Conditions.TRUE, "HandingOff", plan.describe());
         } else {
             conditions.set(Conditions.DRAINING, Conditions.FALSE, "NotDraining", "no replica is handing its queue on");
         }

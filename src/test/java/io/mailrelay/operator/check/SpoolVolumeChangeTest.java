@@ -79,6 +79,19 @@ class SpoolVolumeChangeTest {
         assertThat(SpoolVolumeChange.check(deployment, true, null)).hasSize(1);
     }
 
+    @Test
+    void withTheHandOffASwitchIsSequencedNotRefusedButASizeChangeStillIs() {
+        Deployment deployment = (Deployment) workload(withPersistence(emptyDir()));
+        assertThat(SpoolVolumeChange.check(deployment, true, null, true)).isEmpty();
+        assertThat(SpoolVolumeChange.hasPods(deployment)).isTrue();
+        StatefulSet statefulSet = (StatefulSet) statefulSet("1Gi", null);
+        assertThat(SpoolVolumeChange.check(statefulSet, false, emptyDir(), true)).isEmpty();
+        assertThat(SpoolVolumeChange.check(statefulSet, true, persistence("2Gi", null), true)).singleElement()
+                .satisfies(problem -> assertThat(problem.reason()).isEqualTo(SpoolVolumeChange.IMMUTABLE));
+        statefulSet.getSpec().setReplicas(0);
+        assertThat(SpoolVolumeChange.hasPods(statefulSet)).isFalse();
+    }
+
     private static Persistence emptyDir() {
         Persistence persistence = new Persistence();
         persistence.type = Persistence.Type.EmptyDir;

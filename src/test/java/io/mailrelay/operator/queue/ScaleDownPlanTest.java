@@ -43,7 +43,7 @@ class ScaleDownPlanTest {
         assertThat(waiting.draining()).isTrue();
         assertThat(waiting.messagesLeft()).isEqualTo(12);
         assertThat(waiting.leaving()).extracting(ScaleDownPlan.Leaving::step).containsExactly(Step.DONE, Step.WAIT);
-        assertThat(waiting.describe(3, 1)).contains("12 messages left").contains("r-1: 12 messages left")
+        assertThat(waiting.describe()).contains("12 messages left").contains("r-1: 12 messages left")
                 .contains("r-2: drained");
 
         reports.put("r-1", report(State.FORWARDING, "10.0.0.10:2525", 0, 1)); // empty, but a session still open
@@ -60,7 +60,7 @@ class ScaleDownPlanTest {
         ScaleDownPlan silent = ScaleDownPlan.of("r", 2, 1, PEERS, Map.of());
         assertThat(silent.leaving()).extracting(ScaleDownPlan.Leaving::step).containsExactly(Step.UNREACHABLE);
         assertThat(silent.replicas()).isEqualTo(2);
-        assertThat(silent.describe(2, 1)).contains("r-1: no answer from its admin endpoint");
+        assertThat(silent.describe()).contains("r-1: no answer from its admin endpoint");
 
         ScaleDownPlan noPeer = ScaleDownPlan.of("r", 2, 1, Map.of("r-1", "10.0.0.11:2525"),
                 Map.of("r-1", accepting()));
@@ -99,7 +99,7 @@ class ScaleDownPlanTest {
         assertThat(undone.resume()).containsExactly("r-1", "r-2");
         assertThat(undone.replicas()).isEqualTo(3);
         assertThat(undone.draining()).as("until both take mail again").isTrue();
-        assertThat(undone.describe(3, 3)).contains("scale-down undone").contains("r-1: stays, its drain is cancelled");
+        assertThat(undone.describe()).contains("scale-down undone").contains("r-1: stays, its drain is cancelled");
 
         // made smaller: 3 -> 1 became 3 -> 2, so r-1 stays and r-2 still goes
         ScaleDownPlan smaller = ScaleDownPlan.of("r", 3, 2, PEERS, reports);

@@ -335,7 +335,7 @@ class ManifestsTest {
                     peer.getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("kubernetes.io/metadata.name", "ops")));
         });
         assertThat(policy.getSpec().getIngress().get(0)).satisfies(rule -> {
-            assertThat(rule.getFrom()).hasSize(3);
+            assertThat(rule.getFrom()).hasSize(4); // the fourth: the relay's own pods (the hand-off)
             assertThat(rule.getFrom().get(0).getIpBlock().getCidr()).isEqualTo("10.20.0.0/16");
             // both selectors in one peer: pods with that label in those namespaces, not either one
             assertThat(rule.getFrom().get(1).getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("team", "apps"));
@@ -370,7 +370,7 @@ class ManifestsTest {
 
         var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
 
-        assertThat(from).hasSize(3);
+        assertThat(from).hasSize(3); // PROXY protocol: no sibling pods
         assertThat(from.subList(0, 2)).extracting(peer -> peer.getIpBlock().getCidr())
                 .containsExactly("192.0.2.0/28", "2001:db8:5::/64");
         assertThat(from.get(2).getNamespaceSelector().getMatchLabels())
@@ -378,15 +378,16 @@ class ManifestsTest {
     }
 
     @Test
-    void withMoreThanOneReplicaTheRelaysOwnPodsReachEachOthersSmtpPortForTheHandOff() {
+    void theRelaysOwnPodsReachEachOthersSmtpPortForTheHandOffExceptBehindProxyProtocol() {
         MailRelaySpec spec = Specs.minimal();
-        spec.replicas = 3;
         var from = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
         assertThat(from).filteredOn(peer -> peer.getPodSelector() != null && peer.getNamespaceSelector() == null)
                 .singleElement().satisfies(peer -> assertThat(peer.getPodSelector().getMatchLabels())
                         .isEqualTo(Map.of("app.kubernetes.io/name", "mailrelay", "app.kubernetes.io/instance", "r")));
-        // one replica has no sibling; PROXY protocol: every peer but a trusted proxy is dropped anyway
-        spec.replicas = 1;
+        // PROXY protocol: the relay drops every peer but a trusted proxy anyway
+        spec.service = new ServiceSpec();
+        spec.service.proxyProtocol = true;
+        spec.service.trustedProxies = List.of("192.0.2.0/28");
         assertThat(desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom())
                 .noneMatch(peer -> peer.getPodSelector() != null && peer.getNamespaceSelector() == null);
     }
@@ -407,7 +408,7 @@ class ManifestsTest {
     }
 
     @Test
-    void noAllowedClientsMeansNoSmtpIngressRuleAtAll() {
+    void noAllowedClientsMeansSmtpOnlyFromTheRelaysOwnPods() {
         MailRelaySpec spec = Specs.minimal();
         spec.allowedNetworks = List.of();
         MailRelay relay = Specs.relay("r", spec);
@@ -415,6 +416,11 @@ class ManifestsTest {
         NetworkPolicy policy = NetworkPolicyFactory.networkPolicy(relay, null);
 
         assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
-        assertThat(policy.getSpec().getIngress()).isEmpty();
+        assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> assertThat(rule.getFrom())
+                .singleElement().satisfies(peer -> {
+                    assertThat(peer.getIpBlock()).isNull();
+                    assertThat(peer.getNamespaceSelector()).isNull();
+                    assertThat(peer.getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/instance", "r");
+                }));
     }
 }

@@ -233,7 +233,7 @@ class StatusComposerTest {
         ScaleDownPlan handingOff = ScaleDownPlan.of("r", 3, 1, peers, Map.of(
                 "r-2", new DrainReport(DrainReport.State.FORWARDING, "10.0.0.10:2525", T0, T0, 7, 0)));
 
-        StatusComposer.draining(relay, status, handingOff, 3, T0);
+        StatusComposer.draining(relay, status, handingOff, T0);
         assertThat(condition(status, "Draining")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getReason()).isEqualTo("HandingOff");
@@ -242,7 +242,7 @@ class StatusComposerTest {
                     .contains("r-1: no answer from its admin endpoint");
         });
 
-        StatusComposer.draining(relay, status, ScaleDownPlan.none(1), 1, T1);
+        StatusComposer.draining(relay, status, ScaleDownPlan.none(1), T1);
         assertThat(condition(status, "Draining")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("NotDraining");
