@@ -2,13 +2,7 @@ package io.mailrelay.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,18 +59,13 @@ class PersistenceSwitchIT {
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
         SmtpSink upstream = null;
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, "127.0.0.1:" + upstreamPort).start();
-                AppProcess operator = AppProcess.builder("operator")
-                        .env("KUBECONFIG", api.kubeconfigFile().toString())
-                        .property("quarkus.http.host", "127.0.0.1")
-                        .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                        .property("mailrelay.operator-namespace", KubeFixture.OPERATOR_NAMESPACE)
-                        .property("mailrelay.probe.address-override", "true")
-                        .args("operator").start()) {
+                AppProcess operator = PackagedOperator.start(api)) {
             StatusWatch status = new StatusWatch(api.client(), operator, NAMESPACE, NAME);
             kube.create(relay());
             status.await("two emptyDir pods ready", r -> ready(r) && r.getStatus().readyReplicas == 2);
             assertThat(deployment()).isNotNull();
-            watcher.scheduleWithFixedDelay(() -> draining(drainingSeen), 0, 500, TimeUnit.MILLISECONDS);
+            watcher.scheduleWithFixedDelay(() -> status.draining().ifPresent(drainingSeen::add), 0, 500,
+                    TimeUnit.MILLISECONDS);
 
             try (LoadClient load = new LoadClient(() -> kubelet.endpoints(NAME), MESSAGES, 4, 50)) {
                 load.release(BEFORE_SWITCH);
@@ -102,7 +91,8 @@ class PersistenceSwitchIT {
 
                 upstream = new SmtpSink().onPort(upstreamPort).start(); // the upstream is back
                 for (String pod : kubelet.podNames(NAME)) {
-                    flush(kubelet.httpPort(NAME, pod));
+                    var flushed = PackagedOperator.flush(api, NAMESPACE, NAME, kubelet.httpPort(NAME, pod));
+                    assertThat(flushed.statusCode()).as(flushed.body()).isEqualTo(200);
                 }
                 SmtpSink sink = upstream;
                 Awaitility.await("every acknowledged message upstream").atMost(Duration.ofSeconds(300))
@@ -133,25 +123,6 @@ class PersistenceSwitchIT {
 
     private static Deployment deployment() {
         return api.client().apps().deployments().inNamespace(NAMESPACE).withName(NAME).get();
-    }
-
-    private void draining(Set<String> seen) {
-        MailRelay relay = api.client().resources(MailRelay.class).inNamespace(NAMESPACE).withName(NAME).get();
-        if (relay != null) {
-            KubeFixture.condition(relay, Conditions.DRAINING).filter(c -> "True".equals(c.getStatus()))
-                    .ifPresent(c -> seen.add(c.getMessage()));
-        }
-    }
-
-    /** {@code mailrelay queue flush} on one pod, with the token of the Secret the operator made. */
-    private static void flush(int httpPort) throws Exception {
-        String token = new String(Base64.getDecoder().decode(api.client().secrets().inNamespace(NAMESPACE)
-                .withName(NAME + "-admin").get().getData().get("token")), StandardCharsets.UTF_8).strip();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + httpPort + "/admin/queue/flush"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     private static boolean ready(MailRelay relay) {

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.testing.AppProcess;
-import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.LocalKubelet;
 import io.mailrelay.testing.RealKubeApiServer;
 import io.mailrelay.testing.SmtpSink;
@@ -59,13 +58,7 @@ class RollingUpdateUnderLoadIT {
         kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
         kube.namespace(NAMESPACE, Map.of());
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, upstream.host() + ":" + upstream.port()).start();
-                AppProcess operator = AppProcess.builder("operator")
-                        .env("KUBECONFIG", api.kubeconfigFile().toString())
-                        .property("quarkus.http.host", "127.0.0.1")
-                        .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                        .property("mailrelay.operator-namespace", KubeFixture.OPERATOR_NAMESPACE)
-                        .property("mailrelay.probe.address-override", "true")
-                        .args("operator").start()) {
+                AppProcess operator = PackagedOperator.start(api)) {
 
             kube.create(relay());
             awaitRelay(operator, "two pods ready", r -> ready(r) && r.getStatus().readyReplicas == 2);

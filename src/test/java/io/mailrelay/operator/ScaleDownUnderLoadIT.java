@@ -2,15 +2,9 @@ package io.mailrelay.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,17 +63,12 @@ class ScaleDownUnderLoadIT {
         Set<String> drainingSeen = ConcurrentHashMap.newKeySet();
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, "127.0.0.1:" + upstreamPort).start();
-                AppProcess operator = AppProcess.builder("operator")
-                        .env("KUBECONFIG", api.kubeconfigFile().toString())
-                        .property("quarkus.http.host", "127.0.0.1")
-                        .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                        .property("mailrelay.operator-namespace", KubeFixture.OPERATOR_NAMESPACE)
-                        .property("mailrelay.probe.address-override", "true")
-                        .args("operator").start()) {
+                AppProcess operator = PackagedOperator.start(api)) {
             StatusWatch status = new StatusWatch(api.client(), operator, NAMESPACE, NAME);
             kube.create(relay());
             awaitRelay(operator, "three pods ready", r -> ready(r) && r.getStatus().readyReplicas == 3);
-            watcher.scheduleWithFixedDelay(() -> draining(drainingSeen), 0, 500, TimeUnit.MILLISECONDS);
+            watcher.scheduleWithFixedDelay(() -> status.draining().ifPresent(drainingSeen::add), 0, 500,
+                    TimeUnit.MILLISECONDS);
 
             try (LoadClient load = new LoadClient(() -> kubelet.endpoints(NAME), MESSAGES, 4, 50)) {
                 load.release(WITH_UPSTREAM);
@@ -108,7 +97,8 @@ class ScaleDownUnderLoadIT {
                 }
 
                 after = new SmtpSink().onPort(upstreamPort).start(); // the upstream is back
-                flush(kubelet);
+                var flushed = PackagedOperator.flush(api, NAMESPACE, NAME, kubelet.httpPort(NAME));
+                assertThat(flushed.statusCode()).as(flushed.body()).isEqualTo(200);
                 SmtpSink back = after;
                 Awaitility.await("every acknowledged message upstream").atMost(Duration.ofSeconds(300))
                         .pollInterval(Duration.ofSeconds(1))
@@ -136,14 +126,6 @@ class ScaleDownUnderLoadIT {
         }
     }
 
-    private void draining(Set<String> seen) {
-        MailRelay relay = api.client().resources(MailRelay.class).inNamespace(NAMESPACE).withName(NAME).get();
-        if (relay != null) {
-            KubeFixture.condition(relay, Conditions.DRAINING).filter(c -> "True".equals(c.getStatus()))
-                    .ifPresent(c -> seen.add(c.getMessage()));
-        }
-    }
-
     private static int statefulSetReplicas() {
         StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace(NAMESPACE).withName(NAME).get();
         return statefulSet.getSpec().getReplicas();
@@ -152,17 +134,6 @@ class ScaleDownUnderLoadIT {
     private static void awaitAcknowledged(LoadClient load, int count) {
         Awaitility.await(count + " acknowledged").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
                 .until(() -> load.acknowledgedCount() >= count);
-    }
-
-    /** What a person does once the upstream is back: {@code mailrelay queue flush} on the surviving pod. */
-    private static void flush(LocalKubelet kubelet) throws Exception {
-        String token = new String(Base64.getDecoder().decode(api.client().secrets().inNamespace(NAMESPACE)
-                .withName(NAME + "-admin").get().getData().get("token")), StandardCharsets.UTF_8).strip();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + kubelet.httpPort(NAME) + "/admin/queue/flush"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     private static Map<String, Integer> arrived(SmtpSink before, SmtpSink after) {

@@ -9,6 +9,7 @@ import org.awaitility.Awaitility;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.testing.AppProcess;
 
 /** One MailRelay watched while the packaged operator works on it: its status, its events. */
@@ -20,6 +21,13 @@ record StatusWatch(KubernetesClient client, AppProcess operator, String namespac
                 .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
                 .until(() -> client.resources(MailRelay.class).inNamespace(namespace).withName(name).get(),
                         r -> r != null && r.getStatus() != null && until.test(r));
+    }
+
+    /** The message of the relay's Draining condition while it is True. */
+    java.util.Optional<String> draining() {
+        MailRelay relay = client.resources(MailRelay.class).inNamespace(namespace).withName(name).get();
+        return relay == null ? java.util.Optional.empty() : KubeFixture.condition(relay, Conditions.DRAINING)
+                .filter(c -> "True".equals(c.getStatus())).map(c -> c.getMessage());
     }
 
     List<Event> events(String reason, String type) {
