@@ -65,7 +65,9 @@ import io.mailrelay.operator.status.WorkloadState;
  * A spec whose Secrets are missing or incomplete, or that would change the spool volumes of a running
  * StatefulSet, changes nothing that runs: it is only reported ({@code ConfigValid}). Objects the API server
  * refuses, or that exist under an owned name without being ours, are reported too ({@code Applied}), and
- * nothing is half-applied ({@link DependentApplier}).
+ * nothing is half-applied ({@link DependentApplier}). A scale-down of the StatefulSet and a persistence switch are
+ * sequenced ({@link ScaleDownSequencer}): the pods that go away hand their queues to pods that stay before the
+ * replicas are lowered or the old workload is deleted (condition {@code Draining}).
  * <p>
  * Triggered by MailRelay spec changes, by any change or deletion of an object of the {@link #OWNED_KINDS}
  * (informers that cache only objects labelled as ours, mapped to the MailRelay through the owner reference),
