@@ -58,67 +58,30 @@ trap cleanup EXIT
 trap 'echo "probe-bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# now, elapsed, await_port, write_postfix_config
+source "$HERE/lib.sh"
 
-await_port() { # host port seconds
-    local deadline=$((SECONDS + $3))
-    until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-
-# --- Postfix: instances of their own, written as src/test/java/io/mailrelay/testing/PostfixInstance does,
-# but with Postfix's default error limits (smtpd_soft_error_limit 10, smtpd_error_sleep_time 1s,
-# smtpd_hard_error_limit 20): the tarpit the probe must plan around
+# --- Postfix: instances of their own (bench/lib.sh), with Postfix's default error limits
+# (smtpd_soft_error_limit 10, smtpd_error_sleep_time 1s, smtpd_hard_error_limit 20): the tarpit the
+# probe must plan around
 start_postfix() { # server extra-main.cf-lines
     local server=$1 base=$WORK/$1 port=${PORT[$1]}
-    mkdir -p "$base/etc" "$base/queue" "$base/data"
-    chmod 755 "$base"
-    chown postfix "$base/data"
-    cat >"$base/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $base/queue
-data_directory = $base/data
-maillog_file = $base/maillog
-maillog_file_prefixes = $base
-syslog_name = postfix-probe-bench-$server
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench.test
-mydomain = bench.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
+    write_postfix_config "$base" "postfix-probe-bench-$server" "$SERVER_IP" "$port"
+    cat >>"$base/etc/main.cf" <<EOF
 smtpd_banner = \$myhostname ESMTP
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
 # nothing is ever queued (neither tool sends DATA); were it, it would go nowhere
 relayhost = [127.0.0.1]:9
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 $2
 EOF
-    {
-        echo "$SERVER_IP:$port inet n - n - - smtpd"
-        # Debian's master.cf without its inet services and without chroot
-        awk '/^[#[:space:]]/ || NF == 0 { if (!skip) print; next }
-             $2 == "inet" || NF < 8 { skip = 1; next }
-             { skip = 0; $5 = "n"; print }' /etc/postfix/master.cf
-    } >"$base/etc/master.cf"
     # postfix reports fatal errors on a terminal or to its log, so script(1) gives it one
-    script -qec "postfix -c $base/etc start" /dev/null >"$base/start.out" 2>&1 || die "postfix ($server) did not start: $(cat "$base/start.out" "$base/maillog" 2>/dev/null)"
+    script -qec "postfix -c $base/etc start" /dev/null >"$base/start.out" 2>&1 \
+        || die "postfix ($server) did not start: $(cat "$base/start.out" "$base/maillog" 2>/dev/null)"
     STARTED+=("$server")
     await_port "$SERVER_IP" "$port" 60 || die "postfix ($server) is not listening: $(cat "$base/maillog")"
 }
 
-# --- the two tools: each prints "VERDICT ACCEPTED" ---------------------------------------------------------
+# --- the two tools: each prints "VERDICT ACCEPTED ATTEMPTS CONNECTIONS" ------------------------------
 run_probe() { # server round
     local out=$WORK/out.probe.${1}.$2 exit=0
     # shellcheck disable=SC2086
