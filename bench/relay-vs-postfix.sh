@@ -72,19 +72,10 @@ trap cleanup EXIT
 trap 'echo "relay-vs-postfix: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# now, elapsed, await_port, write_postfix_config
+source "$HERE/lib.sh"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
-
-await_port() { # host port seconds pid
-    local deadline=$((SECONDS + $3))
-    until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
-        kill -0 "$4" 2>/dev/null || return 1
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
 
 # --- the upstream: one smtp-sink for the whole benchmark, counting messages (-c) ---------------------
 start_sink() {
@@ -159,46 +150,16 @@ relay_heap_bytes() {
 # --- Postfix: an instance of its own, written as src/test/java/io/mailrelay/testing/PostfixInstance does
 start_postfix() {
     local base=$WORK/postfix
-    mkdir -p "$base/etc" "$base/queue" "$base/data"
-    chmod 755 "$base"
-    chown postfix "$base/data"
-    cat >"$base/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $base/queue
-data_directory = $base/data
-maillog_file = $base/maillog
-maillog_file_prefixes = $base
-syslog_name = postfix-bench
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = postfix.bench.test
-mydomain = bench.test
-myorigin = \$myhostname
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-# the same routing and policy as the relay: the local domain to the sink, the client in mynetworks
+    write_postfix_config "$base" postfix-bench "$SERVER_IP" "$POSTFIX_PORT"
+    cat >>"$base/etc/main.cf" <<EOF
+# the same routing and policy as the relay (which does no DNS either): the local domain to the sink,
+# the client in mynetworks
 mynetworks = $CLIENT_IP/32
 relay_domains = $LOCAL_DOMAIN
 relayhost = [$SINK_IP]:$SINK_PORT
 message_size_limit = $MESSAGE_SIZE_LIMIT
 default_destination_concurrency_limit = $POSTFIX_CONCURRENCY
-# our relay does no DNS at all: neither does this Postfix
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
 EOF
-    {
-        echo "$SERVER_IP:$POSTFIX_PORT inet n - n - - smtpd"
-        # Debian's master.cf without its inet services and without chroot
-        awk '/^[#[:space:]]/ || NF == 0 { if (!skip) print; next }
-             $2 == "inet" || NF < 8 { skip = 1; next }
-             { skip = 0; $5 = "n"; print }' /etc/postfix/master.cf
-    } >"$base/etc/master.cf"
     postfix -c "$base/etc" start >/dev/null 2>&1 || die "postfix did not start: $(cat "$base/maillog" 2>/dev/null)"
     POSTFIX_UP=1
     local master_pid_file=$base/queue/pid/master.pid

@@ -20,18 +20,18 @@ final class AttemptTransaction {
     private AttemptTransaction() {
     }
 
-    /** Runs the attempt, appending every exchange to the transcript. */
-    static Result run(SmtpSession session, RelayAttempt attempt, List<Exchange> transcript) {
-        Exchange mail = session.command("MAIL FROM:<" + attempt.mailFrom() + ">");
+    /** Runs the attempt within its deadline, appending every exchange to the transcript. */
+    static Result run(SmtpSession session, RelayAttempt attempt, Deadline deadline, List<Exchange> transcript) {
+        Exchange mail = session.command("MAIL FROM:<" + attempt.mailFrom() + ">", deadline);
         transcript.add(mail);
         if (!mail.positive()) {
             return judge(mail, "MAIL FROM", false, session);
         }
-        Exchange rcpt = session.command("RCPT TO:<" + attempt.rcptTo() + ">");
+        Exchange rcpt = session.command("RCPT TO:<" + attempt.rcptTo() + ">", deadline);
         transcript.add(rcpt);
         Result result = judge(rcpt, "RCPT TO", true, session);
         if (session.usable()) {
-            Exchange rset = session.command("RSET");
+            Exchange rset = session.command("RSET", deadline);
             transcript.add(rset);
             if (!rset.positive()) {
                 session.close(); // a session we cannot reset is not trusted for the next attempt

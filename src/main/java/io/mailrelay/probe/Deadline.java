@@ -4,21 +4,31 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** The cap on the whole run: every wait is cut to what is left of it. */
+/** A cap on a span of time (the whole run, one attempt): every wait is cut to what is left of it. */
 final class Deadline {
     private final Clock clock;
     private final Instant end;
 
     Deadline(Clock clock, Duration max) {
+        this(clock, clock.instant().plus(max));
+    }
+
+    private Deadline(Clock clock, Instant end) {
         this.clock = clock;
-        this.end = clock.instant().plus(max);
+        this.end = end;
     }
 
     boolean passed() {
         return !clock.instant().isBefore(end);
     }
 
-    /** The given timeout, or what is left of the run if that is shorter (at least 1 ms). */
+    /** A deadline {@code max} from now, or this one if it ends sooner: one attempt inside the run. */
+    Deadline within(Duration max) {
+        Instant candidate = clock.instant().plus(max);
+        return candidate.isBefore(end) ? new Deadline(clock, candidate) : this;
+    }
+
+    /** The given timeout, or what is left of the span if that is shorter (at least 1 ms). */
     int cap(Duration timeout) {
         long left = Duration.between(clock.instant(), end).toMillis();
         return (int) Math.max(1, Math.min(timeout.toMillis(), left));

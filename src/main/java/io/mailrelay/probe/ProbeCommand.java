@@ -57,6 +57,22 @@ public class ProbeCommand implements Callable<Integer> {
             converter = DurationConverter.class, description = "cap on the whole run (default: ${DEFAULT-VALUE})")
     Duration maxDuration;
 
+    @Option(names = "--attempt-timeout", paramLabel = "DURATION", defaultValue = "1m",
+            converter = DurationConverter.class,
+            description = "cap on one attempt, all its commands (default: ${DEFAULT-VALUE})")
+    Duration attemptTimeout;
+
+    @Option(names = "--connections", paramLabel = "COUNT", defaultValue = "" + ProbeOptions.DEFAULT_CONNECTIONS,
+            description = "connections running attempts at the same time, 1 to " + ProbeOptions.MAX_CONNECTIONS
+                    + " (default: ${DEFAULT-VALUE})")
+    int connections;
+
+    @Option(names = "--soft-error-limit", paramLabel = "COUNT",
+            defaultValue = "" + ProbeOptions.DEFAULT_SOFT_ERROR_LIMIT,
+            description = "open a new connection before one gets this many error replies, to stay under the "
+                    + "server's tarpit (Postfix's smtpd_soft_error_limit; default: ${DEFAULT-VALUE})")
+    int softErrorLimit;
+
     @Option(names = "--tls", paramLabel = "MODE", defaultValue = "starttls",
             description = "none, starttls (when offered, the default) or implicit (TLS from the first byte)")
     String tls;
@@ -81,7 +97,8 @@ public class ProbeCommand implements Callable<Integer> {
             probeTarget = ProbeTarget.parse(target);
             format = choice(Output.class, "--output", output);
             options = new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration,
-                    choice(TlsMode.class, "--tls", tls), verifyCertificate, helo);
+                    choice(TlsMode.class, "--tls", tls), verifyCertificate, helo, connections, softErrorLimit,
+                    attemptTimeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

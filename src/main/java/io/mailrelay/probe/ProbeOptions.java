@@ -19,12 +19,24 @@ import java.util.regex.Pattern;
  * @param verifyCertificate check the server certificate against the JVM trust store and the target
  *        host name (off by default: a probe wants to talk to any server)
  * @param heloName the name sent with EHLO/HELO; null means the test domain
+ * @param connections how many connections run attempts at the same time (default
+ *        {@value #DEFAULT_CONNECTIONS}); the report does not depend on it
+ * @param softErrorLimit the server's soft error limit to stay under: a connection is replaced before
+ *        it could receive its {@code softErrorLimit}-th error (4xx/5xx) reply, so tarpits that slow
+ *        down clients after that many errors (Postfix's {@code smtpd_soft_error_limit}, default
+ *        {@value #DEFAULT_SOFT_ERROR_LIMIT}) never engage
+ * @param attemptTimeout cap on one attempt (all its commands); a timed-out attempt is retried once
+ *        on a new connection, like one whose connection dropped
  */
 public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duration connectTimeout,
         Duration commandTimeout, Duration maxDuration, TlsMode tls, boolean verifyCertificate,
-        String heloName) {
+        String heloName, int connections, int softErrorLimit, Duration attemptTimeout) {
 
     public static final String DEFAULT_TEST_DOMAIN = "probe.example";
+    public static final int DEFAULT_CONNECTIONS = 3;
+    /** More would look like an attack, and gain nothing over the suite's twenty-odd attempts. */
+    public static final int MAX_CONNECTIONS = 10;
+    public static final int DEFAULT_SOFT_ERROR_LIMIT = 10;
 
     private static final Pattern DOMAIN = Pattern.compile(
             "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
@@ -42,11 +54,20 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
         if (heloName != null && (heloName.isBlank() || heloName.matches(".*[\\s<>].*"))) {
             throw new IllegalArgumentException("HELO name '" + heloName + "' must be one word");
         }
+        if (connections < 1 || connections > MAX_CONNECTIONS) {
+            throw new IllegalArgumentException("connections must be 1 to " + MAX_CONNECTIONS + ", got " + connections);
+        }
+        if (softErrorLimit < 2) {
+            // each attempt may cost one error reply: a connection must be allowed at least one
+            throw new IllegalArgumentException("soft error limit must be at least 2, got " + softErrorLimit);
+        }
+        requirePositive("attempt timeout", attemptTimeout);
     }
 
     public static ProbeOptions defaults() {
         return new ProbeOptions(DEFAULT_TEST_DOMAIN, null, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofMinutes(5), TlsMode.STARTTLS, false, null);
+                Duration.ofMinutes(5), TlsMode.STARTTLS, false, null, DEFAULT_CONNECTIONS, DEFAULT_SOFT_ERROR_LIMIT,
+                Duration.ofMinutes(1));
     }
 
     /** The name sent with EHLO/HELO. */
@@ -69,6 +90,9 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
         private TlsMode tls;
         private boolean verifyCertificate;
         private String heloName;
+        private int connections;
+        private int softErrorLimit;
+        private Duration attemptTimeout;
 
         private Builder(ProbeOptions from) {
             testDomain = from.testDomain;
@@ -79,6 +103,9 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
             tls = from.tls;
             verifyCertificate = from.verifyCertificate;
             heloName = from.heloName;
+            connections = from.connections;
+            softErrorLimit = from.softErrorLimit;
+            attemptTimeout = from.attemptTimeout;
         }
 
         public Builder testDomain(String domain) {
@@ -121,10 +148,25 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
             return this;
         }
 
+        public Builder connections(int count) {
+            connections = count;
+            return this;
+        }
+
+        public Builder softErrorLimit(int limit) {
+            softErrorLimit = limit;
+            return this;
+        }
+
+        public Builder attemptTimeout(Duration timeout) {
+            attemptTimeout = timeout;
+            return this;
+        }
+
         /** Validates and returns the options; IllegalArgumentException names what is wrong. */
         public ProbeOptions build() {
             return new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration, tls,
-                    verifyCertificate, heloName);
+                    verifyCertificate, heloName, connections, softErrorLimit, attemptTimeout);
         }
     }
 

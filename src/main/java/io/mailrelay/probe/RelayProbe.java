@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * The open-relay probe: connects to an SMTP server from where it runs (outside the server's allow-list)
- * and tries to relay to an external domain with every trick of {@link AttemptSuite}, one connection at
- * a time, never sending DATA.
+ * and tries to relay to an external domain with every trick of {@link AttemptSuite}, over a few
+ * connections at once, each replaced before the server's soft error limit, never sending DATA.
  *
  * <pre>
  * ProbeReport report = RelayProbe.run(ProbeTarget.parse("relay.example:2525"), ProbeOptions.defaults());

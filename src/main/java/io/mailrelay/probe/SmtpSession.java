@@ -36,6 +36,8 @@ final class SmtpSession implements AutoCloseable {
     private String tls;
     private InetAddress remoteAddress;
     private String localAddress = "?";
+    /** 4xx/5xx replies on this connection: what a server's soft error limit counts. */
+    private int errorReplies;
 
     private SmtpSession(ProbeSmtpClient client, ProbeOptions options, Deadline deadline) {
         this.client = client;
@@ -184,9 +186,19 @@ final class SmtpSession implements AutoCloseable {
         return ssl == null ? null : ssl.getProtocol() + " " + ssl.getCipherSuite();
     }
 
-    /** Sends one command of an attempt and returns the exchange (reply or error). */
+    /** Sends one set-up command and returns the exchange (reply or error). */
     Exchange command(String line) {
         return command(line, deadline.cap(options.commandTimeout()));
+    }
+
+    /** Sends one command of an attempt, waiting no longer than the attempt's deadline allows. */
+    Exchange command(String line, Deadline attemptDeadline) {
+        return command(line, attemptDeadline.cap(options.commandTimeout()));
+    }
+
+    /** How many 4xx/5xx replies this connection has received so far. */
+    int errorReplies() {
+        return errorReplies;
     }
 
     private Exchange command(String line, int timeoutMillis) {
@@ -196,10 +208,14 @@ final class SmtpSession implements AutoCloseable {
         try {
             client.setSoTimeout(timeoutMillis);
             int code = client.sendCommand(line);
+            if (code >= 400) {
+                errorReplies++;
+            }
             return Exchange.replied(line, code, replyLines(client));
         } catch (SMTPConnectionClosedException e) {
             usable = false;
             if (client.getReplyCode() == 421 && client.getReplyStrings().length > 0) {
+                errorReplies++;
                 return Exchange.replied(line, 421, replyLines(client));
             }
             return Exchange.failed(line, "connection closed by the server without a reply");

@@ -84,6 +84,21 @@ class ProbeCommandTest {
 
     @Test
     @Tag("smtp")
+    void connectionsAndSoftErrorLimitReachTheProbe() throws Exception {
+        // one connection and a limit of 5: 21 refusals are 4 per connection, on 6 connections one after the other
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.builder().on("RCPT", "554 5.7.1 Relay access denied")
+                .start()) {
+            int exit = run(server.host() + ":" + server.port(), "--connections", "1", "--soft-error-limit", "5",
+                    "--attempt-timeout", "30s", "--output", "json");
+
+            assertThat(exit).isZero();
+            assertThat(server.errorsPerConnection()).containsExactly(4, 4, 4, 4, 4, 1);
+            assertThat(ProbeReportJson.read(out.toString()).sessions()).hasSize(6);
+        }
+    }
+
+    @Test
+    @Tag("smtp")
     void unreachableServerExitsTwo() {
         int exit = run("127.0.0.1:" + FreePort.pick(), "--output", "json");
 
@@ -105,6 +120,12 @@ class ProbeCommandTest {
 
         assertThat(run("127.0.0.1", "--test-domain", "not a domain")).isEqualTo(ProbeCommand.EXIT_USAGE);
         assertThat(err.toString()).contains("test domain 'not a domain'");
+
+        assertThat(run("127.0.0.1", "--connections", "11")).isEqualTo(ProbeCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("connections must be 1 to 10, got 11");
+
+        assertThat(run("127.0.0.1", "--soft-error-limit", "1")).isEqualTo(ProbeCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("soft error limit must be at least 2, got 1");
 
         assertThat(run()).isEqualTo(ProbeCommand.EXIT_USAGE);
         assertThat(err.toString()).contains("HOST[:PORT]");

@@ -45,6 +45,16 @@ class ProbeModelTest {
                 .hasMessageContaining("test domain 'localhost'");
         assertThatThrownBy(() -> defaults.toBuilder().heloName("two words").build())
                 .hasMessageContaining("HELO name 'two words' must be one word");
+        assertThat(defaults.connections()).isEqualTo(3);
+        assertThat(defaults.softErrorLimit()).isEqualTo(10);
+        assertThat(defaults.attemptTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(defaults.toBuilder().connections(10).softErrorLimit(2).build().connections()).isEqualTo(10);
+        assertThatThrownBy(() -> defaults.toBuilder().connections(0).build())
+                .hasMessageContaining("connections must be 1 to 10, got 0");
+        assertThatThrownBy(() -> defaults.toBuilder().softErrorLimit(1).build())
+                .hasMessageContaining("soft error limit must be at least 2, got 1");
+        assertThatThrownBy(() -> defaults.toBuilder().attemptTimeout(Duration.ZERO).build())
+                .hasMessageContaining("attempt timeout must be positive");
     }
 
     @Test

@@ -59,7 +59,8 @@ class RelayProbeTlsTest {
         ProbeReport report = probe(TlsMode.STARTTLS, false);
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
-        assertThat(report.sessions()).singleElement().satisfies(session -> {
+        // every connection (three at once, replaced before Postfix's soft error limit) negotiates TLS
+        assertThat(report.sessions()).hasSizeGreaterThanOrEqualTo(3).allSatisfy(session -> {
             assertThat(session.tls()).startsWith("TLSv1.");
             assertThat(session.transcript()).extracting(Exchange::sent)
                     .containsSubsequence("EHLO probe.example", "STARTTLS", "EHLO probe.example", "QUIT");
@@ -76,8 +77,8 @@ class RelayProbeTlsTest {
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         assertThat(report.banner()).startsWith("220 postfix.test");
-        assertThat(report.sessions()).singleElement()
-                .satisfies(session -> assertThat(session.tls()).startsWith("TLSv1."));
+        assertThat(report.sessions()).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(session -> assertThat(session.tls()).startsWith("TLSv1."));
         assertThat(report.findings(FindingCode.TLS_USED)).singleElement()
                 .satisfies(f -> assertThat(f.message()).startsWith("implicit TLS: TLSv1."));
     }
@@ -88,12 +89,15 @@ class RelayProbeTlsTest {
 
         assertThat(report.findings(FindingCode.STARTTLS_FAILED)).singleElement()
                 .satisfies(f -> assertThat(f.message()).contains("TLS handshake failed"));
-        // the failed handshake killed the first connection; the attempts ran on a second, plain one
-        assertThat(report.sessions()).hasSize(2);
-        assertThat(report.sessions().get(1).tls()).isNull();
-        assertThat(report.sessions().get(1).transcript()).extracting(Exchange::sent).doesNotContain("STARTTLS");
+        // the failed handshake killed the first connection; the attempts ran on plain ones that did not try again
+        assertThat(report.sessions().get(0).transcript()).extracting(Exchange::sent).contains("STARTTLS");
+        assertThat(report.sessions().subList(1, report.sessions().size())).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(session -> {
+                    assertThat(session.tls()).isNull();
+                    assertThat(session.transcript()).extracting(Exchange::sent).doesNotContain("STARTTLS");
+                });
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
-        assertThat(report.attempts()).allSatisfy(a -> assertThat(a.connection()).isEqualTo(2));
+        assertThat(report.attempts()).allSatisfy(a -> assertThat(a.connection()).isGreaterThan(1));
     }
 
     @Test
@@ -101,7 +105,7 @@ class RelayProbeTlsTest {
         ProbeReport report = probe(TlsMode.NONE, false);
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
-        assertThat(report.sessions()).singleElement().satisfies(session -> {
+        assertThat(report.sessions()).isNotEmpty().allSatisfy(session -> {
             assertThat(session.tls()).isNull();
             assertThat(session.transcript()).extracting(Exchange::sent).doesNotContain("STARTTLS");
         });
