@@ -8,6 +8,15 @@ public enum FindingCode {
     SERVICE_REFUSED,
     /** No TCP (or implicit TLS) connection could be made. */
     CONNECTION_FAILED,
+    /**
+     * The TCP connection was made but the server closed it, or stayed silent, without a greeting: what a
+     * PROXY-protocol-only server does to a client without a header (or with one it does not believe).
+     */
+    NO_GREETING,
+    /** The probe sent a PROXY header claiming another client address first on every connection. */
+    PROXY_HEADER,
+    /** The server relayed for a forged PROXY header from an untrusted address: anyone can claim an allowed address. */
+    PROXY_SPOOFABLE,
     /** The server advertised AUTH on a connection without TLS: passwords could travel in clear text. */
     AUTH_BEFORE_TLS,
     /** The server did not offer STARTTLS on the plain connection. */

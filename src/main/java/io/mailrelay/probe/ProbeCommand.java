@@ -84,6 +84,15 @@ public class ProbeCommand implements Callable<Integer> {
     @Option(names = "--helo", paramLabel = "NAME", description = "name sent with EHLO/HELO (default: the test domain)")
     String helo;
 
+    @Option(names = "--proxy-header", paramLabel = "VERSION",
+            description = "send a PROXY protocol header (v1 or v2) first on every connection, claiming "
+                    + "--proxy-source: the forged-PROXY vantage (needs --proxy-source)")
+    String proxyHeader;
+
+    @Option(names = "--proxy-source", paramLabel = "ADDRESS",
+            description = "the client address the PROXY header claims, e.g. one the server allow-lists")
+    InetAddress proxySource;
+
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
             description = "text or json (default: ${DEFAULT-VALUE})")
     String output;
@@ -98,7 +107,7 @@ public class ProbeCommand implements Callable<Integer> {
             format = choice(Output.class, "--output", output);
             options = new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration,
                     choice(TlsMode.class, "--tls", tls), verifyCertificate, helo, connections, softErrorLimit,
-                    attemptTimeout);
+                    attemptTimeout, proxyHeader());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -107,6 +116,13 @@ public class ProbeCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(rendered);
         spec.commandLine().getOut().flush();
         return report.exitCode();
+    }
+
+    private ProxyHeader proxyHeader() {
+        if ((proxyHeader == null) != (proxySource == null)) {
+            throw new IllegalArgumentException("--proxy-header and --proxy-source go together");
+        }
+        return proxyHeader == null ? null : new ProxyHeader(ProxyHeader.version(proxyHeader), proxySource);
     }
 
     private static <E extends Enum<E>> E choice(Class<E> type, String option, String value) {

@@ -27,10 +27,12 @@ import java.util.regex.Pattern;
  *        {@value #DEFAULT_SOFT_ERROR_LIMIT}) never engage
  * @param attemptTimeout cap on one attempt (all its commands); a timed-out attempt is retried once
  *        on a new connection, like one whose connection dropped
+ * @param proxyHeader a PROXY header sent first on every connection (the forged-PROXY vantage), or null for none
  */
 public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duration connectTimeout,
         Duration commandTimeout, Duration maxDuration, TlsMode tls, boolean verifyCertificate,
-        String heloName, int connections, int softErrorLimit, Duration attemptTimeout) {
+        String heloName, int connections, int softErrorLimit, Duration attemptTimeout,
+        ProxyHeader proxyHeader) {
 
     public static final String DEFAULT_TEST_DOMAIN = "probe.example";
     public static final int DEFAULT_CONNECTIONS = 3;
@@ -64,10 +66,18 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
         requirePositive("attempt timeout", attemptTimeout);
     }
 
+    /** Without a PROXY header. */
+    public ProbeOptions(String testDomain, InetAddress sourceAddress, Duration connectTimeout,
+            Duration commandTimeout, Duration maxDuration, TlsMode tls, boolean verifyCertificate, String heloName,
+            int connections, int softErrorLimit, Duration attemptTimeout) {
+        this(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration, tls, verifyCertificate,
+                heloName, connections, softErrorLimit, attemptTimeout, null);
+    }
+
     public static ProbeOptions defaults() {
         return new ProbeOptions(DEFAULT_TEST_DOMAIN, null, Duration.ofSeconds(10), Duration.ofSeconds(30),
                 Duration.ofMinutes(5), TlsMode.STARTTLS, false, null, DEFAULT_CONNECTIONS, DEFAULT_SOFT_ERROR_LIMIT,
-                Duration.ofMinutes(1));
+                Duration.ofMinutes(1), null);
     }
 
     /** The name sent with EHLO/HELO. */
@@ -93,6 +103,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
         private int connections;
         private int softErrorLimit;
         private Duration attemptTimeout;
+        private ProxyHeader proxyHeader;
 
         private Builder(ProbeOptions from) {
             testDomain = from.testDomain;
@@ -106,6 +117,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
             connections = from.connections;
             softErrorLimit = from.softErrorLimit;
             attemptTimeout = from.attemptTimeout;
+            proxyHeader = from.proxyHeader;
         }
 
         public Builder testDomain(String domain) {
@@ -163,10 +175,15 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
             return this;
         }
 
+        public Builder proxyHeader(ProxyHeader header) {
+            proxyHeader = header;
+            return this;
+        }
+
         /** Validates and returns the options; IllegalArgumentException names what is wrong. */
         public ProbeOptions build() {
             return new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration, tls,
-                    verifyCertificate, heloName, connections, softErrorLimit, attemptTimeout);
+                    verifyCertificate, heloName, connections, softErrorLimit, attemptTimeout, proxyHeader);
         }
     }
 

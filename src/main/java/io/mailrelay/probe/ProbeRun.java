@@ -54,6 +54,11 @@ final class ProbeRun {
         String serverName = null;
         String refusal = null;
         Lane first = new Lane();
+        String headerRefused = null;
+        ProxyHeader proxyHeader = options.proxyHeader();
+        if (proxyHeader != null) {
+            found(FindingCode.PROXY_HEADER, proxyHeader + " sent first on every connection");
+        }
         try {
             first.session = open();
             banner = String.join("\n", first.session.banner().reply());
@@ -64,6 +69,16 @@ final class ProbeRun {
             banner = String.join("\n", e.banner.reply());
             refusal = "the server refused the session at the greeting: " + banner;
             found(FindingCode.SERVICE_REFUSED, refusal);
+        } catch (SmtpSession.NoGreeting e) {
+            String what = "connected to " + target + ", but " + e.getMessage();
+            found(FindingCode.NO_GREETING, what);
+            if (proxyHeader != null && e.closed()) {
+                headerRefused = what + " after the " + proxyHeader
+                        + ": it does not believe PROXY headers from this address";
+            } else {
+                refusal = what + (proxyHeader == null ? " (a PROXY-protocol server does this to a client without"
+                        + " a header)" : "");
+            }
         } catch (IOException e) {
             refusal = "cannot connect to " + target + ": " + describe(e);
             found(FindingCode.CONNECTION_FAILED, refusal);
@@ -74,7 +89,13 @@ final class ProbeRun {
             found(FindingCode.TEMPORARY_FAILURES_ONLY,
                     "every answered attempt got a temporary 4xx reply (greylisting, rate limit or overload?)");
         }
-        VerdictRule.Decision decision = VerdictRule.decide(results, refusal);
+        VerdictRule.Decision decision = headerRefused != null ? VerdictRule.headerRefused(headerRefused)
+                : VerdictRule.decide(results, refusal);
+        if (proxyHeader != null && decision.verdict() == Verdict.OPEN) {
+            found(FindingCode.PROXY_SPOOFABLE, "relayed for a "
+                    + proxyHeader + " sent from " + sessionRecords().get(0).localAddress()
+                    + ", which claims an address it does not have");
+        }
         Instant finished = clock.instant();
         List<Finding> found;
         synchronized (findings) {

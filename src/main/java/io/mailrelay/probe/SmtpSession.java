@@ -1,6 +1,7 @@
 package io.mailrelay.probe;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ final class SmtpSession implements AutoCloseable {
      */
     static SmtpSession connect(ProbeTarget target, ProbeOptions options, boolean implicitTls, Deadline deadline)
             throws IOException {
-        ProbeSmtpClient client = new ProbeSmtpClient(implicitTls);
+        ProbeSmtpClient client = new ProbeSmtpClient(implicitTls, options.proxyHeader());
         if (options.verifyCertificate()) {
             // no trust manager given: the JVM's default trust store decides
             client.setEndpointCheckingEnabled(true);
@@ -72,11 +73,20 @@ final class SmtpSession implements AutoCloseable {
         } catch (SMTPConnectionClosedException e) {
             if (client.getReplyCode() != 421 || client.getReplyStrings().length == 0) {
                 disconnectQuietly(client);
+                if (client.tcpConnected) {
+                    throw new NoGreeting(true, "the server closed the connection without a greeting");
+                }
                 throw e;
             }
             session.rememberAddresses();
             session.banner = Exchange.replied(null, 421, replyLines(client));
             session.usable = false;
+        } catch (SocketTimeoutException e) {
+            disconnectQuietly(client);
+            if (client.tcpConnected) {
+                throw new NoGreeting(false, "no greeting in time (" + client.getDefaultTimeout() + " ms)");
+            }
+            throw e;
         } catch (IOException | RuntimeException e) {
             disconnectQuietly(client);
             throw e;
@@ -274,10 +284,45 @@ final class SmtpSession implements AutoCloseable {
         }
     }
 
-    /** Commons Net's client, with access to the TLS session of its socket. */
+    /**
+     * The TCP connection was made but no greeting came: the server closed it ({@code closed}) or stayed
+     * silent. A PROXY-protocol server does this to a client that sends no header, or one it does not believe.
+     */
+    static final class NoGreeting extends IOException {
+        private final boolean closed;
+
+        NoGreeting(boolean closed, String message) {
+            super(message);
+            this.closed = closed;
+        }
+
+        boolean closed() {
+            return closed;
+        }
+    }
+
+    /**
+     * Commons Net's client, with access to the TLS session of its socket, that sends the PROXY header (if
+     * any) as the first bytes of the connection, before implicit TLS and the banner.
+     */
     private static final class ProbeSmtpClient extends SMTPSClient {
-        ProbeSmtpClient(boolean implicit) {
+        private final ProxyHeader proxyHeader;
+        private boolean tcpConnected;
+
+        ProbeSmtpClient(boolean implicit, ProxyHeader proxyHeader) {
             super(implicit);
+            this.proxyHeader = proxyHeader;
+        }
+
+        @Override
+        protected void _connectAction_() throws IOException {
+            tcpConnected = true;
+            if (proxyHeader != null) {
+                OutputStream out = _socket_.getOutputStream();
+                out.write(proxyHeader.bytes(_socket_.getInetAddress(), _socket_.getPort(), _socket_.getLocalPort()));
+                out.flush();
+            }
+            super._connectAction_();
         }
 
         SSLSession tlsSession() {

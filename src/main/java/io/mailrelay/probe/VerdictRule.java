@@ -35,6 +35,14 @@ final class VerdictRule {
                 + " relay attempts refused with 5xx, none accepted; the others: " + others(attempts), accepted);
     }
 
+    /**
+     * CLOSED for a forged PROXY header the server answered by closing the connection before its greeting:
+     * it refused the claimed address (no attempt could run, and none was needed).
+     */
+    static Decision headerRefused(String reason) {
+        return new Decision(Verdict.CLOSED, reason, List.of());
+    }
+
     /** Every attempt that got an answer got 4xx, and there was at least one. */
     static boolean onlyTemporaryFailures(List<AttemptResult> attempts) {
         List<AttemptResult> answered = attempts.stream()
