@@ -12,12 +12,14 @@ public class ProbeStatus {
     @JsonPropertyDescription("When the last probe ran (RFC 3339).")
     public String lastRunTime;
 
-    @JsonPropertyDescription("Closed (every relay attempt refused), Open (some accepted: an open relay), Inconclusive"
-            + " (unreachable, timeouts, only temporary failures) or Insider (probed from inside allowedNetworks:"
-            + " proves nothing about outsiders).")
+    @JsonPropertyDescription("The worst verdict over targets: Open (some attempt accepted somewhere: an open relay),"
+            + " Inconclusive (timeouts, only temporary failures), Insider (probed from inside allowedNetworks: proves"
+            + " nothing about outsiders), Closed (every relay attempt refused on every target reached), ProxyOnly"
+            + " (only header-less probes of a PROXY-protocol relay, which gave no greeting) or Unreachable (no"
+            + " target could be reached).")
     public String verdict;
 
-    @JsonPropertyDescription("The host:port probed (the relay's Service).")
+    @JsonPropertyDescription("The host:port probed first (the relay's ClusterIP); every one is in targets.")
     public String target;
 
     @JsonPropertyDescription("The address the probe came from, as the relay saw it, when known.")
@@ -37,4 +39,11 @@ public class ProbeStatus {
 
     @JsonPropertyDescription("Summary of the last probe.")
     public String message;
+
+    @JsonPropertyDescription("The verdict per exposed address (ClusterIP, NodePorts, load balancer ingress, external"
+            + " IPs) and vantage (direct, forged PROXY header); verdict is the worst of them.")
+    public List<ProbeTargetStatus> targets;
+
+    @JsonPropertyDescription("Exposed addresses not probed because of the per-relay cap (mailrelay.probe.max-targets).")
+    public Integer targetsNotProbed;
 }

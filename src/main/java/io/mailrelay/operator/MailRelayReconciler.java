@@ -37,6 +37,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
+import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
@@ -95,6 +96,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     private final RelayProber prober;
     private final RelayQueueReader queues;
     private final ScaleDownSequencer scaleDowns;
+    /** Nodes and the Service network, for the NetworkRisk check of allow-lists against this cluster. */
+    private final ClusterNetworksReader clusterNetworks = new ClusterNetworksReader();
 
     /** Without probing, queue reading and scale-down hand-off (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
@@ -264,7 +267,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown) {
         MailRelayStatus before = relay.getStatus();
         Instant now = Instant.now();
-        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec()),
+        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec(),
+                clusterNetworks.read(context.getClient())),
                 workload, failure, now);
         if (prober != null) {
             prober.latest(relay).ifPresent(run -> {

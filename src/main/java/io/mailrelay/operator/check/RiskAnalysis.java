@@ -33,10 +33,18 @@ public final class RiskAnalysis {
         WIDE_RANGES.put("fc00::/7", "the whole unique-local range fc00::/7");
     }
 
+    private static final List<Cidr> RFC_1918 = List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12"),
+            Cidr.parse("192.168.0.0/16"));
+
     private RiskAnalysis() {
     }
 
+    /** Without knowing the cluster's networks. */
     public static List<Risk> analyse(MailRelaySpec spec) {
+        return analyse(spec, ClusterNetworks.UNKNOWN);
+    }
+
+    public static List<Risk> analyse(MailRelaySpec spec, ClusterNetworks cluster) {
         List<Risk> risks = new ArrayList<>();
         if (spec.allowedNetworks != null) {
             for (String network : spec.allowedNetworks) {
@@ -44,6 +52,12 @@ public final class RiskAnalysis {
                         "allowedNetworks entry " + network + " includes " + what
                                 + ", which usually holds the pod or node network: every pod could relay")));
             }
+            List<Cidr> allowed = parsed(spec.allowedNetworks);
+            if (risks.isEmpty()) {
+                together(allowed).ifPresent(what -> risks.add(new Risk(Risk.RISKY_ALLOW_LIST,
+                        "allowedNetworks together include " + what + ": every pod and every SNATed client could relay")));
+            }
+            risks.addAll(ClusterCoverage.risks(allowed, cluster));
         }
         ServiceSpec service = spec.service;
         if (service != null && Boolean.TRUE.equals(service.proxyProtocol) && service.trustedProxies != null) {
@@ -61,6 +75,31 @@ public final class RiskAnalysis {
                     + "not clients (use Local, or proxyProtocol)"));
         }
         return risks;
+    }
+
+    /** A wide range (or all of RFC 1918) that no entry covers alone but the entries cover together. */
+    private static Optional<String> together(List<Cidr> allowed) {
+        if (allowed.size() < 2) {
+            return Optional.empty();
+        }
+        if (RFC_1918.stream().allMatch(range -> ClusterCoverage.coveredByUnion(allowed, range))) {
+            return Optional.of("all of RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)");
+        }
+        return WIDE_RANGES.entrySet().stream()
+                .filter(wide -> ClusterCoverage.coveredByUnion(allowed, Cidr.parse(wide.getKey())))
+                .map(Map.Entry::getValue).findFirst();
+    }
+
+    private static List<Cidr> parsed(List<String> networks) {
+        List<Cidr> parsed = new ArrayList<>();
+        for (String network : networks) {
+            try {
+                parsed.add(Cidr.parse(network));
+            } catch (IllegalArgumentException invalid) {
+                // the API server's isCIDR() rule already refuses these
+            }
+        }
+        return parsed;
     }
 
     private static Optional<String> wideRangeCoveredBy(String network) {

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.mailrelay.probe.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -13,8 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
 /**
- * Prometheus view of the probes: per relay the last verdict (0 closed, 1 open, 2 inconclusive, 3 probed
- * from inside the allow-list) and the last probe's duration; runs counted by verdict.
+ * Prometheus view of the probes: per relay the last verdict, the worst over its targets (0 closed, 1 open,
+ * 2 inconclusive, unreachable or proxy-only, 3 probed from inside the allow-list) and the last probe's duration; runs counted by verdict.
  */
 public final class ProbeMetrics {
 
@@ -38,7 +37,7 @@ public final class ProbeMetrics {
                 .register(registry).increment();
         RelayGauges relay = gauges.computeIfAbsent(namespace + "/" + name, key -> register(namespace, name));
         relay.verdict().set(code(run));
-        relay.durationMillis().set(run.report().durationMillis());
+        relay.durationMillis().set(run.durationMillis());
     }
 
     void forget(String namespace, String name) {
@@ -61,10 +60,13 @@ public final class ProbeMetrics {
         return new RelayGauges(verdict, duration, verdictMeter, durationMeter);
     }
 
+    /** 2 also for Unreachable and ProxyOnly: no proof either way. */
     private static long code(ProbeRun run) {
-        if (run.insider()) {
-            return 3;
-        }
-        return run.report().verdict() == Verdict.CLOSED ? 0 : run.report().verdict() == Verdict.OPEN ? 1 : 2;
+        return switch (run.verdict()) {
+            case Closed -> 0;
+            case Open -> 1;
+            case Insider -> 3;
+            case Inconclusive, ProxyOnly, Unreachable -> 2;
+        };
     }
 }

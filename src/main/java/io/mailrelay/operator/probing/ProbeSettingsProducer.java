@@ -29,6 +29,9 @@ public class ProbeSettingsProducer {
     @ConfigProperty(name = "mailrelay.probe.max-concurrent", defaultValue = "2")
     int maxConcurrent;
 
+    @ConfigProperty(name = "mailrelay.probe.max-targets", defaultValue = "8")
+    int maxTargets;
+
     @ConfigProperty(name = "mailrelay.probe.test-domain", defaultValue = "probe.example")
     String testDomain;
 
@@ -43,7 +46,7 @@ public class ProbeSettingsProducer {
     ProbeSettings settings() {
         return new ProbeSettings(address(sourceAddress), address(operatorAddress.or(() ->
                 Optional.ofNullable(System.getenv("POD_IP")).filter(ip -> !ip.isBlank()))),
-                addressOverride, maxConcurrent, testDomain, timeout, maxDuration);
+                addressOverride, maxConcurrent, maxTargets, testDomain, timeout, maxDuration);
     }
 
     @Produces

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,23 +13,27 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.ProbeStatus;
-import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.operator.check.ClusterNetworks;
+import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.probe.ProbeOptions;
 import io.mailrelay.probe.ProbeReport;
-import io.mailrelay.probe.ProbeTarget;
 import io.mailrelay.probe.RelayProbe;
 import io.mailrelay.relay.policy.Cidr;
 
 /**
  * Keeps probing every MailRelay for open relaying from where the operator runs, the vantage point of an
- * outsider: on the relay's {@code spec.probe.interval}, once more as soon as a new spec or config has
+ * outsider, on every address its Service exposes ({@link ProbeTargets}; one after the other, so that a relay
+ * holds one of the {@link ProbeSettings#maxConcurrentProbes()} workers at most): on the relay's {@code spec.probe.interval}, once more as soon as a new spec or config has
  * rolled out and become ready, never two probes of one relay at once, and at most
  * {@link ProbeSettings#maxConcurrentProbes()} across all relays (see {@link ProbeScheduler}).
  *
@@ -51,9 +56,10 @@ public final class RelayProber implements AutoCloseable {
     private final Map<String, ProbeRun> latest = new ConcurrentHashMap<>();
     private final Map<String, String> probedVersion = new ConcurrentHashMap<>();
     private volatile EventSourceContext<MailRelay> relays;
+    private final ClusterNetworksReader clusterNetworks = new ClusterNetworksReader();
 
-    /** Where and how to probe one relay, refreshed by every reconciliation. */
-    private record Target(ResourceID id, ProbeTarget address, boolean insider, String specVersion) {
+    /** Which relay to probe and what was deployed, refreshed by every reconciliation. */
+    private record Target(ResourceID id, MailRelay relay, String specVersion) {
     }
 
     public RelayProber(ProbeSettings settings, ProbeMetrics metrics) {
@@ -79,7 +85,7 @@ public final class RelayProber implements AutoCloseable {
             forget(relay.getMetadata().getNamespace(), relay.getMetadata().getName());
             return;
         }
-        targets.put(key, new Target(ResourceID.fromResource(relay), address(relay), insider(relay), specVersion));
+        targets.put(key, new Target(ResourceID.fromResource(relay), relay, specVersion));
         Duration interval = interval(relay);
         Duration firstDelay = interval;
         if (!scheduler.isScheduled(key)) {
@@ -149,18 +155,23 @@ public final class RelayProber implements AutoCloseable {
             forget(target.id().getNamespace().orElse(""), target.id().getName());
             return null;
         }
-        ProbeTarget address = current == null ? target.address() : address(current);
-        boolean insider = current == null ? target.insider() : insider(current);
-        ProbeOptions.Builder options = ProbeOptions.defaults().toBuilder()
-                .testDomain(settings.testDomain())
-                .connectTimeout(settings.timeout()).commandTimeout(settings.timeout())
-                .maxDuration(settings.maxDuration());
-        if (settings.sourceAddress() != null) {
-            options.sourceAddress(settings.sourceAddress());
+        MailRelay relay = current == null ? target.relay() : current;
+        ProbeTargets.Plan plan = plan(relay);
+        List<ProbeRun.TargetRun> runs = new ArrayList<>();
+        for (PlannedProbe planned : plan.probes()) {
+            ProbeOptions.Builder options = ProbeOptions.defaults().toBuilder()
+                    .testDomain(settings.testDomain())
+                    .connectTimeout(settings.timeout()).commandTimeout(settings.timeout())
+                    .maxDuration(settings.maxDuration())
+                    .proxyHeader(planned.forgedHeader());
+            if (settings.sourceAddress() != null) {
+                options.sourceAddress(settings.sourceAddress());
+            }
+            ProbeReport report = RelayProbe.run(planned.address(), options.build());
+            LOG.infof("probe of %s at %s: %s (%s)", key, planned.describe(), report.verdict(), report.reason());
+            runs.add(new ProbeRun.TargetRun(planned, report));
         }
-        ProbeReport report = RelayProbe.run(address, options.build());
-        LOG.infof("probe of %s at %s: %s (%s)", key, address, report.verdict(), report.reason());
-        return new ProbeRun(report, address.toString(), settings.vantageAddress(), insider, target.specVersion());
+        return new ProbeRun(runs, settings.vantageAddress(), insider(relay), target.specVersion(), plan.notProbed());
     }
 
     private void finished(String key, ProbeRun run) {
@@ -182,15 +193,28 @@ public final class RelayProber implements AutoCloseable {
         metrics.forget(namespace, name);
     }
 
-    /** The relay's Service, or the annotated address when out-of-cluster overrides are enabled. */
-    private ProbeTarget address(MailRelay relay) {
+    /**
+     * Every exposed address of the relay's Service (read now, with the nodes), or the annotated addresses when
+     * out-of-cluster overrides are enabled; without an API client, the Service's DNS name.
+     */
+    private ProbeTargets.Plan plan(MailRelay relay) {
         Map<String, String> annotations = relay.getMetadata().getAnnotations();
         String override = annotations == null ? null : annotations.get(ADDRESS_ANNOTATION);
         if (settings.addressOverride() && override != null && !override.isBlank()) {
-            return ProbeTarget.parse(override.strip());
+            return ProbeTargets.fromAnnotation(relay, override.strip(), settings.maxTargets());
         }
-        return new ProbeTarget(relay.getMetadata().getName() + "." + relay.getMetadata().getNamespace() + ".svc",
-                ServiceFactory.port(relay));
+        if (relays == null) {
+            return ProbeTargets.plan(relay, null, ClusterNetworks.UNKNOWN, settings.maxTargets());
+        }
+        KubernetesClient client = relays.getClient();
+        Service service = null;
+        try {
+            service = client.services().inNamespace(relay.getMetadata().getNamespace())
+                    .withName(relay.getMetadata().getName()).get();
+        } catch (KubernetesClientException unreadable) {
+            LOG.warnf("cannot read the Service of %s (%s): probing its DNS name only", key(relay), unreadable.getMessage());
+        }
+        return ProbeTargets.plan(relay, service, clusterNetworks.read(client), settings.maxTargets());
     }
 
     /** True when the relay trusts the address the probe comes from: its verdict is then an insider's. */

@@ -2,7 +2,9 @@ package io.mailrelay.relay.policy;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 import com.google.common.net.InetAddresses;
@@ -67,6 +69,43 @@ public final class Cidr {
     /** True when every address of {@code other} is in this network (same address family only). */
     public boolean covers(Cidr other) {
         return other.prefixLength >= prefixLength && contains(other.network);
+    }
+
+    /** True when the two networks share at least one address (same address family only). */
+    public boolean overlaps(Cidr other) {
+        return covers(other) || other.covers(this);
+    }
+
+    public int prefixLength() {
+        return prefixLength;
+    }
+
+    /** The first address of the network (host bits zero). */
+    public InetAddress networkAddress() {
+        return address(networkBits, network.getAddress().length * 8);
+    }
+
+    /** The two networks one bit longer that make up this one; none for a single address. */
+    public List<Cidr> halves() {
+        int bits = network.getAddress().length * 8;
+        if (prefixLength == bits) {
+            return List.of();
+        }
+        BigInteger upper = networkBits.setBit(bits - prefixLength - 1);
+        return List.of(new Cidr(address(networkBits, bits), prefixLength + 1),
+                new Cidr(address(upper, bits), prefixLength + 1));
+    }
+
+    private static InetAddress address(BigInteger value, int bits) {
+        byte[] raw = value.toByteArray();
+        byte[] bytes = new byte[bits / 8];
+        int copy = Math.min(raw.length, bytes.length);
+        System.arraycopy(raw, raw.length - copy, bytes, bytes.length - copy, copy);
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 
     /** True when the address is inside one of the networks. */
