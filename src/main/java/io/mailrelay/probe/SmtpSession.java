@@ -2,7 +2,9 @@ package io.mailrelay.probe;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +87,13 @@ final class SmtpSession implements AutoCloseable {
             disconnectQuietly(client);
             if (client.tcpConnected) {
                 throw new NoGreeting(false, "no greeting in time (" + client.getDefaultTimeout() + " ms)");
+            }
+            throw e;
+        } catch (SocketException e) {
+            disconnectQuietly(client);
+            if (client.tcpConnected && !(e instanceof ConnectException)) {
+                // a reset: the server closed with our header still unread
+                throw new NoGreeting(true, "the server reset the connection without a greeting");
             }
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -18,7 +18,9 @@ import io.mailrelay.probe.Finding;
 import io.mailrelay.probe.FindingCode;
 import io.mailrelay.probe.Outcome;
 import io.mailrelay.probe.ProbeReport;
+import io.mailrelay.operator.probing.ProbeRun.TargetRun;
 import io.mailrelay.probe.ProbeTarget;
+import io.mailrelay.probe.ProxyHeader;
 import io.mailrelay.probe.Verdict;
 
 @Tag("unit")
@@ -94,6 +96,100 @@ class ProbeStatusMapperTest {
         }
     }
 
+    @Test
+    void aNodePortOpenWhileTheClusterIpIsClosedNamesThePathAndTheLikelySnat() throws Exception {
+        ProbeRun run = targets(false,
+                target(ExposurePath.ClusterIP, "10.96.0.20:25", null, Verdict.CLOSED, List.of()),
+                target(ExposurePath.NodePort, "10.0.0.4:30025", null, Verdict.OPEN, List.of("external-sender")),
+                unreachable(ExposurePath.NodePort, "10.0.0.5:30025"));
+
+        Condition condition = condition(run);
+        assertThat(condition.getStatus()).isEqualTo("False");
+        assertThat(condition.getReason()).isEqualTo(ProbeStatusMapper.OPEN_RELAY_DETECTED);
+        assertThat(condition.getMessage()).startsWith("OPEN RELAY: NodePort 10.0.0.4:30025 (node-a) accepted 1 of 3")
+                .contains("the ClusterIP is closed, so the NodePort path gives clients an allow-listed address")
+                .contains("externalTrafficPolicy: Cluster");
+        ProbeStatus status = ProbeStatusMapper.status(run);
+        assertThat(status.verdict).isEqualTo("Open");
+        assertThat(status.target).isEqualTo("10.96.0.20:25");
+        assertThat(status.attempts).isEqualTo(6);
+        assertThat(status.targets).extracting(t -> t.path + " " + t.address + " " + t.verdict + " " + t.acceptedAttempts)
+                .containsExactly("ClusterIP 10.96.0.20:25 Closed []", "NodePort 10.0.0.4:30025 Open [external-sender]",
+                        "NodePort 10.0.0.5:30025 Unreachable []");
+    }
+
+    @Test
+    void anUnreachableTargetIsNeverClosedAndAloneMakesTheRelayUnreachable() throws Exception {
+        ProbeRun down = targets(false, unreachable(ExposurePath.ClusterIP, "10.96.0.20:25"));
+        assertThat(ProbeStatusMapper.status(down).verdict).isEqualTo("Unreachable");
+        assertThat(condition(down).getStatus()).isEqualTo("Unknown");
+        assertThat(condition(down).getReason()).isEqualTo(ProbeStatusMapper.PROBE_INCONCLUSIVE);
+
+        // closed where it was reached: Closed, naming what was not reached
+        ProbeRun partly = targets(false, target(ExposurePath.ClusterIP, "10.96.0.20:25", null, Verdict.CLOSED, List.of()),
+                unreachable(ExposurePath.NodePort, "10.0.0.5:30025"));
+        assertThat(ProbeStatusMapper.status(partly).verdict).isEqualTo("Closed");
+        assertThat(ProbeStatusMapper.status(partly).targets).extracting(t -> t.verdict).containsExactly("Closed", "Unreachable");
+        assertThat(condition(partly).getMessage()).isEqualTo("every relay attempt from 10.1.2.3 was refused on all 1"
+                + " targets reached (ClusterIP 10.96.0.20:25); unreachable: NodePort 10.0.0.5:30025 (node-a)");
+    }
+
+    @Test
+    void aProxyOnlyRelayIsClosedOnlyByItsForgedHeaderProbes() throws Exception {
+        ProxyHeader forged = new ProxyHeader(ProxyHeader.Version.V2, InetAddress.getByName("10.20.0.1"));
+        TargetRun headerless = noGreeting("10.96.0.20:25", null);
+        ProbeRun refused = targets(false, headerless, target(ExposurePath.ClusterIP, "10.96.0.20:25", forged,
+                Verdict.CLOSED, List.of()));
+        assertThat(ProbeStatusMapper.status(refused).targets).extracting(t -> t.verdict + " " + t.vantage)
+                .containsExactly("ProxyOnly direct", "Closed forged PROXY v2 header claiming 10.20.0.1");
+        assertThat(ProbeStatusMapper.status(refused).verdict).isEqualTo("Closed");
+        assertThat(condition(refused).getStatus()).isEqualTo("True");
+
+        // only the header-less probe: nothing is proven
+        ProbeRun alone = targets(false, headerless);
+        assertThat(ProbeStatusMapper.status(alone).verdict).isEqualTo("ProxyOnly");
+        assertThat(condition(alone).getStatus()).isEqualTo("Unknown");
+
+        // the forged header believed: open, spoofable
+        ProbeRun spoofed = targets(false, headerless, target(ExposurePath.ClusterIP, "10.96.0.20:25", forged,
+                Verdict.OPEN, List.of("external-sender")));
+        assertThat(ProbeStatusMapper.status(spoofed).verdict).isEqualTo("Open");
+        assertThat(condition(spoofed).getMessage()).startsWith("OPEN RELAY: ClusterIP 10.96.0.20:25 with a forged PROXY"
+                + " v2 header claiming 10.20.0.1 accepted 1 of 3").contains("PROXY_SPOOFABLE");
+
+        // a relay without proxyProtocol that gives no greeting is inconclusive, not "proxy only"
+        ProbeRun silent = targets(false, noGreeting("10.96.0.20:25", false));
+        assertThat(ProbeStatusMapper.status(silent).verdict).isEqualTo("Inconclusive");
+    }
+
+    private static TargetRun target(ExposurePath path, String address, ProxyHeader forged, Verdict verdict,
+            List<String> accepted) {
+        ProbeReport report = report(verdict, accepted, List.of(), START, Duration.ofSeconds(1));
+        return new TargetRun(new PlannedProbe(path, ProbeTarget.parse(address),
+                path == ExposurePath.NodePort ? "node-a" : null, forged, forged != null), report);
+    }
+
+    private static TargetRun unreachable(ExposurePath path, String address) {
+        ProbeReport report = new ProbeReport(Verdict.INCONCLUSIVE, "cannot connect to " + address,
+                ProbeTarget.parse(address), START, START, 0, null, null, List.of(), List.of(),
+                List.of(new Finding(FindingCode.CONNECTION_FAILED, "cannot connect")), List.of());
+        return new TargetRun(new PlannedProbe(path, ProbeTarget.parse(address),
+                path == ExposurePath.NodePort ? "node-a" : null, null, false), report);
+    }
+
+    /** A probe that connected and got no greeting; {@code proxyOnly} null means the relay speaks PROXY. */
+    private static TargetRun noGreeting(String address, Boolean proxyOnly) {
+        ProbeReport report = new ProbeReport(Verdict.INCONCLUSIVE, "connected, but no greeting",
+                ProbeTarget.parse(address), START, START, 0, null, null, List.of(), List.of(),
+                List.of(new Finding(FindingCode.NO_GREETING, "closed without a greeting")), List.of());
+        return new TargetRun(new PlannedProbe(ExposurePath.ClusterIP, ProbeTarget.parse(address), null, null,
+                proxyOnly == null || proxyOnly), report);
+    }
+
+    private static ProbeRun targets(boolean insider, TargetRun... targets) throws Exception {
+        return new ProbeRun(List.of(targets), InetAddress.getByName("10.1.2.3"), insider, "1/abc", 0);
+    }
+
     private static Condition condition(ProbeRun run) {
         Conditions conditions = new Conditions(List.of(), 1, START);
         ProbeStatusMapper.applyCondition(conditions, run);
@@ -107,13 +203,18 @@ class ProbeStatusMapperTest {
 
     private static ProbeRun run(Verdict verdict, List<String> accepted, boolean insider, List<Finding> findings,
             Instant started, Duration took) throws Exception {
+        return new ProbeRun(report(verdict, accepted, findings, started, took), "relay.mail.svc:25",
+                InetAddress.getByName("10.1.2.3"), insider, "1/abc");
+    }
+
+    private static ProbeReport report(Verdict verdict, List<String> accepted, List<Finding> findings, Instant started,
+            Duration took) {
         List<AttemptResult> attempts = List.of("external-sender", "percent-hack-name", "null-sender").stream()
                 .map(id -> new AttemptResult(id, id, "a@probe.example", "b@probe.example",
                         accepted.contains(id) ? Outcome.ACCEPTED : Outcome.REFUSED, 1, null, List.of()))
                 .toList();
-        ProbeReport report = new ProbeReport(verdict, "verdict " + verdict + " for the test",
+        return new ProbeReport(verdict, "verdict " + verdict + " for the test",
                 new ProbeTarget("relay.mail.svc", 25), started, started.plus(took), took.toMillis(), "220 relay",
                 "relay", attempts, accepted, findings, List.of());
-        return new ProbeRun(report, "relay.mail.svc:25", InetAddress.getByName("10.1.2.3"), insider, "1/abc");
     }
 }
