@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.mailrelay.MailRelayCommand;
+import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.FreePort;
 import picocli.CommandLine;
 
@@ -107,6 +108,31 @@ class ProbeCommandTest {
     }
 
     @Test
+    @Tag("smtp")
+    void aForgedProxyHeaderExitsOneWhereItIsBelievedAndZeroWhereItIsRefused() throws Exception {
+        try (RelayFixture relay = RelayFixture.builder()
+                .server("proxyProtocol: true\ntrustedProxies: [127.0.0.2/32]").allowedNetworks("[198.51.100.0/24]")
+                .start()) {
+            String target = "127.0.0.1:" + relay.port();
+            // from a trusted proxy's address the claimed client is believed: open, and spoofable
+            int believed = run(target, "--proxy-header", "v2", "--proxy-source", "198.51.100.20",
+                    "--source-address", "127.0.0.2", "--tls", "none", "--output", "json");
+            ProbeReport open = ProbeReportJson.read(out.toString());
+            out.getBuffer().setLength(0);
+            int refused = run(target, "--proxy-header", "v1", "--proxy-source", "198.51.100.20",
+                    "--source-address", "127.0.0.9", "--tls", "none", "--output", "json");
+            ProbeReport closed = ProbeReportJson.read(out.toString());
+
+            assertThat(believed).isEqualTo(1);
+            assertThat(open.has(FindingCode.PROXY_SPOOFABLE)).isTrue();
+            assertThat(refused).isEqualTo(0);
+            assertThat(closed.verdict()).isEqualTo(Verdict.CLOSED);
+            assertThat(closed.has(FindingCode.PROXY_HEADER)).isTrue();
+            assertThat(relay.spool.messages()).isEmpty();
+        }
+    }
+
+    @Test
     @Tag("unit")
     void badArgumentsExitSixtyFourNamingWhatIsWrong() {
         assertThat(run("127.0.0.1:notaport")).isEqualTo(ProbeCommand.EXIT_USAGE);
@@ -126,6 +152,13 @@ class ProbeCommandTest {
 
         assertThat(run("127.0.0.1", "--soft-error-limit", "1")).isEqualTo(ProbeCommand.EXIT_USAGE);
         assertThat(err.toString()).contains("soft error limit must be at least 2, got 1");
+
+        assertThat(run("127.0.0.1", "--proxy-header", "v1")).isEqualTo(ProbeCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("--proxy-header and --proxy-source go together");
+
+        assertThat(run("127.0.0.1", "--proxy-header", "v3", "--proxy-source", "198.51.100.20"))
+                .isEqualTo(ProbeCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("PROXY protocol version 'v3' is not v1 or v2");
 
         assertThat(run()).isEqualTo(ProbeCommand.EXIT_USAGE);
         assertThat(err.toString()).contains("HOST[:PORT]");
