@@ -26,10 +26,10 @@ import io.mailrelay.relay.policy.Cidr;
  * external IP), at most {@code cap} of them; and, for a PROXY-protocol relay, each one a second time with a
  * forged PROXY header claiming an allow-listed address.
  */
-final class ProbeTargets {
+public final class ProbeTargets {
 
     /** @param notProbed exposed addresses left out by the cap */
-    record Plan(List<PlannedProbe> probes, int notProbed) {
+    public record Plan(List<PlannedProbe> probes, int notProbed) {
     }
 
     private record Exposed(ExposurePath path, ProbeTarget address, String node) {
@@ -42,7 +42,7 @@ final class ProbeTargets {
      * From the live Service and the nodes. The ClusterIPs come first, then one NodePort (the commonest open
      * path), the load balancer ingress and external IPs, then the other nodes' NodePorts.
      */
-    static Plan plan(MailRelay relay, Service service, ClusterNetworks cluster, int cap) {
+    public static Plan plan(MailRelay relay, Service service, ClusterNetworks cluster, int cap) {
         int port = ServiceFactory.port(relay);
         if (service == null || service.getSpec() == null) {
             return probes(relay, List.of(new Exposed(ExposurePath.ClusterIP, serviceName(relay), null)), cap);
@@ -82,7 +82,7 @@ final class ProbeTargets {
      * ClusterIP path) or a comma-separated list of {@code PATH=host:port}, e.g.
      * {@code ClusterIP=127.0.0.1:2525,NodePort=127.0.0.5:30025}.
      */
-    static Plan fromAnnotation(MailRelay relay, String annotation, int cap) {
+    public static Plan fromAnnotation(MailRelay relay, String annotation, int cap) {
         List<Exposed> exposed = new ArrayList<>();
         for (String item : annotation.split(",")) {
             String entry = item.strip();
