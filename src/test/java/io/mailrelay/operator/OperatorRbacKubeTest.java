@@ -83,6 +83,24 @@ class OperatorRbacKubeTest {
     }
 
     @Test
+    void theClusterNetworksAreListedNeverChanged() {
+        // nodes and ServiceCIDRs: listed (ClusterNetworksReader), nothing else
+        assertThat(api.kubectl("auth", "can-i", "list", "nodes", "--as", SERVICE_ACCOUNT).stdout()).startsWith("yes");
+        assertThat(api.kubectl("auth", "can-i", "list", "servicecidrs.networking.k8s.io", "--as", SERVICE_ACCOUNT)
+                .stdout()).startsWith("yes");
+        for (String verb : List.of("watch", "create", "patch", "update", "delete")) {
+            assertThat(api.kubectl("auth", "can-i", verb, "nodes", "--as", SERVICE_ACCOUNT).stdout()).as(verb).startsWith("no");
+            assertThat(api.kubectl("auth", "can-i", verb, "servicecidrs.networking.k8s.io", "--as", SERVICE_ACCOUNT)
+                    .stdout()).as(verb).startsWith("no");
+        }
+        // what ClusterNetworksReader reads, read with the operator's rights
+        assertThat(operatorClient.nodes().list().getItems()).isNotNull();
+        assertThat(operatorClient.resources(io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR.class).list()
+                .getItems()).isNotEmpty();
+        assertThat(operatorClient.services().inNamespace("default").withName("kubernetes").get()).isNotNull();
+    }
+
+    @Test
     void everyReconcilerPathWorksWithTheDeclaredRights() {
         String ns = "rbac";
         kube.namespace(ns, Map.of());

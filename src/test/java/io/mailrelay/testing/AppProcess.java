@@ -114,6 +114,7 @@ public final class AppProcess implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        private String networkNamespace;
 
         private Builder(String name) {
             this.name = name;
@@ -134,10 +135,19 @@ public final class AppProcess implements AutoCloseable {
             return this;
         }
 
+        /** Runs it inside a network namespace the test created ({@link NetworkLab}), via {@code ip netns exec}. */
+        public Builder inNetworkNamespace(String namespace) {
+            this.networkNamespace = namespace;
+            return this;
+        }
+
         public AppProcess start() {
             try {
                 Path log = Files.createTempFile(name.replaceAll("[^A-Za-z0-9.-]", "_") + "-", ".log");
                 List<String> command = new ArrayList<>();
+                if (networkNamespace != null) {
+                    command.addAll(List.of("ip", "netns", "exec", networkNamespace)); // execs java: same pid
+                }
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 command.add("-Xmx256m");
                 systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
