@@ -34,7 +34,7 @@ for arg in "$@"; do
 done
 
 PACKAGES=(
-  postfix swaks iproute2 dnsmasq-base procps nmap
+  postfix swaks iproute2 dnsmasq-base procps nmap iptables
   libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libnet-dns-perl libio-socket-inet6-perl
 )
 NODE_PACKAGES=(
@@ -83,6 +83,17 @@ ip -V >/dev/null 2>&1 || fail "ip (iproute2) is not runnable"
 nmap --version 2>/dev/null | grep -q '^Nmap version' || fail "nmap is not runnable"
 nmap --script-help smtp-open-relay 2>/dev/null | grep -q '^smtp-open-relay' \
   || fail "nmap has no smtp-open-relay script (NmapOpenRelaySmtpTest)"
+iptables --version 2>/dev/null | grep -q '^iptables v' || fail "iptables is not runnable (SnatProbeIT: a real SNAT in network namespaces)"
+# SnatProbeIT needs a network namespace with a nat rule; where the kernel or the sandbox cannot, the test skips
+# naming why, so this is a notice, not a failure
+snat_check="mrdepscheck$$"
+if ip netns add "$snat_check" 2>/dev/null; then
+  ip netns exec "$snat_check" iptables -t nat -A POSTROUTING -o lo -j MASQUERADE 2>/dev/null \
+    || echo "test-deps: notice: no nat rule possible in a network namespace: SnatProbeIT will skip" >&2
+  ip netns del "$snat_check"
+else
+  echo "test-deps: notice: cannot create a network namespace (needs root): SnatProbeIT will skip" >&2
+fi
 if $node; then
   containerd --version 2>/dev/null | grep -q '^containerd ' || fail "containerd is not runnable (e2e node)"
   runc --version 2>/dev/null | grep -q '^runc version' || fail "runc is not runnable (e2e node)"
@@ -101,7 +112,7 @@ if ((${#failures[@]})); then
   printf 'test-deps: missing capability: %s\n' "${failures[@]}" >&2
   exit 1
 fi
-echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, nmap smtp-open-relay"
+echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, nmap smtp-open-relay, iptables"
 
 $node && echo "test-deps: node capabilities present: containerd, runc, CNI bridge/host-local/loopback/portmap, iptables, ipset, conntrack, socat, buildah, debootstrap, nsenter"
 

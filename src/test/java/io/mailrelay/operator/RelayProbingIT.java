@@ -106,9 +106,10 @@ class RelayProbingIT {
             Awaitility.await().atMost(Duration.ofSeconds(120))
                     .until(() -> watch.events("RelayClosed", "Normal").size() >= 2); // first proof + closed again
 
-            // 5. a relay that is down is not "closed": inconclusive
+            // 5. a relay that is down is not "closed": unreachable, RelayClosed Unknown
             kubelet.process("office").kill();
-            MailRelay down = watch.await("an unreachable relay is inconclusive", r -> verdict(r, "Inconclusive"));
+            MailRelay down = watch.await("an unreachable relay is Unreachable", r -> verdict(r, "Unreachable"));
+            assertThat(down.getStatus().probe.targets).extracting(t -> t.verdict).containsOnly("Unreachable");
             assertThat(condition(down).getStatus()).isEqualTo("Unknown");
             assertThat(condition(down).getReason()).isEqualTo("ProbeInconclusive");
             kubelet.restartAll();
