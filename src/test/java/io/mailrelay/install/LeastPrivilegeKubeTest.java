@@ -289,6 +289,8 @@ class LeastPrivilegeKubeTest {
         exercises.put("delete serviceaccounts", LEGACY_SERVICE_ACCOUNT);
         exercises.put("list events", PENDING_CLAIM);
         exercises.put("list pods", QUEUE_READ);
+        exercises.put("list nodes", CLUSTER_NETWORKS);
+        exercises.put("list servicecidrs.networking.k8s.io", CLUSTER_NETWORKS);
         for (String verb : List.of("get", "create", "update", "patch")) {
             exercises.put(verb + " leases.coordination.k8s.io", LEADER_ELECTION);
         }
@@ -387,6 +389,17 @@ class LeastPrivilegeKubeTest {
         Instant from = Instant.now().minusSeconds(1);
         return () -> queues.latest(relay).map(q -> q.readAt != null && !Instant.parse(q.readAt).isBefore(from))
                 .orElse(false);
+    };
+
+    /**
+     * The reconciler's and the probe's read of the cluster's networks (nodes, the kubernetes Service, the
+     * ServiceCIDRs): what it could not read, it logs.
+     */
+    static final Exercise CLUSTER_NETWORKS = namespace -> {
+        try (CapturedLog log = CapturedLog.of(io.mailrelay.operator.check.ClusterNetworksReader.class)) {
+            new io.mailrelay.operator.check.ClusterNetworksReader().read(asOperator);
+            return log.lines().stream().filter(LeastPrivilegeKubeTest::refusal).toList();
+        }
     };
 
     /** A JOSDK operator with leader election takes a new Lease and renews it. */
