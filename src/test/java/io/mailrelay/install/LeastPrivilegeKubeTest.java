@@ -596,7 +596,9 @@ class LeastPrivilegeKubeTest {
     }
 
     static void editSpec(String namespace, java.util.function.Consumer<io.mailrelay.api.MailRelaySpec> change) {
-        api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").edit(relay -> {
+        // unlock(): a spec patch without resourceVersion, so the operator's concurrent status or metadata
+        // writes cannot make it fail with 409 Conflict; only the spec fields changed here are sent.
+        api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").unlock().edit(relay -> {
             change.accept(relay.getSpec());
             return relay;
         });
