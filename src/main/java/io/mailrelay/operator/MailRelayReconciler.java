@@ -35,9 +35,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
-import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
@@ -147,6 +147,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         List<HasMetadata> owned = ownedWorkloads(client, relay);
         HasMetadata running = preferred(owned, persistent);
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
+        // what the relay's own loader would refuse: nothing is applied, rather than pods that crash-loop
+        RelayConfigRenderer.problems(relay.getSpec())
+                .forEach(problem -> problems.add(new ConfigProblem(ConfigProblem.INVALID_VALUE, problem)));
         for (HasMetadata workloadNow : owned) {
             problems.addAll(SpoolVolumeChange.check(workloadNow, persistent, relay.getSpec().persistence,
                     scaleDowns != null));

@@ -6,9 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.admin.DrainControl;
 import io.mailrelay.relay.admin.DrainReport;
-import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.SelfAddresses;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;

@@ -14,11 +14,11 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
+import io.mailrelay.config.Durations;
+import io.mailrelay.config.InvalidConfigException;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.admin.AdminToken;
 import io.mailrelay.relay.admin.ManagementRouter;
-import io.mailrelay.relay.config.Durations;
-import io.mailrelay.relay.config.InvalidConfigException;
-import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;

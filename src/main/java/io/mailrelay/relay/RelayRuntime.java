@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.admin.QueueAdmin;
-import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;

@@ -14,7 +14,7 @@ import java.util.function.UnaryOperator;
 
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.smtp.RelayChannelInitializer;
 import io.mailrelay.relay.smtp.RelayMetrics;
 import io.mailrelay.relay.spool.MessageSpool;

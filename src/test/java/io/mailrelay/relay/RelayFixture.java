@@ -9,8 +9,8 @@ import java.util.function.UnaryOperator;
 
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
-import io.mailrelay.relay.config.InvalidConfigException;
-import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.config.InvalidConfigException;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.Exec;

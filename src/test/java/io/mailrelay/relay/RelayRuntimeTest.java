@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mailrelay.relay.config.InvalidConfigException;
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.InvalidConfigException;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;

@@ -5,7 +5,7 @@ import java.util.List;
 
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.config.Cidr;
 
 /**
  * Which of the cluster's own networks an allow-list covers. A node's InternalIP is what clients arrive from

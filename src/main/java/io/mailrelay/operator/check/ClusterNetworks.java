@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
-import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.config.Cidr;
 
 /**
  * The cluster's own networks as far as the API tells them: each node's InternalIP addresses (what SNATed

@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.config.UsersFile;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.operator.render.SecretRefs;
 
@@ -20,9 +20,6 @@ public final class ReferencedSecrets {
 
     public static final String SECRET_MISSING = "SecretMissing";
     public static final String SECRET_INVALID = "SecretInvalid";
-
-    /** user:bcrypt-hash, the htpasswd -B format. */
-    private static final Pattern USER_LINE = Pattern.compile("[^:\\s]+:\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
 
@@ -81,13 +78,11 @@ public final class ReferencedSecrets {
     }
 
     private void checkUserLines(String name, Secret secret) {
-        String[] lines = value(secret, RelayPod.USERS_KEY).split("\\R");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (!line.isEmpty() && !line.startsWith("#") && !USER_LINE.matcher(line).matches()) {
-                problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
-                        + " key 'users' line " + (i + 1) + " is not 'user:<bcrypt hash>' (htpasswd -B)"));
-            }
+        try {
+            UsersFile.parse(value(secret, RelayPod.USERS_KEY));
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
+                    + " key 'users' " + e.getMessage()));
         }
     }
 

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.render.ServiceFactory;
-import io.mailrelay.relay.policy.Cidr;
 
 /**
  * Static risk analysis of a spec: allow-lists or trusted proxies wider than any real client network or

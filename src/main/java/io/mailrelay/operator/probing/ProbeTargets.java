@@ -13,12 +13,12 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.check.ClusterNetworks;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.operator.render.ServiceFactory;
 import io.mailrelay.probe.ProbeTarget;
 import io.mailrelay.probe.ProxyHeader;
-import io.mailrelay.relay.policy.Cidr;
 
 /**
  * Where to probe one relay: every address its Service exposes, as an attacker would find them (the

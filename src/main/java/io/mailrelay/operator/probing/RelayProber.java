@@ -22,13 +22,13 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.ProbeStatus;
+import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.check.ClusterNetworks;
 import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.probe.ProbeOptions;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.probe.RelayProbe;
-import io.mailrelay.relay.policy.Cidr;
 
 /**
  * Keeps probing every MailRelay for open relaying from where the operator runs, the vantage point of an

@@ -5,8 +5,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.config.Durations;
 import io.mailrelay.relay.admin.QueueReport;
-import io.mailrelay.relay.config.Durations;
 
 /** The pods' queue reports summed into status.queue. */
 public final class QueueSummary {

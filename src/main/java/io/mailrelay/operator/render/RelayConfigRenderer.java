@@ -2,95 +2,193 @@ package io.mailrelay.operator.render;
 
 import static java.util.Objects.requireNonNullElse;
 
-import java.io.UncheckedIOException;
 import java.math.RoundingMode;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.Authentication;
+import io.mailrelay.api.Limits;
+import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Persistence;
+import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
+import io.mailrelay.config.ByteSize;
+import io.mailrelay.config.Cidr;
+import io.mailrelay.config.Durations;
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RecipientCheck;
+import io.mailrelay.config.RelayConfig;
+import io.mailrelay.config.RelayConfigRules;
+import io.mailrelay.config.RelayYaml;
 
-/** spec → relay.yaml (docs/relay.md). Paths point at the mounts {@link PodTemplateFactory} makes. */
+/**
+ * spec → relay.yaml ({@link RelayConfig}, the relay's own type). Paths point at the mounts {@link PodTemplateFactory}
+ * makes; what the spec leaves out is left out, so the relay's defaults apply.
+ */
 public final class RelayConfigRenderer {
 
-    /** The relay's own default of spool.minFreeSpace (docs/relay.md). */
-    static final long DEFAULT_MIN_FREE_SPACE = 100L << 20;
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    /** Where a relay.yaml field comes from in the spec, for problems found in the rendered configuration. */
+    private static final Map<String, String> SPEC_FIELDS = Map.of(
+            "server.hostname", "spec.hostname",
+            "server.trustedProxies", "spec.service.trustedProxies",
+            "spool.minFreeSpace", "spec.persistence.minFreeSpace");
 
     private RelayConfigRenderer() {
     }
 
+    /** @throws IllegalArgumentException naming the spec field, for a value the relay cannot read */
     public static String render(MailRelaySpec spec) {
+        return RelayYaml.write(config(spec));
+    }
+
+    /**
+     * What the relay's loader would refuse in the configuration rendered from this spec, before anything is applied;
+     * each problem names its spec field. The files it names are the referenced Secrets, checked on their own.
+     */
+    public static List<String> problems(MailRelaySpec spec) {
+        RelayConfig config;
         try {
-            return YAML.writeValueAsString(config(spec));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
+            config = config(spec);
+        } catch (IllegalArgumentException e) {
+            return List.of(e.getMessage());
         }
+        return RelayConfigRules.problems(config.withDefaults()).stream().map(RelayConfigRenderer::inSpecTerms).toList();
     }
 
     static RelayConfig config(MailRelaySpec spec) {
         ServiceSpec service = spec.service;
         boolean proxyProtocol = service != null && Boolean.TRUE.equals(service.proxyProtocol);
         return new RelayConfig(
-                new RelayConfig.Server(RelayPod.SMTP_PORT, spec.hostname, proxyProtocol,
-                        proxyProtocol ? service.trustedProxies : null),
-                spec.allowedNetworks, spec.localDomains, authentication(spec.authentication),
+                new RelayConfig.Server(null, RelayPod.SMTP_PORT, spec.hostname, proxyProtocol,
+                        proxyProtocol ? cidrs("spec.service.trustedProxies", service.trustedProxies) : null, null),
+                cidrs("spec.allowedNetworks", spec.allowedNetworks), localDomains(spec.localDomains),
+                authentication(spec.authentication),
                 spec.tls == null ? null
-                        : new RelayConfig.Tls(RelayPod.TLS_DIR + "/tls.crt", RelayPod.TLS_DIR + "/tls.key"),
-                outbound(spec.outbound), spec.senderRestrictions, spec.limits,
-                new RelayConfig.Spool(RelayPod.SPOOL_DIR, minFreeSpace(spec.persistence)),
-                new RelayConfig.Admin(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY),
-                new RelayConfig.HandOff(RelayPod.PEER_DIR + "/" + RelayPod.USERS_KEY,
-                        RelayPod.PEER_DIR + "/" + RelayPod.USERNAME_KEY, RelayPod.PEER_DIR + "/" + RelayPod.PASSWORD_KEY,
-                        spec.tls == null));
+                        : new RelayConfig.Tls(mounted(RelayPod.TLS_DIR, "tls.crt"), mounted(RelayPod.TLS_DIR, "tls.key"),
+                                null),
+                outbound(spec.outbound), senderRestrictions(spec.senderRestrictions), limits(spec.limits),
+                new RelayConfig.Spool(Path.of(RelayPod.SPOOL_DIR), null, null, minFreeSpace(spec.persistence)),
+                null,
+                new RelayConfig.Admin(mounted(RelayPod.ADMIN_DIR, RelayPod.ADMIN_TOKEN_KEY), null),
+                new RelayConfig.HandOff(mounted(RelayPod.PEER_DIR, RelayPod.USERS_KEY),
+                        mounted(RelayPod.PEER_DIR, RelayPod.USERNAME_KEY), mounted(RelayPod.PEER_DIR, RelayPod.PASSWORD_KEY),
+                        spec.tls == null, null, null));
     }
 
     /**
      * The spec's, else the relay's default (100Mi) capped at a tenth of a small spool volume (a claim's
      * request or an emptyDir's sizeLimit: both are persistence.size).
      */
-    static Long minFreeSpace(Persistence persistence) {
+    static ByteSize minFreeSpace(Persistence persistence) {
         if (persistence != null && persistence.minFreeSpace != null) {
-            return bytes(persistence.minFreeSpace);
+            return parsed("spec.persistence.minFreeSpace", persistence.minFreeSpace, RelayConfigRenderer::bytes);
         }
-        long tenth = bytes(Persistence.size(persistence)) / 10;
-        return tenth < DEFAULT_MIN_FREE_SPACE ? tenth : null;
+        ByteSize tenth = new ByteSize(bytes(Persistence.size(persistence)).bytes() / 10);
+        return tenth.bytes() < RelayConfig.Spool.DEFAULT_MIN_FREE_SPACE.bytes() ? tenth : null;
     }
 
-    private static long bytes(Quantity quantity) {
-        return Quantity.getAmountInBytes(quantity).setScale(0, RoundingMode.CEILING).longValueExact();
+    private static ByteSize bytes(Quantity quantity) {
+        return new ByteSize(Quantity.getAmountInBytes(quantity).setScale(0, RoundingMode.CEILING).longValueExact());
+    }
+
+    private static List<RelayConfig.LocalDomain> localDomains(List<LocalDomain> domains) {
+        if (domains == null) {
+            return null;
+        }
+        return IntStream.range(0, domains.size()).mapToObj(i -> {
+            LocalDomain local = domains.get(i);
+            String field = "spec.localDomains[" + i + "]";
+            return new RelayConfig.LocalDomain(local.domain,
+                    parsed(field + ".deliverTo", local.deliverTo, HostPort::parse),
+                    local.recipientCheck == null ? null
+                            : RecipientCheck.valueOf(local.recipientCheck.name().toUpperCase(Locale.ROOT)),
+                    local.recipients);
+        }).toList();
     }
 
     private static RelayConfig.Authentication authentication(Authentication auth) {
         if (auth == null) {
             return null;
         }
-        return new RelayConfig.Authentication(RelayPod.AUTH_DIR + "/" + RelayPod.USERS_KEY,
-                Boolean.TRUE.equals(auth.allowWithoutTls));
+        return new RelayConfig.Authentication(mounted(RelayPod.AUTH_DIR, RelayPod.USERS_KEY),
+                Boolean.TRUE.equals(auth.allowWithoutTls), null);
     }
 
     private static RelayConfig.Outbound outbound(Outbound outbound) {
+        if (outbound == null) {
+            return null;
+        }
         if (outbound.mode == Outbound.Mode.mx) {
-            return new RelayConfig.Outbound("mx", null);
+            return new RelayConfig.Outbound(RelayConfig.OutboundMode.MX, null);
         }
         Smarthost host = outbound.smarthost;
+        if (host == null) {
+            return new RelayConfig.Outbound(RelayConfig.OutboundMode.SMARTHOST, null);
+        }
         boolean credentials = host.credentialsSecret != null;
-        return new RelayConfig.Outbound("smarthost", new RelayConfig.Smarthost(host.host,
+        return new RelayConfig.Outbound(RelayConfig.OutboundMode.SMARTHOST, new RelayConfig.Smarthost(host.host,
                 requireNonNullElse(host.port, 587),
-                requireNonNullElse(host.tls, Smarthost.TlsMode.required).name(),
-                requireNonNullElse(host.verifyCertificate, true),
-                credentials ? RelayPod.SMARTHOST_DIR + "/" + RelayPod.USERNAME_KEY : null,
-                credentials ? RelayPod.SMARTHOST_DIR + "/" + RelayPod.PASSWORD_KEY : null));
+                RelayConfig.SmarthostTls.valueOf(requireNonNullElse(host.tls, Smarthost.TlsMode.required).name()
+                        .toUpperCase(Locale.ROOT)),
+                requireNonNullElse(host.verifyCertificate, true), null,
+                credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.USERNAME_KEY) : null,
+                credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.PASSWORD_KEY) : null));
+    }
+
+    private static RelayConfig.SenderRestrictions senderRestrictions(SenderRestrictions restrictions) {
+        return restrictions == null ? null : new RelayConfig.SenderRestrictions(restrictions.allowedSenderDomains);
+    }
+
+    private static RelayConfig.Limits limits(Limits limits) {
+        if (limits == null) {
+            return null;
+        }
+        return new RelayConfig.Limits(limits.maxMessageSize, limits.maxRecipients, limits.maxConnections,
+                limits.maxConnectionsPerClient, limits.maxMessagesPerClientPerMinute, limits.maxAuthFailures,
+                parsed("spec.limits.authLockout", limits.authLockout, Durations::parse),
+                parsed("spec.limits.commandTimeout", limits.commandTimeout, Durations::parse),
+                parsed("spec.limits.idleTimeout", limits.idleTimeout, Durations::parse),
+                limits.maxErrors, limits.exemptAllowedNetworks, limits.maxHops, limits.maxLineLength,
+                limits.maxMessagesInFlight);
+    }
+
+    private static List<Cidr> cidrs(String field, List<String> texts) {
+        if (texts == null) {
+            return null;
+        }
+        return IntStream.range(0, texts.size())
+                .mapToObj(i -> parsed(field + "[" + i + "]", texts.get(i), Cidr::parse)).toList();
+    }
+
+    private static Path mounted(String directory, String key) {
+        return Path.of(directory, key);
+    }
+
+    private static <T, V> V parsed(String field, T value, Function<T, V> parse) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** "limits.idleTimeout: ..." → "spec.limits.idleTimeout: ...". */
+    private static String inSpecTerms(String problem) {
+        String field = problem.substring(0, problem.indexOf(':'));
+        String specField = SPEC_FIELDS.entrySet().stream().filter(entry -> field.startsWith(entry.getKey()))
+                .map(entry -> entry.getValue() + field.substring(entry.getKey().length())).findFirst()
+                .orElse("spec." + field);
+        return specField + problem.substring(field.length());
     }
 }

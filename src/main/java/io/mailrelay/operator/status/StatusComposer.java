@@ -10,13 +10,13 @@ import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.QueueSpec;
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.config.Durations;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.queue.ScaleDownPlan;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.operator.render.RelayLabels;
 import io.mailrelay.operator.render.ServiceFactory;
-import io.mailrelay.relay.config.Durations;
 
 /** The MailRelay status for one reconciliation: what was checked, what runs. */
 public final class StatusComposer {

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.delivery.DeliveryService.Action;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;

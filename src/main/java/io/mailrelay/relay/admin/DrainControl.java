@@ -1,6 +1,6 @@
 package io.mailrelay.relay.admin;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /** What {@code /admin/drain} steers: a drain that hands what is left of the queue to a peer replica. */
 public interface DrainControl {

@@ -14,8 +14,8 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import io.mailrelay.relay.delivery.DeliveryActivity;
-import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliveryService.Action;
+import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.RecipientState;
 import io.mailrelay.relay.spool.SpooledMessage;

@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mailrelay.relay.config.InvalidConfigException;
-import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.config.InvalidConfigException;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -2,7 +2,7 @@ package io.mailrelay.relay.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mailrelay.relay.config.Durations;
+import io.mailrelay.config.Durations;
 
 /** The human-readable forms of the admin endpoint's answers. */
 final class QueueTable {

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * What delivery needs from relay.yaml ({@code server.hostname}, {@code localDomains}, {@code outbound},

@@ -3,7 +3,7 @@ package io.mailrelay.relay.delivery;
 import java.time.Duration;
 import java.util.List;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * Recipient verification for the SMTP server (Postfix reject_unverified_recipient): asks a local domain's

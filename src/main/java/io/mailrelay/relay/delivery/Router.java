@@ -3,7 +3,7 @@ package io.mailrelay.relay.delivery;
 import java.util.List;
 import java.util.Locale;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * Decides where each recipient goes: its local domain's deliverTo target, else the smarthost, else (MX mode) the

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * Whether a next hop is the relay itself, so that mail for it would loop (Postfix: "mail for X loops back to

@@ -3,7 +3,7 @@ package io.mailrelay.relay.delivery;
 import java.nio.file.Path;
 import java.util.Objects;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * {@code outbound.smarthost} of relay.yaml.

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.spool.SpooledMessage;
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;

@@ -1,8 +1,7 @@
 package io.mailrelay.relay.policy;
 
-import java.util.Locale;
+import io.mailrelay.config.DomainNames;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * An envelope address split for the relay decision. {@link #routesElsewhere()} is true for every form
@@ -15,9 +14,6 @@ import java.util.regex.Pattern;
  * @param domain the domain, lower case, without a trailing dot; IP literals keep their brackets
  */
 public record MailboxAddress(String localPart, String domain, boolean routesElsewhere) {
-
-    private static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-    private static final Pattern IP_LITERAL = Pattern.compile("\\[[0-9a-fA-F:.]+\\]|\\[ipv6:[0-9a-fA-F:.]+\\]");
 
     /** Parses an address without angle brackets; empty for the null sender and for anything without a domain. */
     public static Optional<MailboxAddress> parse(String address) {
@@ -33,15 +29,9 @@ public record MailboxAddress(String localPart, String domain, boolean routesElse
             return Optional.empty();
         }
         String localPart = text.substring(0, at);
-        String domain = normalizeDomain(text.substring(at + 1));
-        boolean elsewhere = text.startsWith("@") || localPartRoutes(localPart) || !validDomain(domain);
+        String domain = DomainNames.normalize(text.substring(at + 1));
+        boolean elsewhere = text.startsWith("@") || localPartRoutes(localPart) || !DomainNames.isMailDomain(domain);
         return Optional.of(new MailboxAddress(localPart, domain, elsewhere));
-    }
-
-    /** Lower case, without one trailing dot: {@code Example.COM.} and {@code example.com} are the same domain. */
-    public static String normalizeDomain(String domain) {
-        String lower = domain.trim().toLowerCase(Locale.ROOT);
-        return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
     }
 
     public boolean isIpLiteral() {
@@ -59,10 +49,6 @@ public record MailboxAddress(String localPart, String domain, boolean routesElse
         }
         return localPart.indexOf('@') >= 0 || localPart.indexOf('%') >= 0 || localPart.indexOf('!') >= 0
                 || localPart.indexOf(':') >= 0 || localPart.indexOf('"') >= 0;
-    }
-
-    private static boolean validDomain(String domain) {
-        return HOSTNAME.matcher(domain).matches() || IP_LITERAL.matcher(domain).matches();
     }
 
     private static int lastAtOutsideQuotes(String text) {

@@ -1,5 +1,7 @@
 package io.mailrelay.relay.policy;
 
+import io.mailrelay.config.Cidr;
+import io.mailrelay.config.DomainNames;
 import java.net.InetAddress;
 import java.util.Collection;
 import java.util.List;
@@ -29,7 +31,7 @@ public final class RelayPolicy {
             Optional<? extends Collection<String>> allowedSenderDomains) {
         this.allowedNetworks = List.copyOf(allowedNetworks);
         this.localDomains = localDomains.stream().collect(Collectors.toUnmodifiableMap(
-                rule -> MailboxAddress.normalizeDomain(rule.domain()), Function.identity()));
+                rule -> DomainNames.normalize(rule.domain()), Function.identity()));
         this.allowedSenderDomains = allowedSenderDomains.map(RelayPolicy::normalize);
     }
 
@@ -97,6 +99,6 @@ public final class RelayPolicy {
     }
 
     private static Set<String> normalize(Collection<String> domains) {
-        return domains.stream().map(MailboxAddress::normalizeDomain).collect(Collectors.toUnmodifiableSet());
+        return domains.stream().map(DomainNames::normalize).collect(Collectors.toUnmodifiableSet());
     }
 }

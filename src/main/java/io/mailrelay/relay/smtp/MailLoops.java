@@ -6,10 +6,10 @@ import java.util.function.Predicate;
 
 import org.apache.james.protocols.smtp.SMTPSession;
 
-import io.mailrelay.relay.HostPort;
-import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.config.DomainNames;
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.delivery.SelfAddresses;
-import io.mailrelay.relay.policy.MailboxAddress;
 
 /**
  * Mail the relay would send to itself is refused at RCPT when its next hop is known then: a local domain whose
@@ -30,7 +30,7 @@ final class MailLoops {
 
     MailLoops(RelayConfig config, SelfAddresses self, Predicate<String> handOffPeer) {
         for (RelayConfig.LocalDomain local : config.localDomains()) {
-            String domain = MailboxAddress.normalizeDomain(local.domain());
+            String domain = DomainNames.normalize(local.domain());
             localDomains.add(domain);
             if (self.isSelf(local.deliverTo())) {
                 loopingLocalDomains.add(domain);
@@ -49,7 +49,7 @@ final class MailLoops {
         if (user != null && handOffPeer.test(user)) {
             return null;
         }
-        String domain = MailboxAddress.normalizeDomain(recipient.substring(recipient.lastIndexOf('@') + 1));
+        String domain = DomainNames.normalize(recipient.substring(recipient.lastIndexOf('@') + 1));
         if (localDomains.contains(domain)) {
             return loopingLocalDomains.contains(domain) ? domain : null;
         }

@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
 
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.config.Cidr;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 
 import org.jboss.logging.Logger;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.delivery.Outcome;
 import io.mailrelay.relay.delivery.RecipientCallout;
 import io.mailrelay.relay.policy.MailboxAddress;

@@ -37,13 +37,14 @@ import org.apache.james.protocols.smtp.core.esmtp.MailSizeEsmtpExtension;
 import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
 import org.apache.james.util.MDCBuilder;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.DomainNames;
+import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RecipientCheck;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.RelayRuntime;
 import io.mailrelay.relay.auth.PasswordFile;
-import io.mailrelay.relay.config.RelayConfig;
 import io.mailrelay.relay.delivery.RecipientCallout;
-import io.mailrelay.relay.policy.MailboxAddress;
-import io.mailrelay.relay.policy.RecipientCheck;
+import io.mailrelay.relay.policy.LocalDomainRule;
 import io.mailrelay.relay.policy.RelayPolicy;
 import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
@@ -98,7 +99,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
                 peerUsers.<Supplier<PasswordFile>>map(u -> u::get).orElse(null));
         this.verifier = recipientVerifier(config);
         this.policy = new RelayPolicy(config.allowedNetworks(),
-                config.localDomains().stream().map(RelayConfig.LocalDomain::rule).toList(),
+                config.localDomains().stream().map(LocalDomainRule::of).toList(),
                 Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), this::exemptFromClientLimits,
@@ -157,7 +158,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private static RecipientVerifier recipientVerifier(RelayConfig config) {
         Map<String, HostPort> callouts = new HashMap<>();
         config.localDomains().stream().filter(local -> local.recipientCheck() == RecipientCheck.CALLOUT)
-                .forEach(local -> callouts.put(MailboxAddress.normalizeDomain(local.domain()), local.deliverTo()));
+                .forEach(local -> callouts.put(DomainNames.normalize(local.domain()), local.deliverTo()));
         RecipientVerifier.Settings settings = RecipientVerifier.Settings.DEFAULT;
         return new RecipientVerifier(callouts, new RecipientCallout(config.server().hostname(), settings.timeout()),
                 settings, System::nanoTime);

@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.apache.james.protocols.api.OidcSASLConfiguration;
 import org.apache.james.protocols.smtp.SMTPConfiguration;
 
-import io.mailrelay.relay.config.RelayConfig;
+import io.mailrelay.config.RelayConfig;
 
 /**
  * What James' own handlers read. Relaying is never decided here: {@link #isRelayingAllowed} is always

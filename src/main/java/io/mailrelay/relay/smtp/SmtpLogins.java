@@ -2,8 +2,8 @@ package io.mailrelay.relay.smtp;
 
 import java.util.function.Supplier;
 
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.auth.PasswordFile;
-import io.mailrelay.relay.config.RelayConfig;
 
 /**
  * Who may AUTH: the users of {@code authentication.usersFile} and the hand-off peer users of

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.mailrelay.api.MailRelaySpec;
-import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.config.Cidr;
 
 /** The allow-list against the cluster's own networks, and wide ranges covered by several entries together. */
 @Tag("unit")

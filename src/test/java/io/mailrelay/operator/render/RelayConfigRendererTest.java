@@ -24,9 +24,11 @@ import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
+import io.mailrelay.config.ByteSize;
+import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.relay.config.RelayConfigLoader;
-import io.mailrelay.relay.policy.RecipientCheck;
+import io.mailrelay.relay.policy.LocalDomainRule;
 
 @Tag("unit")
 class RelayConfigRendererTest {
@@ -40,14 +42,14 @@ class RelayConfigRendererTest {
      * The relay's parser on what the operator wrote, with the admin token and the hand-off Secret mounted where the
      * pod has them (what the operator puts in them: SupportFactory).
      */
-    private io.mailrelay.relay.config.RelayConfig parseAsTheRelay(String yaml) throws Exception {
+    private io.mailrelay.config.RelayConfig parseAsTheRelay(String yaml) throws Exception {
         Path token = Files.writeString(mounts.resolve("token"), "t0ken\n");
         Path peer = Files.createDirectories(mounts.resolve("peer"));
         SupportFactory.PeerCredentials credentials = SupportFactory.peerCredentials(null);
         Files.writeString(peer.resolve(RelayPod.USERS_KEY), credentials.usersLine());
         Files.writeString(peer.resolve(RelayPod.USERNAME_KEY), credentials.username());
         Files.writeString(peer.resolve(RelayPod.PASSWORD_KEY), credentials.password());
-        io.mailrelay.relay.config.RelayConfig relay = RelayConfigLoader.parse(
+        io.mailrelay.config.RelayConfig relay = RelayConfigLoader.parse(
                 yaml.replace(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY, token.toString())
                         .replace(RelayPod.PEER_DIR + "/", peer + "/"));
         assertThat(relay.admin().tokenFile()).isEqualTo(token);
@@ -93,11 +95,11 @@ class RelayConfigRendererTest {
         spec.persistence.minFreeSpace = null;
         spec.persistence.type = Persistence.Type.EmptyDir; // an emptyDir's sizeLimit counts like a claim's size
         spec.persistence.size = new Quantity("256Mi");
-        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isEqualTo((256L << 20) / 10);
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isEqualTo(new ByteSize((256L << 20) / 10));
         spec.persistence.size = new Quantity("10Gi");
         assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isNull();
         spec.persistence.minFreeSpace = new Quantity("0");
-        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isZero();
+        assertThat(RelayConfigRenderer.minFreeSpace(spec.persistence)).isEqualTo(new ByteSize(0));
     }
 
     @Test
@@ -158,7 +160,7 @@ class RelayConfigRendererTest {
         spec.limits.maxLineLength = 131072;
         spec.limits.exemptAllowedNetworks = false;
 
-        io.mailrelay.relay.config.RelayConfig relay = parseAsTheRelay(RelayConfigRenderer.render(spec));
+        io.mailrelay.config.RelayConfig relay = parseAsTheRelay(RelayConfigRenderer.render(spec));
 
         assertThat(relay.server().proxyProtocol()).isTrue();
         assertThat(relay.server().trustedProxies()).extracting(Object::toString)
@@ -199,7 +201,7 @@ class RelayConfigRendererTest {
                 System.getProperty("java.io.tmpdir") + "/render-test-spool"));
         assertThat(relay.localDomains()).extracting(local -> local.recipientCheck()).containsExactly(
                 RecipientCheck.CALLOUT, RecipientCheck.LIST, RecipientCheck.NONE, RecipientCheck.CALLOUT);
-        assertThat(relay.localDomains().get(1).rule().recipients()).extracting(Object::toString)
+        assertThat(LocalDomainRule.of(relay.localDomains().get(1)).recipients()).extracting(Object::toString)
                 .containsExactly("*-announce@lists.example.com", "Info@Lists.Example.com");
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.config.InvalidConfigException;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.RelayFixture;
+import io.mailrelay.relay.policy.LocalDomainRule;
 
 @Tag("unit")
 class RelayConfigLoaderTest {
@@ -121,9 +124,9 @@ class RelayConfigLoaderTest {
                   - {domain: open.test, deliverTo: "mail.open.test:25", recipientCheck: none}
                 """);
         assertThat(config.localDomains()).extracting(RelayConfig.LocalDomain::recipientCheck).containsExactly(
-                io.mailrelay.relay.policy.RecipientCheck.CALLOUT, io.mailrelay.relay.policy.RecipientCheck.LIST,
-                io.mailrelay.relay.policy.RecipientCheck.NONE);
-        assertThat(config.localDomains().get(1).rule().recipients()).hasSize(3);
+                io.mailrelay.config.RecipientCheck.CALLOUT, io.mailrelay.config.RecipientCheck.LIST,
+                io.mailrelay.config.RecipientCheck.NONE);
+        assertThat(LocalDomainRule.of(config.localDomains().get(1)).recipients()).hasSize(3);
     }
 
     @Test

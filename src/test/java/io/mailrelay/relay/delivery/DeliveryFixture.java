@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.SpoolWriter;

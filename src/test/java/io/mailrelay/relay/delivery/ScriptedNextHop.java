@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 
 /**
  * A next hop on a loopback address whose misbehaviour the test picks, for what Postfix's smtp-sink will not do:

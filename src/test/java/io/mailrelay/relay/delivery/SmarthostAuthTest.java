@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.InMemorySpool;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.spool.FileMessageSpool;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mailrelay.relay.HostPort;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.CapturedLog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -14,6 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import com.google.common.net.InetAddresses;
 
+import io.mailrelay.config.Cidr;
+import io.mailrelay.config.RecipientCheck;
+import io.mailrelay.config.RecipientPattern;
 import io.mailrelay.relay.policy.RelayDecision.Reason;
 
 @Tag("unit")

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Tag;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.policy.Cidr;
+import io.mailrelay.config.Cidr;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -1,4 +1,4 @@
-package io.mailrelay.relay.policy;
+package io.mailrelay.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 

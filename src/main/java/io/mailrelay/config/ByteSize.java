@@ -1,5 +1,6 @@
-package io.mailrelay.relay.config;
+package io.mailrelay.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,6 +23,18 @@ public record ByteSize(long bytes) {
 
     public static ByteSize ofMebibytes(long mebibytes) {
         return new ByteSize(mebibytes << 20);
+    }
+
+    /** The text {@link #parse} reads back: the largest binary unit that divides the size ({@code 100Mi}), else bytes. */
+    @Override
+    public String toString() {
+        for (String unit : List.of("Ti", "Gi", "Mi", "Ki")) {
+            long size = UNITS.get(unit);
+            if (bytes != 0 && bytes % size == 0) {
+                return bytes / size + unit;
+            }
+        }
+        return Long.toString(bytes);
     }
 
     /** @throws IllegalArgumentException naming the value when it is not in the format */

@@ -1,4 +1,4 @@
-package io.mailrelay.relay.config;
+package io.mailrelay.config;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -23,6 +23,24 @@ public final class Durations {
             return seconds / 3600 + "h";
         }
         return seconds / 86400 + "d";
+    }
+
+    /** The text {@link #parse} reads back: the largest unit that divides the duration, {@code 90s}, {@code 5m}, {@code 2d}. */
+    public static String format(Duration duration) {
+        long seconds = duration.getSeconds();
+        if (duration.getNano() != 0 || seconds < 0) {
+            throw new IllegalArgumentException(duration + " is not a whole, positive number of seconds");
+        }
+        if (seconds != 0 && seconds % 86400 == 0) {
+            return seconds / 86400 + "d";
+        }
+        if (seconds != 0 && seconds % 3600 == 0) {
+            return seconds / 3600 + "h";
+        }
+        if (seconds != 0 && seconds % 60 == 0) {
+            return seconds / 60 + "m";
+        }
+        return seconds + "s";
     }
 
     /** @throws IllegalArgumentException naming the value when it is not in the format */

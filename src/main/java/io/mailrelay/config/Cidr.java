@@ -1,4 +1,4 @@
-package io.mailrelay.relay.policy;
+package io.mailrelay.config;
 
 import java.math.BigInteger;
 import java.net.InetAddress;

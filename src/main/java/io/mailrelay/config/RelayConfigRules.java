@@ -1,43 +1,38 @@
-package io.mailrelay.relay.config;
+package io.mailrelay.config;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import com.google.common.net.InetAddresses;
 
-import io.mailrelay.relay.admin.AdminTokenFile;
-import io.mailrelay.relay.auth.PasswordFile;
-import io.mailrelay.relay.policy.MailboxAddress;
-import io.mailrelay.relay.policy.RecipientCheck;
-import io.mailrelay.relay.policy.RecipientPattern;
-import io.mailrelay.relay.tls.PemCredentials;
-
-/** The checks the YAML types cannot express: ranges, required fields, files that must exist and parse. */
-final class ConfigValidator {
-    private static final Pattern HOSTNAME = Pattern.compile(
-            "(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+/**
+ * The rules of relay.yaml that its types cannot express: ranges, required fields, fields that go together. The
+ * relay's loader applies them, and so does the operator before it applies anything, on the configuration it would
+ * render. Whether the files it names exist and parse is the relay's check (only the pod has them).
+ */
+public final class RelayConfigRules {
     /** RFC 5321's text line limit, CRLF included: no relay may refuse shorter lines. */
     private static final int MIN_LINE_LENGTH = 1000;
     /** A line is buffered whole before it is spooled: keep one line's buffer small. */
     private static final int MAX_LINE_LENGTH = 1024 * 1024;
-    private static final Pattern IP_LITERAL_DOMAIN = Pattern.compile("(?i)\\[(ipv6:)?[0-9a-f:.]+\\]");
 
     private final RelayConfig config;
     private final List<String> problems = new ArrayList<>();
 
-    ConfigValidator(RelayConfig config) {
+    private RelayConfigRules(RelayConfig config) {
         this.config = config;
     }
 
-    List<String> problems() {
+    /** @param config with its defaults ({@link RelayConfig#withDefaults()}); each problem is "field: why" */
+    public static List<String> problems(RelayConfig config) {
+        return new RelayConfigRules(config).check();
+    }
+
+    private List<String> check() {
         server(config.server());
         allowedNetworks();
         localDomains();
@@ -58,7 +53,7 @@ final class ConfigValidator {
             problem("server.listenAddress", "\"" + server.listenAddress() + "\" is not an IP address");
         }
         port("server.port", server.port());
-        if (!HOSTNAME.matcher(server.hostname()).matches()) {
+        if (!validName(server.hostname(), false)) {
             problem("server.hostname", "\"" + server.hostname() + "\" is not a valid host name");
         }
         if (server.proxyProtocol() && server.trustedProxies().isEmpty()) {
@@ -90,10 +85,9 @@ final class ConfigValidator {
                 problem(field, "must not be empty");
                 continue;
             }
-            if (local.domain() == null || !(HOSTNAME.matcher(local.domain()).matches()
-                    || IP_LITERAL_DOMAIN.matcher(local.domain()).matches())) {
+            if (!validName(local.domain(), true)) {
                 problem(field + ".domain", "\"" + local.domain() + "\" is not a valid domain");
-            } else if (!seen.add(MailboxAddress.normalizeDomain(local.domain()))) {
+            } else if (!seen.add(DomainNames.normalize(local.domain()))) {
                 problem(field + ".domain", "\"" + local.domain() + "\" is listed twice");
             }
             if (local.deliverTo() == null) {
@@ -119,7 +113,7 @@ final class ConfigValidator {
             if (pattern.isEmpty()) {
                 problem(field + ".recipients[" + i + "]", "\"" + text + "\" is not local-part@domain");
             } else if (local.domain() != null
-                    && !pattern.get().domain().equals(MailboxAddress.normalizeDomain(local.domain()))) {
+                    && !pattern.get().domain().equals(DomainNames.normalize(local.domain()))) {
                 problem(field + ".recipients[" + i + "]", "\"" + text + "\" is not in domain " + local.domain());
             }
         }
@@ -132,19 +126,6 @@ final class ConfigValidator {
         positive("authentication.reloadInterval", auth.reloadInterval());
         if (auth.usersFile() == null) {
             problem("authentication.usersFile", "is required when authentication is configured");
-            return;
-        }
-        usersFile("authentication.usersFile", auth.usersFile());
-    }
-
-    /** A users file that exists and parses (PasswordFile's format). */
-    private void usersFile(String field, Path file) {
-        if (readable(field, file)) {
-            try {
-                PasswordFile.load(file);
-            } catch (IOException | IllegalArgumentException e) {
-                problem(field, file + ": " + e.getMessage());
-            }
         }
     }
 
@@ -159,14 +140,6 @@ final class ConfigValidator {
             problem("tls.keyFile", "is required when tls is configured");
         }
         positive("tls.reloadInterval", tls.reloadInterval());
-        if (tls.certificateFile() != null && tls.keyFile() != null
-                && readable("tls.certificateFile", tls.certificateFile()) & readable("tls.keyFile", tls.keyFile())) {
-            try {
-                PemCredentials.load(tls.certificateFile(), tls.keyFile());
-            } catch (IOException | IllegalArgumentException e) {
-                problem("tls", e.getMessage());
-            }
-        }
     }
 
     private void outbound(RelayConfig.Outbound outbound) {
@@ -188,18 +161,9 @@ final class ConfigValidator {
             problem("outbound.smarthost.host", "is required");
         }
         port("outbound.smarthost.port", smarthost.port());
-        if (smarthost.trustedCaFile() != null) {
-            readable("outbound.smarthost.trustedCaFile", smarthost.trustedCaFile());
-        }
         if ((smarthost.usernameFile() == null) != (smarthost.passwordFile() == null)) {
             problem(smarthost.usernameFile() == null ? "outbound.smarthost.usernameFile" : "outbound.smarthost.passwordFile",
                     "usernameFile and passwordFile go together");
-        }
-        if (smarthost.usernameFile() != null) {
-            readable("outbound.smarthost.usernameFile", smarthost.usernameFile());
-        }
-        if (smarthost.passwordFile() != null) {
-            readable("outbound.smarthost.passwordFile", smarthost.passwordFile());
         }
     }
 
@@ -212,7 +176,7 @@ final class ConfigValidator {
         }
         for (int i = 0; i < restrictions.allowedSenderDomains().size(); i++) {
             String domain = restrictions.allowedSenderDomains().get(i);
-            if (domain == null || !HOSTNAME.matcher(domain).matches()) {
+            if (!validName(domain, false)) {
                 problem("senderRestrictions.allowedSenderDomains[" + i + "]", "\"" + domain + "\" is not a valid domain");
             }
         }
@@ -252,49 +216,23 @@ final class ConfigValidator {
 
     private void admin(RelayConfig.Admin admin) {
         positive("admin.reloadInterval", admin.reloadInterval());
-        if (admin.tokenFile() != null && readable("admin.tokenFile", admin.tokenFile())) {
-            try {
-                AdminTokenFile.read(admin.tokenFile());
-            } catch (IOException | IllegalArgumentException e) {
-                problem("admin.tokenFile", admin.tokenFile() + ": " + e.getMessage());
-            }
-        }
     }
 
     private void handOff(RelayConfig.HandOff handOff) {
         if (handOff == null) {
             return;
         }
-        if (required("handOff.usersFile", handOff.usersFile())) {
-            usersFile("handOff.usersFile", handOff.usersFile());
-        }
-        if (required("handOff.usernameFile", handOff.usernameFile())) {
-            readable("handOff.usernameFile", handOff.usernameFile());
-        }
-        if (required("handOff.passwordFile", handOff.passwordFile())) {
-            readable("handOff.passwordFile", handOff.passwordFile());
-        }
+        required("handOff.usersFile", handOff.usersFile());
+        required("handOff.usernameFile", handOff.usernameFile());
+        required("handOff.passwordFile", handOff.passwordFile());
         notNegative("handOff.deliverFor", handOff.deliverFor().toMillis());
         positive("handOff.reloadInterval", handOff.reloadInterval());
     }
 
-    private boolean required(String field, Object value) {
+    private void required(String field, Object value) {
         if (value == null) {
             problem(field, "is required when handOff is configured");
         }
-        return value != null;
-    }
-
-    private boolean readable(String field, Path file) {
-        if (!Files.isRegularFile(file)) {
-            problem(field, file + " does not exist or is not a file");
-            return false;
-        }
-        if (!Files.isReadable(file)) {
-            problem(field, file + " is not readable");
-            return false;
-        }
-        return true;
     }
 
     private void port(String field, int port) {
@@ -335,6 +273,15 @@ final class ConfigValidator {
         if (value == null || value.isZero() || value.isNegative()) {
             problem(field, "must be longer than 0, was " + value);
         }
+    }
+
+    /** Written as admins write them: any case, one trailing dot allowed. */
+    private static boolean validName(String text, boolean addressLiteral) {
+        if (text == null) {
+            return false;
+        }
+        String name = DomainNames.normalize(text);
+        return addressLiteral ? DomainNames.isMailDomain(name) : DomainNames.isHostName(name);
     }
 
     private void problem(String field, String message) {

@@ -1,4 +1,4 @@
-package io.mailrelay.relay.config;
+package io.mailrelay.config;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.mailrelay.relay;
+package io.mailrelay.config;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.mailrelay.relay.policy;
+package io.mailrelay.config;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -35,18 +35,18 @@ public final class RecipientPattern {
         for (int i = 0; i < literals.length; i++) {
             regex.append(i == 0 ? "" : ".*").append(Pattern.quote(literals[i]));
         }
-        return Optional.of(new RecipientPattern(text, MailboxAddress.normalizeDomain(text.substring(at + 1)),
+        return Optional.of(new RecipientPattern(text, DomainNames.normalize(text.substring(at + 1)),
                 Pattern.compile(regex.toString(), Pattern.DOTALL)));
     }
 
-    /** The domain the pattern is for, normalized like {@link MailboxAddress#domain()}. */
+    /** The domain the pattern is for, normalized ({@link DomainNames#normalize}). */
     public String domain() {
         return domain;
     }
 
-    public boolean matches(MailboxAddress address) {
-        return domain.equals(address.domain())
-                && localPart.matcher(address.localPart().toLowerCase(Locale.ROOT)).matches();
+    /** @param domain normalized ({@link DomainNames#normalize}) */
+    public boolean matches(String localPart, String domain) {
+        return this.domain.equals(domain) && this.localPart.matcher(localPart.toLowerCase(Locale.ROOT)).matches();
     }
 
     @Override

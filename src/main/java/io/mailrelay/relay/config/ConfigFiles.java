@@ -1,0 +1,105 @@
+package io.mailrelay.relay.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import io.mailrelay.config.RelayConfig;
+import io.mailrelay.relay.admin.AdminTokenFile;
+import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.tls.PemCredentials;
+
+/** The files relay.yaml names (mounted Secrets): each must exist, be readable and parse. */
+final class ConfigFiles {
+    private final List<String> problems = new ArrayList<>();
+    private final UnaryOperator<Path> mounted;
+
+    private ConfigFiles(UnaryOperator<Path> mounted) {
+        this.mounted = mounted;
+    }
+
+    /**
+     * @param config with its defaults; fields left out are checked by {@code RelayConfigRules}, not here
+     * @param mounted where each named file is found (see {@link RelayConfigLoader#parse(String, UnaryOperator)})
+     */
+    static List<String> problems(RelayConfig config, UnaryOperator<Path> mounted) {
+        ConfigFiles files = new ConfigFiles(mounted);
+        files.check(config);
+        return files.problems;
+    }
+
+    private void check(RelayConfig config) {
+        if (config.authentication() != null) {
+            usersFile("authentication.usersFile", config.authentication().usersFile());
+        }
+        RelayConfig.Tls tls = config.tls();
+        if (tls != null && readable("tls.certificateFile", tls.certificateFile())
+                & readable("tls.keyFile", tls.keyFile())) {
+            try {
+                PemCredentials.load(mounted.apply(tls.certificateFile()), mounted.apply(tls.keyFile()));
+            } catch (IOException | IllegalArgumentException e) {
+                problem("tls", e.getMessage());
+            }
+        }
+        RelayConfig.Smarthost smarthost = config.outbound() == null ? null : config.outbound().smarthost();
+        if (smarthost != null) {
+            optional("outbound.smarthost.trustedCaFile", smarthost.trustedCaFile());
+            optional("outbound.smarthost.usernameFile", smarthost.usernameFile());
+            optional("outbound.smarthost.passwordFile", smarthost.passwordFile());
+        }
+        Path token = config.admin().tokenFile();
+        if (token != null && readable("admin.tokenFile", token)) {
+            try {
+                AdminTokenFile.read(mounted.apply(token));
+            } catch (IOException | IllegalArgumentException e) {
+                problem("admin.tokenFile", token + ": " + e.getMessage());
+            }
+        }
+        RelayConfig.HandOff handOff = config.handOff();
+        if (handOff != null) {
+            usersFile("handOff.usersFile", handOff.usersFile());
+            readable("handOff.usernameFile", handOff.usernameFile());
+            readable("handOff.passwordFile", handOff.passwordFile());
+        }
+    }
+
+    /** A users file that exists and parses (PasswordFile's format). */
+    private void usersFile(String field, Path file) {
+        if (readable(field, file)) {
+            try {
+                PasswordFile.load(mounted.apply(file));
+            } catch (IOException | IllegalArgumentException e) {
+                problem(field, file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void optional(String field, Path file) {
+        if (file != null) {
+            readable(field, file);
+        }
+    }
+
+    /** False for an absent field too: the rules report that one. */
+    private boolean readable(String field, Path file) {
+        if (file == null) {
+            return false;
+        }
+        if (!Files.isRegularFile(mounted.apply(file))) {
+            problem(field, file + " does not exist or is not a file");
+            return false;
+        }
+        if (!Files.isReadable(mounted.apply(file))) {
+            problem(field, file + " is not readable");
+            return false;
+        }
+        return true;
+    }
+
+    private void problem(String field, String message) {
+        problems.add(field + ": " + message);
+    }
+}

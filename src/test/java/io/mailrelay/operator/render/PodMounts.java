@@ -1,0 +1,53 @@
+package io.mailrelay.operator.render;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.function.UnaryOperator;
+
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+
+import io.mailrelay.relay.RelayFixture;
+
+/**
+ * The files a relay pod has mounted (the Secrets {@link PodTemplateFactory} mounts, with valid content), under a
+ * directory of the test's own: the relay's loader reads the operator's rendering unchanged, each absolute path it
+ * names found below {@link #root}.
+ */
+public final class PodMounts {
+    final Path root;
+
+    public PodMounts(Path root) {
+        this.root = root;
+        try {
+            Path tls = directory(RelayPod.TLS_DIR);
+            RelayFixture.selfSignedCertificate(tls, "tls.crt", "tls.key", "relay.test");
+            byte[] salt = new byte[16];
+            new SecureRandom().nextBytes(salt);
+            Files.writeString(directory(RelayPod.AUTH_DIR).resolve(RelayPod.USERS_KEY),
+                    "alice:" + OpenBSDBCrypt.generate("2y", "secret".toCharArray(), salt, 4) + "\n");
+            Path smarthost = directory(RelayPod.SMARTHOST_DIR);
+            Files.writeString(smarthost.resolve(RelayPod.USERNAME_KEY), "relay");
+            Files.writeString(smarthost.resolve(RelayPod.PASSWORD_KEY), "pw");
+            Files.writeString(directory(RelayPod.ADMIN_DIR).resolve(RelayPod.ADMIN_TOKEN_KEY), "t0ken\n");
+            SupportFactory.PeerCredentials peer = SupportFactory.peerCredentials(null);
+            Path peerDir = directory(RelayPod.PEER_DIR);
+            Files.writeString(peerDir.resolve(RelayPod.USERS_KEY), peer.usersLine());
+            Files.writeString(peerDir.resolve(RelayPod.USERNAME_KEY), peer.username());
+            Files.writeString(peerDir.resolve(RelayPod.PASSWORD_KEY), peer.password());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** For {@code RelayConfigLoader.parse(yaml, mounts.resolver())}. */
+    public UnaryOperator<Path> resolver() {
+        return path -> path.isAbsolute() ? root.resolve(path.toString().substring(1)) : path;
+    }
+
+    private Path directory(String podPath) throws IOException {
+        return Files.createDirectories(root.resolve(podPath.substring(1)));
+    }
+}
