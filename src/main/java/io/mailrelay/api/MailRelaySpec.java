@@ -62,6 +62,8 @@ public class MailRelaySpec {
     @JsonPropertyDescription("Domains this relay accepts mail for from anyone, each delivered to its own host:port. "
             + "Configuring any opens the SMTP port to every address.")
     @Size(max = 64)
+    @ValidationRule(value = "self.all(a, self.filter(b, b.domain.lowerAscii() == a.domain.lowerAscii()).size() == 1)",
+            message = "localDomains must not list a domain twice (domains compare case-insensitively)")
     public List<LocalDomain> localDomains;
 
     @JsonPropertyDescription("SMTP AUTH (PLAIN/LOGIN) with users from a Secret; authenticated clients may relay from anywhere.")
