@@ -54,7 +54,7 @@ class ReferencedSecretsTest {
 
         assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
                 "tls.secretName: Secret tls has type Opaque, expected kubernetes.io/tls",
-                "authentication.usersSecret: Secret users key 'users' line 2 is not 'user:<bcrypt hash>' (htpasswd -B)",
+                "authentication.usersSecret: Secret users key 'users' line 2: the hash of \"bob\" is not bcrypt ($2a$, $2b$ or $2y$, as written by htpasswd -B)",
                 "outbound.smarthost.credentialsSecret: Secret creds has no key 'password'");
         assertThat(result.problems()).extracting(ConfigProblem::reason).containsOnly("SecretInvalid");
     }
