@@ -96,7 +96,7 @@ public class RelayCommand implements Callable<Integer> {
                 RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start();
                 HandOff handOff = new HandOff(relayConfig, server, runtime)) {
             if (managementRouter != null
-                    && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry), handOff)) {
+                    && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry), handOff, server.workloadClients())) {
                 LOG.infof("queue admin endpoint on /admin/queue: %s", relayConfig.admin().tokenFile() == null
                         ? "off (no admin.tokenFile), every request is refused" : "token from " + relayConfig.admin().tokenFile());
             }

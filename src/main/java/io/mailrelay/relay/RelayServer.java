@@ -15,6 +15,7 @@ import java.util.function.UnaryOperator;
 import com.google.common.net.InetAddresses;
 
 import io.mailrelay.config.RelayConfig;
+import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.smtp.RelayChannelInitializer;
 import io.mailrelay.relay.smtp.RelayMetrics;
 import io.mailrelay.relay.spool.MessageSpool;
@@ -74,6 +75,11 @@ public final class RelayServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    /** The pods relayFor selects, as the operator pushes them (the admin endpoint replaces them here). */
+    public WorkloadClients workloadClients() {
+        return initializer.workloadClients();
     }
 
     public synchronized RelayServer start() throws InterruptedException {

@@ -1,6 +1,10 @@
 package io.mailrelay.relay.admin;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.jboss.logging.Logger;
@@ -11,7 +15,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import com.google.common.net.InetAddresses;
+
 import io.mailrelay.config.HostPort;
+import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.delivery.DeliveryService.Action;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -38,8 +45,15 @@ public final class AdminRoutes {
     public record DrainRequest(String peer) {
     }
 
-    /** @param drain null: no {@code /admin/drain} (404) */
-    public static void register(Router router, AdminToken token, QueueAdmin admin, DrainControl drain) {
+    /** Room for about 60,000 addresses: a set beyond that is refused (413), never cut short. */
+    static final int WORKLOAD_CLIENTS_BODY_LIMIT = 1 << 20;
+
+    /**
+     * @param drain null: no {@code /admin/drain} (404)
+     * @param workloadClients the set {@code GET|PUT /admin/workload-clients} reads and replaces
+     */
+    public static void register(Router router, AdminToken token, QueueAdmin admin, DrainControl drain,
+            WorkloadClients workloadClients) {
         router.route("/admin/*").order(-100).handler(ctx -> authorize(ctx, token));
         router.route(HttpMethod.GET, "/admin/queue").order(-99)
                 .blockingHandler(ctx -> reply(ctx, 200, admin.report("true".equals(ctx.queryParams().get("summary")))),
@@ -56,6 +70,12 @@ public final class AdminRoutes {
             router.route(HttpMethod.DELETE, "/admin/drain").order(-99)
                     .blockingHandler(ctx -> reply(ctx, 200, drain.cancel(client(ctx))), false);
         }
+        router.route(HttpMethod.GET, "/admin/workload-clients").order(-99)
+                .handler(ctx -> reply(ctx, 200, report(workloadClients.snapshot())));
+        router.route(HttpMethod.PUT, "/admin/workload-clients").order(-99)
+                .handler(BodyHandler.create().setBodyLimit(WORKLOAD_CLIENTS_BODY_LIMIT));
+        router.route(HttpMethod.PUT, "/admin/workload-clients").order(-98)
+                .handler(ctx -> replaceWorkloadClients(ctx, workloadClients));
         router.route(HttpMethod.POST, "/admin/queue/:id/:action").order(-98)
                 .blockingHandler(ctx -> messageAction(ctx, admin), false);
         router.route("/admin/*").order(-97).handler(ctx -> error(ctx, 404,
@@ -116,6 +136,33 @@ public final class AdminRoutes {
         } catch (IllegalStateException e) {
             error(ctx, 409, e.getMessage());
         }
+    }
+
+    /** Every address an IP literal (never a name: no DNS), or nothing changes. */
+    private static void replaceWorkloadClients(RoutingContext ctx, WorkloadClients clients) {
+        WorkloadClientsReport request;
+        List<InetAddress> addresses = new ArrayList<>();
+        try {
+            request = JSON.readValue(ctx.body().asString(), WorkloadClientsReport.class);
+            for (String address : request.addresses()) {
+                addresses.add(InetAddresses.forString(address));
+            }
+        } catch (IOException | RuntimeException e) {
+            error(ctx, 400, "expected {\"revision\": \"...\", \"addresses\": [\"<IP>\", ...]}: " + e.getMessage());
+            return;
+        }
+        String before = clients.snapshot().revision();
+        clients.replace(request.revision() == null ? "" : request.revision(), addresses, Instant.now());
+        if (!before.equals(clients.snapshot().revision())) {
+            LOG.infof("admin: workload clients %s from %s: %d addresses may relay", clients.snapshot().revision(),
+                    client(ctx), addresses.size());
+        }
+        reply(ctx, 200, report(clients.snapshot()));
+    }
+
+    private static WorkloadClientsReport report(WorkloadClients.Snapshot snapshot) {
+        return new WorkloadClientsReport(snapshot.revision(),
+                snapshot.addresses().stream().map(InetAddresses::toAddrString).sorted().toList(), snapshot.updatedAt());
     }
 
     private static String client(RoutingContext ctx) {

@@ -3,6 +3,7 @@ package io.mailrelay.relay.admin;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.mailrelay.relay.policy.WorkloadClients;
 import io.vertx.ext.web.Router;
 
 /**
@@ -19,12 +20,12 @@ public class ManagementRouter {
     }
 
     /** Adds the admin routes; false when this process has no HTTP server. */
-    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin, DrainControl drain) {
+    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin, DrainControl drain, WorkloadClients workloadClients) {
         Router current = router;
         if (current == null) {
             return false;
         }
-        AdminRoutes.register(current, token, admin, drain);
+        AdminRoutes.register(current, token, admin, drain, workloadClients);
         return true;
     }
 }

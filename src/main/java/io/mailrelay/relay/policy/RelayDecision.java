@@ -15,6 +15,8 @@ public record RelayDecision(Reason reason) {
         UNKNOWN_RECIPIENT(false),
         /** The client address is inside allowedNetworks (Postfix permit_mynetworks). */
         ALLOWED_NETWORK(true),
+        /** The client address is a pod that relayFor selects, as the operator last pushed them ({@link WorkloadClients}). */
+        ALLOWED_WORKLOAD(true),
         /** The session authenticated with SMTP AUTH (Postfix permit_sasl_authenticated). */
         AUTHENTICATED(true),
         /** None of the above: relaying refused (Postfix reject_unauth_destination). */

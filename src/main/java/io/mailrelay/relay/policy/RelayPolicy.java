@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -23,12 +24,20 @@ public final class RelayPolicy {
     private final List<Cidr> allowedNetworks;
     private final Map<String, LocalDomainRule> localDomains;
     private final Optional<Set<String>> allowedSenderDomains;
+    private final Predicate<InetAddress> workloadClients;
 
     /**
      * @param allowedSenderDomains empty when no sender restriction is configured
      */
     public RelayPolicy(Collection<Cidr> allowedNetworks, Collection<LocalDomainRule> localDomains,
             Optional<? extends Collection<String>> allowedSenderDomains) {
+        this(allowedNetworks, localDomains, allowedSenderDomains, client -> false);
+    }
+
+    /** @param workloadClients the addresses of the pods relayFor selects ({@link WorkloadClients}), now */
+    public RelayPolicy(Collection<Cidr> allowedNetworks, Collection<LocalDomainRule> localDomains,
+            Optional<? extends Collection<String>> allowedSenderDomains, Predicate<InetAddress> workloadClients) {
+        this.workloadClients = workloadClients;
         this.allowedNetworks = List.copyOf(allowedNetworks);
         this.localDomains = localDomains.stream().collect(Collectors.toUnmodifiableMap(
                 rule -> DomainNames.normalize(rule.domain()), Function.identity()));
@@ -50,6 +59,8 @@ public final class RelayPolicy {
         RelayDecision.Reason permit;
         if (isAllowedNetwork(client)) {
             permit = RelayDecision.Reason.ALLOWED_NETWORK;
+        } else if (workloadClients.test(client)) {
+            permit = RelayDecision.Reason.ALLOWED_WORKLOAD;
         } else if (authenticated) {
             permit = RelayDecision.Reason.AUTHENTICATED;
         } else {
@@ -63,7 +74,12 @@ public final class RelayPolicy {
 
     /** Trusted clients may relay, so they skip the local recipient check too. */
     public boolean isTrusted(InetAddress client, boolean authenticated) {
-        return authenticated || isAllowedNetwork(client);
+        return authenticated || isAllowedClient(client);
+    }
+
+    /** In allowedNetworks or one of the pods relayFor selects: may relay, and is exempt from per-client limits. */
+    public boolean isAllowedClient(InetAddress client) {
+        return isAllowedNetwork(client) || workloadClients.test(client);
     }
 
     private RelayDecision checkRecipient(MailboxAddress recipient) {

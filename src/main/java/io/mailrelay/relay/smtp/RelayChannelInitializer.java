@@ -46,6 +46,7 @@ import io.mailrelay.relay.auth.PasswordFile;
 import io.mailrelay.relay.delivery.RecipientCallout;
 import io.mailrelay.relay.policy.LocalDomainRule;
 import io.mailrelay.relay.policy.RelayPolicy;
+import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.reload.ReloadingValue;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.mailrelay.relay.tls.ReloadingStartTls;
@@ -71,6 +72,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 public final class RelayChannelInitializer extends ChannelInitializer<SocketChannel> implements AutoCloseable {
     private final RelayConfig config;
     private final RelayPolicy policy;
+    private final WorkloadClients workloadClients = new WorkloadClients();
     private final Protocol protocol;
     private final ConnectionAdmission admission;
     private final Optional<ReloadingStartTls> tls;
@@ -100,7 +102,8 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         this.verifier = recipientVerifier(config);
         this.policy = new RelayPolicy(config.allowedNetworks(),
                 config.localDomains().stream().map(LocalDomainRule::of).toList(),
-                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains));
+                Optional.ofNullable(config.senderRestrictions()).map(RelayConfig.SenderRestrictions::allowedSenderDomains),
+                workloadClients::contains);
         this.admission = new ConnectionAdmission(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerClient(), !config.server().proxyProtocol(), this::exemptFromClientLimits,
                 sessions, metrics);
@@ -164,9 +167,13 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
                 settings, System::nanoTime);
     }
 
+    public WorkloadClients workloadClients() {
+        return workloadClients;
+    }
+
     /** allowedNetworks are not held to per-client limits, unless limits.exemptAllowedNetworks is false. */
     private boolean exemptFromClientLimits(InetAddress client) {
-        return config.limits().exemptAllowedNetworks() && policy.isAllowedNetwork(client);
+        return config.limits().exemptAllowedNetworks() && policy.isAllowedClient(client);
     }
 
     /**

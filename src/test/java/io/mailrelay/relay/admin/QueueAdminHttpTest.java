@@ -27,7 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import com.google.common.net.InetAddresses;
+
 import io.mailrelay.config.HostPort;
+import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.OutboundMode;
@@ -63,6 +66,7 @@ class QueueAdminHttpTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<AutoCloseable> closing = new ArrayList<>();
+    private final WorkloadClients workloadClients = new WorkloadClients();
     private Vertx vertx;
     private SmtpSink senders;
     private int examplePort;
@@ -243,6 +247,42 @@ class QueueAdminHttpTest {
         assertThat(spool.get(id)).isPresent();
     }
 
+    @Test
+    void workloadClientsAreReplacedWholeOnlyWithTheTokenAndOnlyByIpLiterals() throws Exception {
+        FileMessageSpool spool = new FileMessageSpool(dir.resolve("spool"));
+        int port = serve(spool, start(spool), tokenFile(TOKEN));
+        assertThat(get(port, "/admin/workload-clients").path("revision").asText()).isEmpty();
+
+        HttpResponse<String> put = put(port, "Bearer " + TOKEN,
+                "{\"revision\": \"r1\", \"addresses\": [\"10.1.0.7\", \"2001:db8::7\"]}");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        JsonNode now = get(port, "/admin/workload-clients");
+        assertThat(now.path("revision").asText()).isEqualTo("r1");
+        assertThat(now.path("addresses").toString()).isEqualTo("[\"10.1.0.7\",\"2001:db8::7\"]");
+        assertThat(workloadClients.contains(InetAddresses.forString("10.1.0.7"))).isTrue();
+
+        for (String bad : List.of("[\"localhost\"]", "[\"10.0.0.300\"]", "[\"10.0.0.0/8\"]", "\"10.1.0.8\"")) {
+            HttpResponse<String> refused = put(port, "Bearer " + TOKEN, "{\"revision\": \"bad\", \"addresses\": " + bad + "}");
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+        }
+        assertThat(put(port, "Bearer wrong", "{\"revision\": \"x\", \"addresses\": []}").statusCode()).isEqualTo(401);
+        assertThat(put(port, null, "{\"revision\": \"x\", \"addresses\": []}").statusCode()).isEqualTo(401);
+        assertThat(workloadClients.snapshot().revision()).as("nothing refused changed the set").isEqualTo("r1");
+        assertThat(workloadClients.contains(InetAddresses.forString("10.1.0.7"))).isTrue();
+
+        assertThat(put(port, "Bearer " + TOKEN, "{\"revision\": \"r2\", \"addresses\": []}").statusCode()).isEqualTo(200);
+        assertThat(workloadClients.contains(InetAddresses.forString("10.1.0.7"))).isFalse();
+    }
+
+    private HttpResponse<String> put(int port, String authorization, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/workload-clients"))
+                .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private DeliveryService start(FileMessageSpool spool) {
         Map<String, HostPort> routes = new LinkedHashMap<>();
         routes.put("example.test", new HostPort("127.0.0.1", examplePort));
@@ -260,7 +300,7 @@ class QueueAdminHttpTest {
         AdminToken token = AdminToken.of(tokenFile, Duration.ofMillis(100));
         closing.add(token);
         Router router = Router.router(vertx);
-        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null);
+        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null, workloadClients);
         HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
         return server.actualPort();
