@@ -59,6 +59,12 @@ public class MailRelaySpec {
     @JsonPropertyDescription("In-cluster clients: pods (in the selected namespaces, or this namespace) that may connect to the SMTP port.")
     public LabelSelector allowedPodSelector;
 
+    @JsonPropertyDescription("Pods that may relay by workload identity: the operator follows the selected pods and "
+            + "gives the relay pods their current IPs within seconds (no restart); those IPs relay like allowedNetworks. "
+            + "Running or Pending pods with an IP only: never terminating, finished or hostNetwork pods. The "
+            + "NetworkPolicy admits them too.")
+    public RelayFor relayFor;
+
     @JsonPropertyDescription("Domains this relay accepts mail for from anyone, each delivered to its own host:port. "
             + "Configuring any opens the SMTP port to every address.")
     @Size(max = 64)

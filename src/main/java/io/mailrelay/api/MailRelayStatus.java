@@ -43,4 +43,7 @@ public class MailRelayStatus {
 
     @JsonPropertyDescription("The relay pods' queues, summed, read from their admin endpoints.")
     public QueueStatus queue;
+
+    @JsonPropertyDescription("The pods spec.relayFor selects, and whether the relay pods hold their addresses.")
+    public RelayForStatus relayFor;
 }

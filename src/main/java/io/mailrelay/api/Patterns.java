@@ -15,6 +15,8 @@ public final class Patterns {
     public static final String HOST_PORT = "^(" + LABEL + "(\\." + LABEL + ")*|\\[[0-9a-fA-F:.]+\\]):" + PORT + "$";
     /** A positive duration the relay reads too (config.Durations: at most 9 digits): 30s, 5m, 1h; never 0s. */
     public static final String DURATION = "^[1-9][0-9]{0,8}(s|m|h)$";
+    /** A namespace name (DNS label). */
+    public static final String NAMESPACE_NAME = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
     /** A Kubernetes object name (DNS subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
 

@@ -42,6 +42,7 @@ import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.ProbeStatusMapper;
 import io.mailrelay.operator.probing.RelayProber;
+import io.mailrelay.operator.identity.WorkloadClientsPusher;
 import io.mailrelay.operator.queue.RelayQueueReader;
 import io.mailrelay.operator.queue.ScaleDownPlan;
 import io.mailrelay.operator.queue.ScaleDownSequencer;
@@ -96,21 +97,23 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     private final RelayProber prober;
     private final RelayQueueReader queues;
     private final ScaleDownSequencer scaleDowns;
+    private final WorkloadClientsPusher workloadClients;
     /** Nodes and the Service network, for the NetworkRisk check of allow-lists against this cluster. */
     private final ClusterNetworksReader clusterNetworks = new ClusterNetworksReader();
 
     /** Without probing, queue reading and scale-down hand-off (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
-        this(settings, null, null, null);
+        this(settings, null, null, null, null);
     }
 
     @Inject
     public MailRelayReconciler(OperatorSettings settings, RelayProber prober, RelayQueueReader queues,
-            ScaleDownSequencer scaleDowns) {
+            ScaleDownSequencer scaleDowns, WorkloadClientsPusher workloadClients) {
         this.settings = settings;
         this.prober = prober;
         this.queues = queues;
         this.scaleDowns = scaleDowns;
+        this.workloadClients = workloadClients;
     }
 
     @Override
@@ -125,6 +128,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (queues != null) {
             sources.add(queues.eventSource(context)); // so does a queue whose figures changed
+        }
+        if (workloadClients != null) {
+            sources.add(workloadClients.eventSource(context)); // and a pod that relayFor may select
         }
         return sources;
     }
@@ -163,6 +169,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         int replicasBefore = running instanceof StatefulSet statefulSet
                 ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
         ScaleDownPlan scaleDown = ScaleDownPlan.none(WorkloadFactory.replicas(relay));
+        if (problems.isEmpty() && workloadClients != null) {
+            // first: a pod that left relayFor's selection must stop relaying before anything else is done
+            workloadClients.push(client, relay);
+        }
         if (problems.isEmpty()) {
             if (running instanceof StatefulSet && scaleDowns != null && leaving == null) {
                 scaleDown = scaleDowns.sequence(client, relay, replicasBefore, WorkloadFactory.replicas(relay),
@@ -200,8 +210,12 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(DRAIN_RECHECK); // the queues change unseen
         }
         // a Pending claim changes nothing we watch while the provisioner keeps failing: look again
-        return workload.pendingVolume() == null ? UpdateControl.noUpdate()
-                : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(SpoolClaims.RECHECK);
+        if (workload.pendingVolume() != null) {
+            return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(SpoolClaims.RECHECK);
+        }
+        // a relay pod restarted in place lost its workload clients (kept in memory only): push again
+        return relay.getSpec().relayFor == null ? UpdateControl.noUpdate()
+                : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(WorkloadClientsPusher.REFRESH);
     }
 
     private OperatorSettings settingsOnCluster(KubernetesClient client) {
@@ -285,6 +299,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (queues != null) {
             StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
+        }
+        if (workloadClients != null) {
+            after.relayFor = workloadClients.latest(relay).orElse(null);
         }
         if (scaleDown != null) { // else the composer kept the previous Draining condition
             StatusComposer.draining(relay, after, scaleDown, now);

@@ -16,6 +16,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.WorkloadClientsReport;
 
 /**
  * The layout is the architecture (docs/architecture.md): the relay, the probe and the shared relay.yaml contract
@@ -61,7 +62,8 @@ class PackageDependenciesTest {
     void theOperatorReachesTheRelayOnlyThroughTheContractAndTheAdminWireTypes() {
         noClasses().that().resideInAPackage("io.mailrelay.operator..")
                 .should().dependOnClassesThat(resideInAPackage("io.mailrelay.relay..")
-                        .and(not(belongToAnyOf(AdminRoutes.class, DrainReport.class, QueueReport.class))))
+                        .and(not(belongToAnyOf(AdminRoutes.class, DrainReport.class, QueueReport.class,
+                                WorkloadClientsReport.class))))
                 .check(classes);
     }
 

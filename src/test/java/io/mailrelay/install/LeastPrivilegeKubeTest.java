@@ -238,7 +238,9 @@ class LeastPrivilegeKubeTest {
         Operator operator = new Operator(o -> testOperator(o)
                 .withInformerStoppedHandler((informer, e) -> stopped.add(chain(e)))
                 .withCacheSyncTimeout(Duration.ofSeconds(60)));
-        operator.register(new MailRelayReconciler(settings()));
+        // with the relayFor pod informer, as the packaged operator runs
+        operator.register(new MailRelayReconciler(settings(), null, null, null,
+                new io.mailrelay.operator.identity.WorkloadClientsPusher(Duration.ofSeconds(1), false)));
         try {
             operator.start();
             return stopped.stream().filter(LeastPrivilegeKubeTest::refusal).toList();
@@ -289,6 +291,7 @@ class LeastPrivilegeKubeTest {
         exercises.put("delete serviceaccounts", LEGACY_SERVICE_ACCOUNT);
         exercises.put("list events", PENDING_CLAIM);
         exercises.put("list pods", QUEUE_READ);
+        exercises.put("watch pods", START);
         exercises.put("list nodes", CLUSTER_NETWORKS);
         exercises.put("list servicecidrs.networking.k8s.io", CLUSTER_NETWORKS);
         for (String verb : List.of("get", "create", "update", "patch")) {
@@ -562,7 +565,7 @@ class LeastPrivilegeKubeTest {
         grantAll();
         queues = new RelayQueueReader(Duration.ofSeconds(1), Duration.ofSeconds(1), false);
         running = new Operator(o -> testOperator(o).withMetrics(reported));
-        running.register(new MailRelayReconciler(settings(), null, queues, null)); // no scale-down hand-off here
+        running.register(new MailRelayReconciler(settings(), null, queues, null, null)); // no scale-down hand-off here
         running.start();
     }
 

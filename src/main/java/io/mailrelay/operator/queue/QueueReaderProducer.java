@@ -8,6 +8,8 @@ import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.mailrelay.operator.identity.WorkloadClientsPusher;
+
 /** The {@link RelayQueueReader} and the {@link ScaleDownSequencer} from {@code mailrelay.queue.*} (and the probe's out-of-cluster address switch). */
 public class QueueReaderProducer {
 
@@ -31,6 +33,13 @@ public class QueueReaderProducer {
     @Singleton
     ScaleDownSequencer scaleDown() {
         return new ScaleDownSequencer(timeout, addressOverride);
+    }
+
+    /** relayFor's pushes go to the same admin endpoints, with the same timeout and address switch. */
+    @Produces
+    @Singleton
+    WorkloadClientsPusher workloadClients() {
+        return new WorkloadClientsPusher(timeout, addressOverride);
     }
 
     void close(@Disposes RelayQueueReader reader) {

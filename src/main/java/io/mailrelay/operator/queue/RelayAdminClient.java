@@ -6,10 +6,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.WorkloadClientsReport;
 
 /**
  * One relay pod's admin endpoint with the relay's admin token, never a pod exec: its queue summary
@@ -44,6 +46,13 @@ public final class RelayAdminClient {
     /** {@code DELETE /admin/drain}: the pod stays after all and takes mail again. */
     public DrainReport cancelDrain(String address, String token) throws IOException {
         return call(address, token, "DELETE", "/admin/drain", null, 200, DrainReport.class);
+    }
+
+    /** {@code PUT /admin/workload-clients}: the pod's set of workload clients becomes {@code addresses}. */
+    public WorkloadClientsReport replaceWorkloadClients(String address, String token, String revision,
+            List<String> addresses) throws IOException {
+        String body = AdminRoutes.JSON.writeValueAsString(new WorkloadClientsReport(revision, addresses, null));
+        return call(address, token, "PUT", "/admin/workload-clients", body, 200, WorkloadClientsReport.class);
     }
 
     private <T> T call(String address, String token, String method, String path, String body, int expected,

@@ -96,6 +96,17 @@ public final class NetworkPolicyFactory {
                     .withPodSelector(spec.allowedPodSelector)
                     .build());
         }
+        if (spec.relayFor != null) {
+            // relayFor implies admission; the ServiceAccount filter is the relay's (a policy cannot express it)
+            List<String> namespaces = spec.relayFor.namespaces == null || spec.relayFor.namespaces.isEmpty() ? null
+                    : spec.relayFor.namespaces;
+            peers.add(new NetworkPolicyPeerBuilder()
+                    .withNamespaceSelector(namespaces == null ? null : new LabelSelectorBuilder()
+                            .addNewMatchExpression().withKey(NAMESPACE_NAME_LABEL).withOperator("In")
+                            .withValues(namespaces).endMatchExpression().build())
+                    .withPodSelector(spec.relayFor.podSelector)
+                    .build());
+        }
         addOperator(peers, operatorNamespace);
         return peers;
     }
