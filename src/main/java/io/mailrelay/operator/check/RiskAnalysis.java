@@ -9,6 +9,7 @@ import java.util.Optional;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.config.Cidr;
+import io.mailrelay.operator.identity.LabelSelectors;
 import io.mailrelay.operator.render.ServiceFactory;
 
 /**
@@ -73,6 +74,15 @@ public final class RiskAnalysis {
             risks.add(new Risk(Risk.CLIENT_ADDRESS_HIDDEN, "service.externalTrafficPolicy Cluster on a "
                     + service.type + " Service SNATs clients to node addresses: the relay sees node IPs, "
                     + "not clients (use Local, or proxyProtocol)"));
+        }
+        if (spec.relayFor != null && spec.relayFor.podSelector != null
+                && LabelSelectors.selectsEverything(spec.relayFor.podSelector)
+                && (spec.relayFor.serviceAccounts == null || spec.relayFor.serviceAccounts.isEmpty())) {
+            risks.add(new Risk(Risk.RELAY_FOR_EVERY_POD, "relayFor.podSelector {} selects every pod of "
+                    + (spec.relayFor.namespaces == null || spec.relayFor.namespaces.isEmpty() ? "this namespace"
+                            : "namespaces " + String.join(", ", spec.relayFor.namespaces))
+                    + ": any of them, a compromised one too, may relay (select the pods that send mail by label, "
+                    + "or by serviceAccounts)"));
         }
         return risks;
     }

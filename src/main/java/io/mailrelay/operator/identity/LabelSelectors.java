@@ -7,12 +7,12 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 
 /** Kubernetes label selector semantics (matchLabels and matchExpressions, all of them); {} matches everything. */
-final class LabelSelectors {
+public final class LabelSelectors {
 
     private LabelSelectors() {
     }
 
-    static boolean matches(LabelSelector selector, Map<String, String> labels) {
+    public static boolean matches(LabelSelector selector, Map<String, String> labels) {
         Map<String, String> present = labels == null ? Map.of() : labels;
         if (selector.getMatchLabels() != null && !selector.getMatchLabels().entrySet().stream()
                 .allMatch(label -> label.getValue().equals(present.get(label.getKey())))) {
@@ -23,7 +23,7 @@ final class LabelSelectors {
     }
 
     /** True when the selector says nothing: it selects every pod. */
-    static boolean selectsEverything(LabelSelector selector) {
+    public static boolean selectsEverything(LabelSelector selector) {
         return (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
                 && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
     }

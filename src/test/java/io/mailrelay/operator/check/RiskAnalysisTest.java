@@ -70,4 +70,24 @@ class RiskAnalysisTest {
         spec.service.trustedProxies = List.of("10.0.128.0/28"); // the load balancer's own subnet
         assertThat(RiskAnalysis.analyse(spec)).isEmpty();
     }
+
+    @Test
+    void relayForWithAnEmptyPodSelectorLetsEveryPodOfItsNamespacesRelay() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.relayFor = new io.mailrelay.api.RelayFor();
+        spec.relayFor.namespaces = List.of("apps", "batch");
+        spec.relayFor.podSelector = new io.fabric8.kubernetes.api.model.LabelSelector();
+
+        assertThat(RiskAnalysis.analyse(spec)).singleElement().satisfies(risk -> {
+            assertThat(risk.reason()).isEqualTo("RelayForEveryPod");
+            assertThat(risk.message()).contains("every pod of namespaces apps, batch");
+        });
+
+        spec.relayFor.serviceAccounts = List.of("mailer");
+        assertThat(RiskAnalysis.analyse(spec)).as("narrowed by ServiceAccount").isEmpty();
+        spec.relayFor.serviceAccounts = null;
+        spec.relayFor.podSelector = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                .addToMatchLabels("role", "mailer").build();
+        assertThat(RiskAnalysis.analyse(spec)).isEmpty();
+    }
 }

@@ -346,6 +346,30 @@ class ManifestsTest {
     }
 
     @Test
+    void networkPolicyAdmitsThePodsRelayForSelectsInTheNamedNamespacesOrItsOwn() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.relayFor = new io.mailrelay.api.RelayFor();
+        spec.relayFor.namespaces = List.of("apps", "batch");
+        spec.relayFor.podSelector = new LabelSelectorBuilder().addToMatchLabels("role", "mailer").build();
+
+        var peers = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+
+        assertThat(peers).filteredOn(peer -> peer.getPodSelector() != null
+                && Map.of("role", "mailer").equals(peer.getPodSelector().getMatchLabels())).singleElement()
+                .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchExpressions()).singleElement()
+                        .satisfies(expression -> {
+                            assertThat(expression.getKey()).isEqualTo("kubernetes.io/metadata.name");
+                            assertThat(expression.getOperator()).isEqualTo("In");
+                            assertThat(expression.getValues()).containsExactly("apps", "batch");
+                        }));
+        spec.relayFor.namespaces = null;
+        var own = desired(spec).get(NetworkPolicy.class).getSpec().getIngress().get(0).getFrom();
+        assertThat(own).filteredOn(peer -> peer.getPodSelector() != null
+                && Map.of("role", "mailer").equals(peer.getPodSelector().getMatchLabels())).singleElement()
+                .satisfies(peer -> assertThat(peer.getNamespaceSelector()).as("the policy's own namespace").isNull());
+    }
+
+    @Test
     void authenticationOpensSmtpToEveryoneBecauseUsersConnectFromAnywhere() {
         MailRelaySpec spec = Specs.minimal();
         spec.authentication = new Authentication();
