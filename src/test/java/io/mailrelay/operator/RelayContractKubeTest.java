@@ -205,6 +205,8 @@ class RelayContractKubeTest {
             assertThat(c.getMessage()).contains("spec.persistence.minFreeSpace").contains("must not be negative");
         });
         assertThat(kube.client().configMaps().inNamespace(NS).withName("negative-min-free-config").get()).isNull();
+        System.out.println(api.kubectl("get", "mr", "negative-min-free", "-n", NS).assertSuccess().stdout());
+        System.out.println(api.kubectl("describe", "mr", "negative-min-free", "-n", NS).assertSuccess().stdout());
     }
 
     @Test

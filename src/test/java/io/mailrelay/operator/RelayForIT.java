@@ -120,7 +120,9 @@ class RelayForIT {
             MailRelay after = watch.await("one pod left", r -> r.getStatus().relayFor != null
                     && Integer.valueOf(1).equals(r.getStatus().relayFor.pods));
             assertThat(rcpt("127.0.0.22", port)).startsWith("250");
+            System.out.println(api.kubectl("get", "mr", "-A", "-o", "wide").assertSuccess().stdout());
             String describe = api.kubectl("describe", "mr", "office", "-n", MAIL).assertSuccess().stdout();
+            System.out.println(describe); // a healthy relay, as kubectl describe shows it
             System.out.println(describe.substring(describe.indexOf("\nStatus:")).lines()
                     .dropWhile(line -> !line.contains("Relay For:")).limit(10).reduce("", (a, b) -> a + b + "\n"));
             Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> upstream.testIds().containsAll(acknowledged));
