@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.relay.RawSmtp;
 import io.mailrelay.testing.AppProcess;
-import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.LocalKubelet;
 import io.mailrelay.testing.RealKubeApiServer;
 import io.mailrelay.testing.SmtpSink;
@@ -49,13 +48,7 @@ class RelayForIT {
         kube.namespace(APPS, Map.of());
         try (SmtpSink upstream = new SmtpSink().start();
                 LocalKubelet kubelet = new LocalKubelet(api.client(), MAIL, "127.0.0.1:" + upstream.port()).start();
-                AppProcess operator = AppProcess.builder("operator")
-                        .env("KUBECONFIG", api.kubeconfigFile().toString())
-                        .property("quarkus.http.host", "127.0.0.1")
-                        .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                        .property("mailrelay.operator-namespace", KubeFixture.OPERATOR_NAMESPACE)
-                        .property("mailrelay.probe.address-override", "true")
-                        .args("operator").start()) {
+                AppProcess operator = PackagedOperator.start(api)) {
             KubernetesClient client = api.client();
             pod(client, "mailer-a", "mailer", "127.0.0.21", false, "Running");
             pod(client, "web", "web", "127.0.0.22", false, "Running");
