@@ -169,8 +169,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         int replicasBefore = running instanceof StatefulSet statefulSet
                 ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
         ScaleDownPlan scaleDown = ScaleDownPlan.none(WorkloadFactory.replicas(relay));
-        if (problems.isEmpty() && workloadClients != null) {
-            // first: a pod that left relayFor's selection must stop relaying before anything else is done
+        if (workloadClients != null) {
+            // first, and also while the spec is invalid (the previous configuration keeps running): a pod that left
+            // relayFor's selection must stop relaying before anything else is done
             workloadClients.push(client, relay);
         }
         if (problems.isEmpty()) {

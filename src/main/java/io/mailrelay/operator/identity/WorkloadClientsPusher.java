@@ -7,9 +7,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
@@ -72,8 +74,31 @@ public final class WorkloadClientsPusher {
         pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, MailRelay.class)
                 .withName(NAME)
                 .withSecondaryToPrimaryMapper(pod -> concerned(relays, pod))
+                .withOnUpdateFilter((changed, before) -> !sameFacts(changed, before))
                 .build(), context);
         return pods;
+    }
+
+    /**
+     * What selection and pushing look at: a pod's status moving on in other ways (conditions' timestamps, container
+     * states) wakes nobody, so a busy namespace does not reconcile its relays at every pod update. For relay pods,
+     * readiness and restarts too: a restarted relay lost its set.
+     */
+    static boolean sameFacts(Pod a, Pod b) {
+        return Objects.equals(facts(a), facts(b));
+    }
+
+    private static List<Object> facts(Pod pod) {
+        var status = pod.getStatus();
+        var spec = pod.getSpec();
+        return Arrays.asList(pod.getMetadata().getLabels(), pod.getMetadata().getDeletionTimestamp() != null,
+                spec == null ? null : spec.getHostNetwork(), spec == null ? null : spec.getServiceAccountName(),
+                status == null ? null : status.getPhase(), status == null ? null : status.getPodIP(),
+                status == null ? null : status.getPodIPs(),
+                status == null || status.getConditions() == null ? null : status.getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType())).map(c -> c.getStatus()).toList(),
+                status == null || status.getContainerStatuses() == null ? null : status.getContainerStatuses().stream()
+                        .map(c -> c.getRestartCount()).toList());
     }
 
     private static Set<ResourceID> concerned(IndexerResourceCache<MailRelay> relays, Pod pod) {
