@@ -54,6 +54,7 @@ public final class CrdPostProcessing {
         embedded.put("spec.imagePullSecrets[]", CORE + "LocalObjectReference");
         embedded.put("spec.allowedNamespaceSelector", META + "LabelSelector");
         embedded.put("spec.allowedPodSelector", META + "LabelSelector");
+        embedded.put("spec.relayFor.podSelector", META + "LabelSelector");
         embedded.put("spec.monitoring.namespaceSelector", META + "LabelSelector");
         embedded.put("status.conditions[]", META + "Condition");
         return Map.copyOf(embedded);
