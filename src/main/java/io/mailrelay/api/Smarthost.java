@@ -10,12 +10,10 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
+import io.mailrelay.config.SmarthostTls;
+
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Smarthost {
-
-    public enum TlsMode {
-        required, opportunistic, none
-    }
 
     @JsonPropertyDescription("Host name of the smarthost (e.g. smtp.provider.net).")
     @Required
@@ -31,7 +29,7 @@ public class Smarthost {
 
     @JsonPropertyDescription("STARTTLS to the smarthost: required (default), opportunistic or none.")
     @Default("required")
-    public TlsMode tls;
+    public SmarthostTls tls;
 
     @JsonPropertyDescription("Verify the smarthost's certificate and host name. Default true.")
     @Default("true")

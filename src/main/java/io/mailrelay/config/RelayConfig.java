@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
  * relay.yaml (docs/relay.md): the one contract between the operator, which renders it ({@link RelayYaml#write}), and
  * the relay, which reads it ({@link RelayYaml#read}, {@link RelayConfigRules}). As parsed, absent fields are null;
@@ -164,11 +162,6 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         }
     }
 
-    public enum OutboundMode {
-        @JsonProperty("smarthost") SMARTHOST,
-        @JsonProperty("mx") MX
-    }
-
     public record Smarthost(String host, Integer port, SmarthostTls tls, Boolean verifyCertificate,
             Path trustedCaFile, Path usernameFile, Path passwordFile) {
         /** This section with the documented default of every absent field. */
@@ -181,12 +174,6 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                     usernameFile,
                     passwordFile);
         }
-    }
-
-    public enum SmarthostTls {
-        @JsonProperty("required") REQUIRED,
-        @JsonProperty("opportunistic") OPPORTUNISTIC,
-        @JsonProperty("none") NONE
     }
 
     public record SenderRestrictions(List<String> allowedSenderDomains) {

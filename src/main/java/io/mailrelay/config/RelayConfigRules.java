@@ -151,7 +151,7 @@ public final class RelayConfigRules {
             problem("outbound.mode", "is required (smarthost or mx)");
         }
         RelayConfig.Smarthost smarthost = outbound.smarthost();
-        if (outbound.mode() == RelayConfig.OutboundMode.SMARTHOST && smarthost == null) {
+        if (outbound.mode() == OutboundMode.SMARTHOST && smarthost == null) {
             problem("outbound.smarthost", "is required when outbound.mode is smarthost");
         }
         if (smarthost == null) {

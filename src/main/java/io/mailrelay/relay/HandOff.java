@@ -8,12 +8,12 @@ import org.jboss.logging.Logger;
 
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.RelayConfig;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.admin.DrainControl;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.delivery.SelfAddresses;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
-import io.mailrelay.relay.delivery.TlsMode;
 
 /**
  * A drain on request ({@code POST /admin/drain}, before a scale-down): the SIGTERM drain's first part
@@ -147,7 +147,7 @@ final class HandOff implements DrainControl, AutoCloseable {
 
     /** The peer as a next hop: STARTTLS when offered (its certificate names the shared hostname, not the pod), AUTH. */
     private SmarthostSettings peerSettings(HostPort target) {
-        return new SmarthostSettings(target, TlsMode.OPPORTUNISTIC, false, null,
+        return new SmarthostSettings(target, SmarthostTls.OPPORTUNISTIC, false, null,
                 new SmarthostCredentials(settings.usernameFile(), settings.passwordFile()));
     }
 

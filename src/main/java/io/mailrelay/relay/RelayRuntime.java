@@ -6,17 +6,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RelayConfig;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.admin.QueueAdmin;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
-import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SelfAddresses;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;
-import io.mailrelay.relay.delivery.TlsMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,7 +81,7 @@ public final class RelayRuntime implements AutoCloseable {
         Map<String, HostPort> routes = new LinkedHashMap<>();
         config.localDomains().forEach(local -> routes.put(local.domain(), local.deliverTo()));
         RelayConfig.Outbound outbound = config.outbound();
-        OutboundMode mode = outbound.mode() == RelayConfig.OutboundMode.MX ? OutboundMode.MX : OutboundMode.SMARTHOST;
+        OutboundMode mode = outbound.mode();
         return new DeliverySettings(config.server().hostname(), routes, mode,
                 mode == OutboundMode.SMARTHOST ? smarthost(outbound.smarthost()) : null,
                 DeliverySettings.MxSettings.DEFAULT,
@@ -100,15 +100,10 @@ public final class RelayRuntime implements AutoCloseable {
     }
 
     private static SmarthostSettings smarthost(RelayConfig.Smarthost smarthost) {
-        TlsMode tls = switch (smarthost.tls()) {
-            case REQUIRED -> TlsMode.REQUIRED;
-            case OPPORTUNISTIC -> TlsMode.OPPORTUNISTIC;
-            case NONE -> TlsMode.NONE;
-        };
         // the validator made sure both files are given together and readable; delivery reads them per connection
         SmarthostCredentials credentials = smarthost.usernameFile() == null ? null
                 : new SmarthostCredentials(smarthost.usernameFile(), smarthost.passwordFile());
-        return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), tls,
+        return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), smarthost.tls(),
                 smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials);
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
+import io.mailrelay.config.OutboundMode;
 
 /** Plain MailRelay objects for unit tests. */
 public final class Specs {
@@ -27,7 +28,7 @@ public final class Specs {
         MailRelaySpec spec = new MailRelaySpec();
         spec.allowedNetworks = List.of("10.20.0.0/16");
         spec.outbound = new Outbound();
-        spec.outbound.mode = Outbound.Mode.mx;
+        spec.outbound.mode = OutboundMode.MX;
         return spec;
     }
 }

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.InvalidConfigException;
+import io.mailrelay.config.OutboundMode;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.relay.delivery.DeliverySettings;
-import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;
-import io.mailrelay.relay.delivery.TlsMode;
 
 /** relay.yaml as parsed → what delivery runs with. */
 @Tag("unit")
@@ -71,7 +71,7 @@ class RelayRuntimeTest {
                 Map.of("example.test", new HostPort("mail.example.test", 2525), "v6.test",
                         new HostPort("2001:db8::25", 25)),
                 OutboundMode.SMARTHOST,
-                new SmarthostSettings(new HostPort("smtp.provider.test", 465), TlsMode.OPPORTUNISTIC, false, ca,
+                new SmarthostSettings(new HostPort("smtp.provider.test", 465), SmarthostTls.OPPORTUNISTIC, false, ca,
                         new SmarthostCredentials(username, password)),
                 DeliverySettings.MxSettings.DEFAULT,
                 new RetryPolicy(List.of(Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofHours(1)),
@@ -94,7 +94,7 @@ class RelayRuntimeTest {
                 """);
 
         assertThat(settings.smarthost()).isEqualTo(new SmarthostSettings(new HostPort("smtp.provider.test", 587),
-                TlsMode.REQUIRED, true, null, null));
+                SmarthostTls.REQUIRED, true, null, null));
         assertThat(settings.smarthost().authenticates()).isFalse();
         assertThat(settings.localRoutes()).isEmpty();
         assertThat(settings.retry()).isEqualTo(RetryPolicy.DEFAULT);

@@ -24,10 +24,12 @@ import io.mailrelay.config.ByteSize;
 import io.mailrelay.config.Cidr;
 import io.mailrelay.config.Durations;
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.config.RelayConfigRules;
 import io.mailrelay.config.RelayYaml;
+import io.mailrelay.config.SmarthostTls;
 
 /**
  * spec → relay.yaml ({@link RelayConfig}, the relay's own type). Paths point at the mounts {@link PodTemplateFactory}
@@ -126,18 +128,17 @@ public final class RelayConfigRenderer {
         if (outbound == null) {
             return null;
         }
-        if (outbound.mode == Outbound.Mode.mx) {
-            return new RelayConfig.Outbound(RelayConfig.OutboundMode.MX, null);
+        if (outbound.mode == OutboundMode.MX) {
+            return new RelayConfig.Outbound(OutboundMode.MX, null);
         }
         Smarthost host = outbound.smarthost;
         if (host == null) {
-            return new RelayConfig.Outbound(RelayConfig.OutboundMode.SMARTHOST, null);
+            return new RelayConfig.Outbound(OutboundMode.SMARTHOST, null);
         }
         boolean credentials = host.credentialsSecret != null;
-        return new RelayConfig.Outbound(RelayConfig.OutboundMode.SMARTHOST, new RelayConfig.Smarthost(host.host,
+        return new RelayConfig.Outbound(OutboundMode.SMARTHOST, new RelayConfig.Smarthost(host.host,
                 requireNonNullElse(host.port, 587),
-                RelayConfig.SmarthostTls.valueOf(requireNonNullElse(host.tls, Smarthost.TlsMode.required).name()
-                        .toUpperCase(Locale.ROOT)),
+                requireNonNullElse(host.tls, SmarthostTls.REQUIRED),
                 requireNonNullElse(host.verifyCertificate, true), null,
                 credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.USERNAME_KEY) : null,
                 credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.PASSWORD_KEY) : null));

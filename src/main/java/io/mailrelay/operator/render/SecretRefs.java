@@ -5,6 +5,7 @@ import java.util.Set;
 
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
+import io.mailrelay.config.OutboundMode;
 
 /** Reads the optional Secret references out of a spec. */
 public final class SecretRefs {
@@ -31,7 +32,7 @@ public final class SecretRefs {
     /** The smarthost credentials Secret, or null when there is none (mx mode, or no AUTH at the smarthost). */
     public static String smarthostCredentials(MailRelaySpec spec) {
         Outbound outbound = spec.outbound;
-        if (outbound == null || outbound.mode != Outbound.Mode.smarthost || outbound.smarthost == null) {
+        if (outbound == null || outbound.mode != OutboundMode.SMARTHOST || outbound.smarthost == null) {
             return null;
         }
         return outbound.smarthost.credentialsSecret;

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 
 /**
  * What delivery needs from relay.yaml ({@code server.hostname}, {@code localDomains}, {@code outbound},

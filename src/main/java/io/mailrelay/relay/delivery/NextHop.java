@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.SmarthostTls;
 
 /**
  * Where one group of recipients goes and how: the hosts to try in order (several for MX), TLS and AUTH.
@@ -12,7 +13,7 @@ import io.mailrelay.config.HostPort;
  * @param name for logs and bounces ("smarthost smtp.provider.net:587", "MX of example.org")
  * @param targets tried in order until one accepts the connection
  */
-public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean verifyCertificate, Path trustedCaFile,
+public record NextHop(String name, List<HostPort> targets, SmarthostTls tls, boolean verifyCertificate, Path trustedCaFile,
         String username, String password) {
 
     public NextHop {
@@ -24,7 +25,7 @@ public record NextHop(String name, List<HostPort> targets, TlsMode tls, boolean 
 
     /** A local domain's deliverTo target, or an MX host: STARTTLS when offered, certificate not checked (Postfix "may"). */
     static NextHop opportunistic(String name, List<HostPort> targets) {
-        return new NextHop(name, targets, TlsMode.OPPORTUNISTIC, false, null, null, null);
+        return new NextHop(name, targets, SmarthostTls.OPPORTUNISTIC, false, null, null, null);
     }
 
     /** The smarthost, with its credentials as their files hold them now. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 
 /**
  * Decides where each recipient goes: its local domain's deliverTo target, else the smarthost, else (MX mode) the

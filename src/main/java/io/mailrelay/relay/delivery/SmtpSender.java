@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.spool.SpooledMessage;
 import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;
@@ -203,9 +204,9 @@ final class SmtpSender {
         props.put("mail.smtp.socketFactory", new WatchedSocketFactory(watchdog));
         props.put("mail.smtp.sendpartial", "true"); // deliver to the accepted recipients, report the others
         props.put("mail.smtp.auth", String.valueOf(hop.username() != null));
-        props.put("mail.smtp.starttls.enable", String.valueOf(hop.tls() != TlsMode.NONE));
-        props.put("mail.smtp.starttls.required", String.valueOf(hop.tls() == TlsMode.REQUIRED));
-        if (hop.tls() != TlsMode.NONE) {
+        props.put("mail.smtp.starttls.enable", String.valueOf(hop.tls() != SmarthostTls.NONE));
+        props.put("mail.smtp.starttls.required", String.valueOf(hop.tls() == SmarthostTls.REQUIRED));
+        if (hop.tls() != SmarthostTls.NONE) {
             props.put("mail.smtp.ssl.checkserveridentity", String.valueOf(hop.verifyCertificate()));
             if (!hop.verifyCertificate()) {
                 props.put("mail.smtp.ssl.trust", "*");

@@ -8,6 +8,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 
 import io.mailrelay.config.DomainNames;
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.delivery.SelfAddresses;
 
@@ -37,7 +38,7 @@ final class MailLoops {
             }
         }
         RelayConfig.Outbound outbound = config.outbound();
-        this.smarthostLoops = outbound != null && outbound.mode() == RelayConfig.OutboundMode.SMARTHOST
+        this.smarthostLoops = outbound != null && outbound.mode() == OutboundMode.SMARTHOST
                 && outbound.smarthost() != null
                 && self.isSelf(new HostPort(outbound.smarthost().host(), outbound.smarthost().port()));
         this.handOffPeer = handOffPeer;

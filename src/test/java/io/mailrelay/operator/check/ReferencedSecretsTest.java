@@ -17,6 +17,7 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.operator.Specs;
 
 @Tag("unit")
@@ -84,7 +85,7 @@ class ReferencedSecretsTest {
         spec.tls.secretName = "tls";
         spec.authentication = new Authentication();
         spec.authentication.usersSecret = "users";
-        spec.outbound.mode = Outbound.Mode.smarthost;
+        spec.outbound.mode = OutboundMode.SMARTHOST;
         spec.outbound.smarthost = new Smarthost();
         spec.outbound.smarthost.host = "smtp.provider.example";
         spec.outbound.smarthost.credentialsSecret = "creds";

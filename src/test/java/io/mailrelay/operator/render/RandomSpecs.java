@@ -18,6 +18,8 @@ import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
+import io.mailrelay.config.OutboundMode;
+import io.mailrelay.config.SmarthostTls;
 
 /**
  * Seeded random MailRelay specs within the CRD's schema (every field the relay.yaml rendering reads, at its bounds
@@ -89,14 +91,14 @@ public final class RandomSpecs {
     private Outbound outbound() {
         Outbound outbound = new Outbound();
         if (random.nextBoolean()) {
-            outbound.mode = Outbound.Mode.mx;
+            outbound.mode = OutboundMode.MX;
             return outbound;
         }
-        outbound.mode = Outbound.Mode.smarthost;
+        outbound.mode = OutboundMode.SMARTHOST;
         outbound.smarthost = new Smarthost();
         outbound.smarthost.host = host();
         outbound.smarthost.port = maybe(this::port);
-        outbound.smarthost.tls = maybe(() -> Smarthost.TlsMode.values()[random.nextInt(3)]);
+        outbound.smarthost.tls = maybe(() -> SmarthostTls.values()[random.nextInt(3)]);
         outbound.smarthost.verifyCertificate = maybe(random::nextBoolean);
         outbound.smarthost.credentialsSecret = maybe(() -> "smarthost-credentials");
         return outbound;

@@ -25,7 +25,9 @@ import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.ByteSize;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RecipientCheck;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.relay.policy.LocalDomainRule;
@@ -112,7 +114,7 @@ class RelayConfigRendererTest {
         spec.authentication = new Authentication();
         spec.authentication.usersSecret = "users";
         spec.authentication.allowWithoutTls = false;
-        spec.outbound.mode = Outbound.Mode.smarthost;
+        spec.outbound.mode = OutboundMode.SMARTHOST;
         spec.outbound.smarthost = new Smarthost();
         spec.outbound.smarthost.host = "smtp.provider.example";
         spec.outbound.smarthost.credentialsSecret = "creds";
@@ -208,11 +210,11 @@ class RelayConfigRendererTest {
     @Test
     void smarthostWithoutCredentialsNamesNoFiles() throws Exception {
         MailRelaySpec spec = Specs.minimal();
-        spec.outbound.mode = Outbound.Mode.smarthost;
+        spec.outbound.mode = OutboundMode.SMARTHOST;
         spec.outbound.smarthost = new Smarthost();
         spec.outbound.smarthost.host = "smtp.provider.example";
         spec.outbound.smarthost.port = 25;
-        spec.outbound.smarthost.tls = Smarthost.TlsMode.opportunistic;
+        spec.outbound.smarthost.tls = SmarthostTls.OPPORTUNISTIC;
 
         JsonNode smarthost = YAML.readTree(RelayConfigRenderer.render(spec)).at("/outbound/smarthost");
 

@@ -30,10 +30,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.net.InetAddresses;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
-import io.mailrelay.relay.delivery.OutboundMode;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;

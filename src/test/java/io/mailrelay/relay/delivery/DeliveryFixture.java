@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.SpoolWriter;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.RecipientStatus;
 import io.mailrelay.testing.SinkMessage;

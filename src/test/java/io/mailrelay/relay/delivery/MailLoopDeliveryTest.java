@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.Dnsmasq;

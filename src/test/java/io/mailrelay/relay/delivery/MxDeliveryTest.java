@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.Dnsmasq;
 import io.mailrelay.testing.SinkMessage;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.RecipientStatus;
 import io.mailrelay.testing.Dnsmasq;

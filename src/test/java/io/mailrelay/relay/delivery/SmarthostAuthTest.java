@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.InMemorySpool;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.spool.FileMessageSpool;
@@ -59,7 +60,7 @@ class SmarthostAuthTest {
     }
 
     private SmarthostSettings settings(SmarthostCredentials credentials) {
-        return new SmarthostSettings(new HostPort("127.0.0.1", smarthost.port()), TlsMode.REQUIRED, true,
+        return new SmarthostSettings(new HostPort("127.0.0.1", smarthost.port()), SmarthostTls.REQUIRED, true,
                 pki.caCertificate(), credentials);
     }
 

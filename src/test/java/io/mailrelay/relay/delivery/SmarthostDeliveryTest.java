@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.PostfixInstance;
 import io.mailrelay.testing.SmtpSink;
@@ -64,7 +65,7 @@ class SmarthostDeliveryTest {
     }
 
     private SmarthostSettings smarthost(Path trustedCa) {
-        return new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), TlsMode.REQUIRED, true, trustedCa,
+        return new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), SmarthostTls.REQUIRED, true, trustedCa,
                 null);
     }
 
@@ -120,7 +121,7 @@ class SmarthostDeliveryTest {
         String id = DeliveryFixture.spool(spool, "alice@sender.test", message("bad auth", "x\r\n"), "bob@far-away.test");
 
         try (DeliveryService service = DeliveryFixture.start(spool,
-                routes(Map.of(), new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), TlsMode.REQUIRED,
+                routes(Map.of(), new SmarthostSettings(new HostPort(postfix.host(), postfix.port()), SmarthostTls.REQUIRED,
                         true, pki.caCertificate(), credentials(dir, "relayuser", "s3cret")), FAST_RETRY), registry)) {
             assertThat(service.drain(Duration.ofSeconds(2))).isFalse();
         }

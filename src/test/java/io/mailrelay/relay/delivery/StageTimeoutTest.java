@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.testing.CapturedLog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
