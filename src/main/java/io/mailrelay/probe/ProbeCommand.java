@@ -106,7 +106,7 @@ public class ProbeCommand implements Callable<Integer> {
             probeTarget = ProbeTarget.parse(target);
             format = choice(Output.class, "--output", output);
             options = new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration,
-                    choice(TlsMode.class, "--tls", tls), verifyCertificate, helo, connections, softErrorLimit,
+                    choice(ConnectTls.class, "--tls", tls), verifyCertificate, helo, connections, softErrorLimit,
                     attemptTimeout, proxyHeader());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * @param proxyHeader a PROXY header sent first on every connection (the forged-PROXY vantage), or null for none
  */
 public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duration connectTimeout,
-        Duration commandTimeout, Duration maxDuration, TlsMode tls, boolean verifyCertificate,
+        Duration commandTimeout, Duration maxDuration, ConnectTls tls, boolean verifyCertificate,
         String heloName, int connections, int softErrorLimit, Duration attemptTimeout,
         ProxyHeader proxyHeader) {
 
@@ -68,7 +68,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
 
     /** Without a PROXY header. */
     public ProbeOptions(String testDomain, InetAddress sourceAddress, Duration connectTimeout,
-            Duration commandTimeout, Duration maxDuration, TlsMode tls, boolean verifyCertificate, String heloName,
+            Duration commandTimeout, Duration maxDuration, ConnectTls tls, boolean verifyCertificate, String heloName,
             int connections, int softErrorLimit, Duration attemptTimeout) {
         this(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration, tls, verifyCertificate,
                 heloName, connections, softErrorLimit, attemptTimeout, null);
@@ -76,7 +76,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
 
     public static ProbeOptions defaults() {
         return new ProbeOptions(DEFAULT_TEST_DOMAIN, null, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofMinutes(5), TlsMode.STARTTLS, false, null, DEFAULT_CONNECTIONS, DEFAULT_SOFT_ERROR_LIMIT,
+                Duration.ofMinutes(5), ConnectTls.STARTTLS, false, null, DEFAULT_CONNECTIONS, DEFAULT_SOFT_ERROR_LIMIT,
                 Duration.ofMinutes(1), null);
     }
 
@@ -97,7 +97,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
         private Duration connectTimeout;
         private Duration commandTimeout;
         private Duration maxDuration;
-        private TlsMode tls;
+        private ConnectTls tls;
         private boolean verifyCertificate;
         private String heloName;
         private int connections;
@@ -145,7 +145,7 @@ public record ProbeOptions(String testDomain, InetAddress sourceAddress, Duratio
             return this;
         }
 
-        public Builder tls(TlsMode mode) {
+        public Builder tls(ConnectTls mode) {
             tls = mode;
             return this;
         }

@@ -212,7 +212,7 @@ final class ProbeRun {
 
     /** Connects, greets and negotiates TLS as the options say; returns the session ready for attempts. */
     private SmtpSession open() throws IOException {
-        boolean implicit = options.tls() == TlsMode.IMPLICIT;
+        boolean implicit = options.tls() == ConnectTls.IMPLICIT;
         SmtpSession session = SmtpSession.connect(target, options, implicit, deadline);
         synchronized (sessions) {
             sessions.add(session);
@@ -228,7 +228,7 @@ final class ProbeRun {
         }
         if (implicit) {
             tlsUsed(session);
-        } else if (options.tls() == TlsMode.STARTTLS && !startTlsBroken) {
+        } else if (options.tls() == ConnectTls.STARTTLS && !startTlsBroken) {
             session = negotiateStartTls(session);
         }
         if (!session.usable()) {
@@ -261,7 +261,7 @@ final class ProbeRun {
 
     private void tlsUsed(SmtpSession session) {
         found(FindingCode.TLS_USED,
-                (options.tls() == TlsMode.IMPLICIT ? "implicit TLS: " : "STARTTLS: ") + session.tls());
+                (options.tls() == ConnectTls.IMPLICIT ? "implicit TLS: " : "STARTTLS: ") + session.tls());
     }
 
     /** Records the first finding of its kind. */

@@ -117,7 +117,7 @@ class ProbeForgedProxySmtpTest {
 
     private static ProbeReport probe(ProbeTarget target, String source, ProxyHeader header) throws Exception {
         return RelayProbe.run(target, ProbeOptions.defaults().toBuilder()
-                .sourceAddress(InetAddress.getByName(source)).proxyHeader(header).tls(TlsMode.NONE)
+                .sourceAddress(InetAddress.getByName(source)).proxyHeader(header).tls(ConnectTls.NONE)
                 .connectTimeout(Duration.ofSeconds(5)).commandTimeout(Duration.ofSeconds(15)).build());
     }
 }

@@ -36,7 +36,7 @@ class ProbeModelTest {
     void optionsAreValidated() {
         ProbeOptions defaults = ProbeOptions.defaults();
         assertThat(defaults.testDomain()).isEqualTo("probe.example");
-        assertThat(defaults.tls()).isEqualTo(TlsMode.STARTTLS);
+        assertThat(defaults.tls()).isEqualTo(ConnectTls.STARTTLS);
         assertThat(defaults.verifyCertificate()).isFalse();
         assertThat(defaults.effectiveHeloName()).isEqualTo("probe.example");
         assertThatThrownBy(() -> defaults.toBuilder().commandTimeout(Duration.ZERO).build())

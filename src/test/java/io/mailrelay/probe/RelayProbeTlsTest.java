@@ -36,7 +36,7 @@ class RelayProbeTlsTest {
         assertThat(Files.exists(cert)).isTrue();
     }
 
-    private static ProbeReport probe(TlsMode tls, boolean verify, String... settings) throws Exception {
+    private static ProbeReport probe(ConnectTls tls, boolean verify, String... settings) throws Exception {
         PostfixInstance.Builder builder = PostfixInstance.builder()
                 .set("mynetworks", "127.0.0.1/32")
                 .set("smtpd_relay_restrictions", "permit_mynetworks, reject_unauth_destination")
@@ -56,7 +56,7 @@ class RelayProbeTlsTest {
 
     @Test
     void startTlsIsUsedWhenOfferedAndTheAttemptsRunInsideIt() throws Exception {
-        ProbeReport report = probe(TlsMode.STARTTLS, false);
+        ProbeReport report = probe(ConnectTls.STARTTLS, false);
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         // every connection (three at once, replaced before Postfix's soft error limit) negotiates TLS
@@ -73,7 +73,7 @@ class RelayProbeTlsTest {
 
     @Test
     void implicitTlsSpeaksTlsFromTheFirstByte() throws Exception {
-        ProbeReport report = probe(TlsMode.IMPLICIT, false, "smtpd_tls_wrappermode", "yes");
+        ProbeReport report = probe(ConnectTls.IMPLICIT, false, "smtpd_tls_wrappermode", "yes");
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         assertThat(report.banner()).startsWith("220 postfix.test");
@@ -85,7 +85,7 @@ class RelayProbeTlsTest {
 
     @Test
     void untrustedCertificateFailsStartTlsAndTheProbeCarriesOnInPlainText() throws Exception {
-        ProbeReport report = probe(TlsMode.STARTTLS, true);
+        ProbeReport report = probe(ConnectTls.STARTTLS, true);
 
         assertThat(report.findings(FindingCode.STARTTLS_FAILED)).singleElement()
                 .satisfies(f -> assertThat(f.message()).contains("TLS handshake failed"));
@@ -102,7 +102,7 @@ class RelayProbeTlsTest {
 
     @Test
     void plainModeNeverStartsTls() throws Exception {
-        ProbeReport report = probe(TlsMode.NONE, false);
+        ProbeReport report = probe(ConnectTls.NONE, false);
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         assertThat(report.sessions()).isNotEmpty().allSatisfy(session -> {
