@@ -12,6 +12,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import io.mailrelay.config.HostPort;
+
 /** {@code probe HOST[:PORT]}: runs {@link RelayProbe} and prints the report. */
 @Command(name = "probe", mixinStandardHelpOptions = true,
         exitCodeOnInvalidInput = ProbeCommand.EXIT_USAGE,
@@ -99,11 +101,11 @@ public class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ProbeTarget probeTarget;
+        HostPort probeTarget;
         ProbeOptions options;
         Output format;
         try {
-            probeTarget = ProbeTarget.parse(target);
+            probeTarget = HostPort.parse(target, HostPort.SMTP_PORT);
             format = choice(Output.class, "--output", output);
             options = new ProbeOptions(testDomain, sourceAddress, connectTimeout, commandTimeout, maxDuration,
                     choice(ConnectTls.class, "--tls", tls), verifyCertificate, helo, connections, softErrorLimit,

@@ -3,6 +3,8 @@ package io.mailrelay.probe;
 import java.time.Instant;
 import java.util.List;
 
+import io.mailrelay.config.HostPort;
+
 /**
  * The result of one probe run; its JSON form (see {@link ProbeReportJson} and docs/probe.md) is the
  * contract with the operator and with scripts.
@@ -20,7 +22,7 @@ import java.util.List;
  * @param findings observations beside the verdict
  * @param sessions every connection opened, with its set-up transcript
  */
-public record ProbeReport(Verdict verdict, String reason, ProbeTarget target, Instant started, Instant finished,
+public record ProbeReport(Verdict verdict, String reason, HostPort target, Instant started, Instant finished,
         long durationMillis, String banner, String serverName, List<AttemptResult> attempts,
         List<String> acceptedAttempts, List<Finding> findings, List<SessionRecord> sessions) {
 

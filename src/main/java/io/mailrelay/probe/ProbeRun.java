@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
+import io.mailrelay.config.HostPort;
+
 /**
  * One run of the suite against one target: connections, attempts, findings. Not reusable.
  *
@@ -28,7 +30,7 @@ final class ProbeRun {
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?i)[a-z0-9-]+(\\.[a-z0-9-]+)+");
     private static final Pattern IP_ADDRESS = Pattern.compile("[0-9.]+|.*:.*");
 
-    private final ProbeTarget target;
+    private final HostPort target;
     private final ProbeOptions options;
     private final Clock clock;
     private final Deadline deadline;
@@ -40,7 +42,7 @@ final class ProbeRun {
     /** Why the probe stopped reconnecting: once a reconnect fails no connection keeps knocking. */
     private volatile String gaveUp;
 
-    ProbeRun(ProbeTarget target, ProbeOptions options, Clock clock) {
+    ProbeRun(HostPort target, ProbeOptions options, Clock clock) {
         this.target = target;
         this.options = options;
         this.clock = clock;

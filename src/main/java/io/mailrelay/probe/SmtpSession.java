@@ -20,6 +20,8 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
 import org.apache.commons.net.smtp.SMTPSClient;
 import org.apache.commons.net.util.TrustManagerUtils;
 
+import io.mailrelay.config.HostPort;
+
 /**
  * One SMTP connection driven command by command with Commons Net, recording every exchange. A command
  * that gets no reply (timeout, dropped connection, 421) makes the session unusable: the caller opens a
@@ -52,7 +54,7 @@ final class SmtpSession implements AutoCloseable {
      * Connects and reads the banner. Throws IOException when there is no connection or no banner; a
      * refusing banner (421, 554) is returned in a session that is not {@link #usable()}.
      */
-    static SmtpSession connect(ProbeTarget target, ProbeOptions options, boolean implicitTls, Deadline deadline)
+    static SmtpSession connect(HostPort target, ProbeOptions options, boolean implicitTls, Deadline deadline)
             throws IOException {
         ProbeSmtpClient client = new ProbeSmtpClient(implicitTls, options.proxyHeader());
         if (options.verifyCertificate()) {

@@ -32,4 +32,12 @@ class HostPortTest {
         assertThatThrownBy(() -> new HostPort("host", 0)).hasMessageContaining("not in 1..65535");
         assertThatThrownBy(() -> new HostPort(" ", 25)).hasMessageContaining("host must not be empty");
     }
+
+    @Test
+    void aProbeTargetMayLeaveThePortOutOrGiveABareIpv6Literal() {
+        assertThat(HostPort.parse("mail.example", HostPort.SMTP_PORT)).isEqualTo(new HostPort("mail.example", 25));
+        assertThat(HostPort.parse("[2001:db8::1]", 2525)).isEqualTo(new HostPort("2001:db8::1", 2525));
+        assertThat(HostPort.parse("2001:db8::", 2525)).isEqualTo(new HostPort("2001:db8::", 2525));
+        assertThat(HostPort.parse("[2001:db8::1]:587", 25)).isEqualTo(new HostPort("2001:db8::1", 587));
+    }
 }

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.RelayFixture;
 
 /**
@@ -47,7 +48,7 @@ class ProbeAgainstOurRelayTest {
     }
 
     private static ProbeReport probe(RelayFixture relay, String sourceAddress) throws Exception {
-        return RelayProbe.run(new ProbeTarget("127.0.0.1", relay.port()), ProbeOptions.defaults().toBuilder()
+        return RelayProbe.run(new HostPort("127.0.0.1", relay.port()), ProbeOptions.defaults().toBuilder()
                 .sourceAddress(InetAddress.getByName(sourceAddress)).build());
     }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.mailrelay.MailRelayCommand;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.FreePort;
 import picocli.CommandLine;
@@ -76,7 +77,7 @@ class ProbeCommandTest {
 
             assertThat(exit).isZero();
             ProbeReport report = ProbeReportJson.read(out.toString());
-            assertThat(report.target()).isEqualTo(new ProbeTarget("::1", server.port()));
+            assertThat(report.target()).isEqualTo(new HostPort("::1", server.port()));
             assertThat(report.attempts()).filteredOn(a -> a.id().equals("sender-target-ip")).singleElement()
                     .satisfies(a -> assertThat(a.mailFrom()).isEqualTo("relaytest@[IPv6:0:0:0:0:0:0:0:1]"));
             assertThat(server.received()).contains("MAIL FROM:<relaytest@[IPv6:0:0:0:0:0:0:0:1]>");
@@ -136,7 +137,7 @@ class ProbeCommandTest {
     @Tag("unit")
     void badArgumentsExitSixtyFourNamingWhatIsWrong() {
         assertThat(run("127.0.0.1:notaport")).isEqualTo(ProbeCommand.EXIT_USAGE);
-        assertThat(err.toString()).contains("port 'notaport' is not a number");
+        assertThat(err.toString()).contains("\"127.0.0.1:notaport\" is not a valid host[:port]");
 
         assertThat(run("127.0.0.1", "--tls", "sometimes")).isEqualTo(ProbeCommand.EXIT_USAGE);
         assertThat(err.toString()).contains("--tls: 'sometimes' is not one of none, starttls, implicit");

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.PostfixInstance;
 import io.mailrelay.testing.SmtpSink;
@@ -54,7 +55,7 @@ class ProbeForgedProxySmtpTest {
     @ParameterizedTest
     @EnumSource(ProxyHeader.Version.class)
     void ourRelayDropsAForgedHeaderFromAnUntrustedAddressBeforeTheGreeting(ProxyHeader.Version version) throws Exception {
-        ProbeReport report = probe(new ProbeTarget("127.0.0.1", relay.port()), PROBE, forged(version));
+        ProbeReport report = probe(new HostPort("127.0.0.1", relay.port()), PROBE, forged(version));
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         assertThat(report.reason()).contains("without a greeting").contains("does not believe PROXY headers");
@@ -68,7 +69,7 @@ class ProbeForgedProxySmtpTest {
     @EnumSource(ProxyHeader.Version.class)
     void ourRelayTrustingTheProbesAddressIsSpoofable(ProxyHeader.Version version) throws Exception {
         // the same header from a trusted proxy's address: believed, so the claimed address may relay
-        ProbeReport report = probe(new ProbeTarget("127.0.0.1", relay.port()), TRUSTED_PROXY, forged(version));
+        ProbeReport report = probe(new HostPort("127.0.0.1", relay.port()), TRUSTED_PROXY, forged(version));
 
         assertThat(report.verdict()).isEqualTo(Verdict.OPEN);
         assertThat(report.acceptedAttempts()).contains("external-sender");
@@ -80,7 +81,7 @@ class ProbeForgedProxySmtpTest {
 
     @Test
     void aProbeWithoutAHeaderGetsNoGreetingAndIsNotClosed() throws Exception {
-        ProbeReport report = probe(new ProbeTarget("127.0.0.1", relay.port()), PROBE, null);
+        ProbeReport report = probe(new HostPort("127.0.0.1", relay.port()), PROBE, null);
 
         assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
         assertThat(report.has(FindingCode.NO_GREETING)).isTrue();
@@ -96,8 +97,8 @@ class ProbeForgedProxySmtpTest {
                 .set("smtpd_relay_restrictions", "permit_mynetworks, reject_unauth_destination")
                 .set("smtpd_upstream_proxy_protocol", "haproxy")
                 .relayTo(sink.host(), sink.port()).start()) {
-            ProbeReport forged = probe(new ProbeTarget(postfix.host(), postfix.port()), PROBE, forged(version));
-            ProbeReport plain = probe(new ProbeTarget(postfix.host(), postfix.port()), PROBE, null);
+            ProbeReport forged = probe(new HostPort(postfix.host(), postfix.port()), PROBE, forged(version));
+            ProbeReport plain = probe(new HostPort(postfix.host(), postfix.port()), PROBE, null);
 
             assertThat(forged.verdict()).isEqualTo(Verdict.OPEN);
             assertThat(forged.acceptedAttempts()).contains("external-sender", "null-sender");
@@ -115,7 +116,7 @@ class ProbeForgedProxySmtpTest {
         return new ProxyHeader(version, InetAddress.getByName(ALLOWED_BEHIND_PROXY));
     }
 
-    private static ProbeReport probe(ProbeTarget target, String source, ProxyHeader header) throws Exception {
+    private static ProbeReport probe(HostPort target, String source, ProxyHeader header) throws Exception {
         return RelayProbe.run(target, ProbeOptions.defaults().toBuilder()
                 .sourceAddress(InetAddress.getByName(source)).proxyHeader(header).tls(ConnectTls.NONE)
                 .connectTimeout(Duration.ofSeconds(5)).commandTimeout(Duration.ofSeconds(15)).build());

@@ -10,26 +10,34 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import io.mailrelay.config.HostPort;
+
 /** Target parsing, option validation, the attempt suite, the verdict rule and the JSON round trip. */
 @Tag("unit")
 class ProbeModelTest {
 
     @Test
     void targetsParseWithDefaultPortAndBracketedIpv6() {
-        assertThat(ProbeTarget.parse("mail.example")).isEqualTo(new ProbeTarget("mail.example", 25));
-        assertThat(ProbeTarget.parse("127.0.0.1:2525")).isEqualTo(new ProbeTarget("127.0.0.1", 2525));
-        assertThat(ProbeTarget.parse("[::1]:2525")).isEqualTo(new ProbeTarget("::1", 2525));
-        assertThat(ProbeTarget.parse("[::1]")).isEqualTo(new ProbeTarget("::1", 25));
-        assertThat(ProbeTarget.parse("::1")).isEqualTo(new ProbeTarget("::1", 25));
-        assertThat(new ProbeTarget("::1", 2525)).hasToString("[::1]:2525");
+        assertThat(HostPort.parse("mail.example", HostPort.SMTP_PORT)).isEqualTo(new HostPort("mail.example", 25));
+        assertThat(HostPort.parse("127.0.0.1:2525", HostPort.SMTP_PORT)).isEqualTo(new HostPort("127.0.0.1", 2525));
+        assertThat(HostPort.parse("[::1]:2525", HostPort.SMTP_PORT)).isEqualTo(new HostPort("::1", 2525));
+        assertThat(HostPort.parse("[::1]", HostPort.SMTP_PORT)).isEqualTo(new HostPort("::1", 25));
+        assertThat(HostPort.parse("::1", HostPort.SMTP_PORT)).isEqualTo(new HostPort("::1", 25));
+        assertThat(new HostPort("::1", 2525)).hasToString("[::1]:2525");
     }
 
     @Test
     void badTargetsAreRefusedNamingTheProblem() {
-        assertThatThrownBy(() -> ProbeTarget.parse("")).hasMessageContaining("target is empty");
-        assertThatThrownBy(() -> ProbeTarget.parse("host:0")).hasMessageContaining("port 0 is not in 1-65535");
-        assertThatThrownBy(() -> ProbeTarget.parse("host:x")).hasMessageContaining("port 'x' is not a number");
-        assertThatThrownBy(() -> ProbeTarget.parse("[::1")).hasMessageContaining("expected [IPv6]:PORT");
+        assertThatThrownBy(() -> HostPort.parse("", HostPort.SMTP_PORT))
+                .hasMessageContaining("\"\" is not a valid host[:port]");
+        assertThatThrownBy(() -> HostPort.parse("host:0", HostPort.SMTP_PORT))
+                .hasMessageContaining("\"host:0\": port 0 of host is not in 1..65535");
+        assertThatThrownBy(() -> HostPort.parse("host:x", HostPort.SMTP_PORT))
+                .hasMessageContaining("\"host:x\" is not a valid host[:port]");
+        assertThatThrownBy(() -> HostPort.parse("host:", HostPort.SMTP_PORT))
+                .hasMessageContaining("\"host:\" is not a valid host[:port]");
+        assertThatThrownBy(() -> HostPort.parse("[::1", HostPort.SMTP_PORT))
+                .hasMessageContaining("\"[::1\" is not a valid host[:port] ([v6]:port for IPv6 literals with a port)");
     }
 
     @Test
@@ -106,7 +114,7 @@ class ProbeModelTest {
     void jsonRoundTripKeepsEveryField() {
         Instant start = Instant.parse("2025-01-02T03:04:05Z");
         ProbeReport report = new ProbeReport(Verdict.OPEN, "1 of 1 relay attempts accepted: b",
-                new ProbeTarget("::1", 2525), start, start.plusMillis(42), 42, "220 x.test ESMTP", "x.test",
+                new HostPort("::1", 2525), start, start.plusMillis(42), 42, "220 x.test ESMTP", "x.test",
                 List.of(result("b", Outcome.ACCEPTED)), List.of("b"),
                 List.of(new Finding(FindingCode.BANNER, "220 x.test ESMTP")),
                 List.of(new SessionRecord(1, "[::1]:40000", null,

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.testing.PostfixInstance;
 import io.mailrelay.testing.SmtpSink;
 
@@ -35,7 +36,7 @@ class RelayProbePostfixTest {
             builder.set(settings[i], settings[i + 1]);
         }
         try (PostfixInstance postfix = builder.start()) {
-            ProbeReport report = RelayProbe.run(new ProbeTarget(postfix.host(), postfix.port()), from("127.0.0.9"));
+            ProbeReport report = RelayProbe.run(new HostPort(postfix.host(), postfix.port()), from("127.0.0.9"));
             assertThat(postfix.log()).contains("connect from unknown[127.0.0.9]");
             return report;
         }

@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.ManualClock;
 
@@ -90,7 +91,7 @@ class RelayProbeScriptedServerTest {
     void closedPortIsInconclusiveAtTheRefusalWithoutWaitingForTheConnectTimeout() {
         int closedPort = FreePort.pick();
         ProbeOptions patient = OPTIONS.toBuilder().connectTimeout(Duration.ofMinutes(10)).build();
-        ProbeReport report = RelayProbe.run(new ProbeTarget("127.0.0.1", closedPort), patient);
+        ProbeReport report = RelayProbe.run(new HostPort("127.0.0.1", closedPort), patient);
 
         assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
         assertThat(report.attempts()).isEmpty();

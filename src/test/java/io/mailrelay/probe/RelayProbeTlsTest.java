@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.testing.Exec;
 import io.mailrelay.testing.PostfixInstance;
 
@@ -50,7 +51,7 @@ class RelayProbeTlsTest {
             ProbeOptions options = ProbeOptions.defaults().toBuilder().tls(tls).verifyCertificate(verify)
                     .sourceAddress(InetAddress.getByName("127.0.0.9"))
                     .connectTimeout(Duration.ofSeconds(5)).commandTimeout(Duration.ofSeconds(10)).build();
-            return RelayProbe.run(new ProbeTarget(postfix.host(), postfix.port()), options);
+            return RelayProbe.run(new HostPort(postfix.host(), postfix.port()), options);
         }
     }
 

@@ -20,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.mailrelay.config.HostPort;
+
 /**
  * A tiny SMTP server on a real loopback socket whose replies the test scripts by command verb: it
  * lets tests produce what Postfix will not (accept everything, 421 at the greeting, silence, dropped
@@ -81,8 +83,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
         return listener.getLocalPort();
     }
 
-    ProbeTarget target() {
-        return new ProbeTarget(host(), port());
+    HostPort target() {
+        return new HostPort(host(), port());
     }
 
     /** Every command line received, over all connections, in order. */

@@ -1,6 +1,6 @@
 package io.mailrelay.operator.probing;
 
-import io.mailrelay.probe.ProbeTarget;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.probe.ProxyHeader;
 
 /**
@@ -13,7 +13,7 @@ import io.mailrelay.probe.ProxyHeader;
  * @param proxyOnly the relay accepts only connections with a PROXY header (service.proxyProtocol): a plain probe
  *        that gets no greeting is then expected, and proves nothing either way
  */
-public record PlannedProbe(ExposurePath path, ProbeTarget address, String node, ProxyHeader forgedHeader,
+public record PlannedProbe(ExposurePath path, HostPort address, String node, ProxyHeader forgedHeader,
         boolean proxyOnly) {
 
     /** "direct", or "forged PROXY v2 (claims 10.0.0.5)". */

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.mailrelay.config.HostPort;
 import io.mailrelay.probe.ProbeReport;
-import io.mailrelay.probe.ProbeTarget;
 
 /**
  * One probe of one relay: every exposed address it reached (and the vantages it used), and the vantage
@@ -38,7 +38,7 @@ public record ProbeRun(List<TargetRun> targets, InetAddress source, boolean insi
     /** One direct probe of one address (the ClusterIP path), as before there were several targets. */
     public ProbeRun(ProbeReport report, String target, InetAddress source, boolean insider, String specVersion) {
         this(report == null ? List.of() : List.of(new TargetRun(new PlannedProbe(ExposurePath.ClusterIP,
-                ProbeTarget.parse(target), null, null, false), report)), source, insider, specVersion, 0);
+                HostPort.parse(target, HostPort.SMTP_PORT), null, null, false), report)), source, insider, specVersion, 0);
     }
 
     /** The worst verdict over all targets: what the RELAY column shows. */

@@ -14,10 +14,10 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.config.Cidr;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.operator.check.ClusterNetworks;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.operator.render.ServiceFactory;
-import io.mailrelay.probe.ProbeTarget;
 import io.mailrelay.probe.ProxyHeader;
 
 /**
@@ -32,7 +32,7 @@ public final class ProbeTargets {
     public record Plan(List<PlannedProbe> probes, int notProbed) {
     }
 
-    private record Exposed(ExposurePath path, ProbeTarget address, String node) {
+    private record Exposed(ExposurePath path, HostPort address, String node) {
     }
 
     private ProbeTargets() {
@@ -50,13 +50,13 @@ public final class ProbeTargets {
         List<Exposed> first = new ArrayList<>();
         List<Exposed> nodePorts = new ArrayList<>();
         ClusterNetworks.clusterIps(service).forEach(ip ->
-                first.add(new Exposed(ExposurePath.ClusterIP, new ProbeTarget(ip, port), null)));
+                first.add(new Exposed(ExposurePath.ClusterIP, new HostPort(ip, port), null)));
         if (first.isEmpty()) {
             first.add(new Exposed(ExposurePath.ClusterIP, serviceName(relay), null));
         }
         nodePort(service, port).ifPresent(nodePort -> cluster.nodes().forEach(node -> node.internalIps().forEach(ip ->
                 nodePorts.add(new Exposed(ExposurePath.NodePort,
-                        new ProbeTarget(InetAddresses.toAddrString(ip), nodePort), node.name())))));
+                        new HostPort(InetAddresses.toAddrString(ip), nodePort), node.name())))));
         if (!nodePorts.isEmpty()) {
             first.add(nodePorts.remove(0));
         }
@@ -65,13 +65,13 @@ public final class ProbeTargets {
             for (LoadBalancerIngress ingress : service.getStatus().getLoadBalancer().getIngress()) {
                 String host = ingress.getIp() != null && !ingress.getIp().isBlank() ? ingress.getIp() : ingress.getHostname();
                 if (host != null && !host.isBlank()) {
-                    first.add(new Exposed(ExposurePath.LoadBalancer, new ProbeTarget(host, port), null));
+                    first.add(new Exposed(ExposurePath.LoadBalancer, new HostPort(host, port), null));
                 }
             }
         }
         if (service.getSpec().getExternalIPs() != null) {
             service.getSpec().getExternalIPs().forEach(ip ->
-                    first.add(new Exposed(ExposurePath.ExternalIP, new ProbeTarget(ip, port), null)));
+                    first.add(new Exposed(ExposurePath.ExternalIP, new HostPort(ip, port), null)));
         }
         first.addAll(nodePorts);
         return probes(relay, first.stream().distinct().toList(), cap);
@@ -91,7 +91,7 @@ public final class ProbeTargets {
             }
             int equals = entry.indexOf('=');
             ExposurePath path = equals < 0 ? ExposurePath.ClusterIP : path(entry.substring(0, equals).strip());
-            exposed.add(new Exposed(path, ProbeTarget.parse(entry.substring(equals + 1).strip()), null));
+            exposed.add(new Exposed(path, HostPort.parse(entry.substring(equals + 1).strip(), HostPort.SMTP_PORT), null));
         }
         return probes(relay, exposed, cap);
     }
@@ -115,7 +115,7 @@ public final class ProbeTargets {
      * An address inside allowedNetworks to claim in a forged header, of the target's family when it is an
      * address (a header's source and destination share one), else of any.
      */
-    static Optional<InetAddress> claimFor(List<String> allowedNetworks, ProbeTarget target) {
+    static Optional<InetAddress> claimFor(List<String> allowedNetworks, HostPort target) {
         if (allowedNetworks == null) {
             return Optional.empty();
         }
@@ -148,8 +148,8 @@ public final class ProbeTargets {
                 .map(ServicePort::getNodePort).filter(nodePort -> nodePort != null && nodePort > 0).findFirst();
     }
 
-    private static ProbeTarget serviceName(MailRelay relay) {
-        return new ProbeTarget(relay.getMetadata().getName() + "." + relay.getMetadata().getNamespace() + ".svc",
+    private static HostPort serviceName(MailRelay relay) {
+        return new HostPort(relay.getMetadata().getName() + "." + relay.getMetadata().getNamespace() + ".svc",
                 ServiceFactory.port(relay));
     }
 

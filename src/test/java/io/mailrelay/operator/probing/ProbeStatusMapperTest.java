@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.mailrelay.api.ProbeStatus;
+import io.mailrelay.config.HostPort;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.probe.AttemptResult;
 import io.mailrelay.probe.Finding;
@@ -19,7 +20,6 @@ import io.mailrelay.probe.FindingCode;
 import io.mailrelay.probe.Outcome;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.operator.probing.ProbeRun.TargetRun;
-import io.mailrelay.probe.ProbeTarget;
 import io.mailrelay.probe.ProxyHeader;
 import io.mailrelay.probe.Verdict;
 
@@ -165,24 +165,24 @@ class ProbeStatusMapperTest {
     private static TargetRun target(ExposurePath path, String address, ProxyHeader forged, Verdict verdict,
             List<String> accepted) {
         ProbeReport report = report(verdict, accepted, List.of(), START, Duration.ofSeconds(1));
-        return new TargetRun(new PlannedProbe(path, ProbeTarget.parse(address),
+        return new TargetRun(new PlannedProbe(path, HostPort.parse(address, HostPort.SMTP_PORT),
                 path == ExposurePath.NodePort ? "node-a" : null, forged, forged != null), report);
     }
 
     private static TargetRun unreachable(ExposurePath path, String address) {
         ProbeReport report = new ProbeReport(Verdict.INCONCLUSIVE, "cannot connect to " + address,
-                ProbeTarget.parse(address), START, START, 0, null, null, List.of(), List.of(),
+                HostPort.parse(address, HostPort.SMTP_PORT), START, START, 0, null, null, List.of(), List.of(),
                 List.of(new Finding(FindingCode.CONNECTION_FAILED, "cannot connect")), List.of());
-        return new TargetRun(new PlannedProbe(path, ProbeTarget.parse(address),
+        return new TargetRun(new PlannedProbe(path, HostPort.parse(address, HostPort.SMTP_PORT),
                 path == ExposurePath.NodePort ? "node-a" : null, null, false), report);
     }
 
     /** A probe that connected and got no greeting; {@code proxyOnly} null means the relay speaks PROXY. */
     private static TargetRun noGreeting(String address, Boolean proxyOnly) {
         ProbeReport report = new ProbeReport(Verdict.INCONCLUSIVE, "connected, but no greeting",
-                ProbeTarget.parse(address), START, START, 0, null, null, List.of(), List.of(),
+                HostPort.parse(address, HostPort.SMTP_PORT), START, START, 0, null, null, List.of(), List.of(),
                 List.of(new Finding(FindingCode.NO_GREETING, "closed without a greeting")), List.of());
-        return new TargetRun(new PlannedProbe(ExposurePath.ClusterIP, ProbeTarget.parse(address), null, null,
+        return new TargetRun(new PlannedProbe(ExposurePath.ClusterIP, HostPort.parse(address, HostPort.SMTP_PORT), null, null,
                 proxyOnly == null || proxyOnly), report);
     }
 
@@ -214,7 +214,7 @@ class ProbeStatusMapperTest {
                         accepted.contains(id) ? Outcome.ACCEPTED : Outcome.REFUSED, 1, null, List.of()))
                 .toList();
         return new ProbeReport(verdict, "verdict " + verdict + " for the test",
-                new ProbeTarget("relay.mail.svc", 25), started, started.plus(took), took.toMillis(), "220 relay",
+                new HostPort("relay.mail.svc", 25), started, started.plus(took), took.toMillis(), "220 relay",
                 "relay", attempts, accepted, findings, List.of());
     }
 }
