@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.HostPort;
 
 /**
@@ -117,7 +118,7 @@ final class ProbeRun {
         AtomicInteger next = new AtomicInteger();
         List<Thread> others = new ArrayList<>();
         for (int i = 1; i < Math.min(options.connections(), suite.size()); i++) {
-            Thread thread = new Thread(() -> {
+            Thread thread = DaemonThreads.daemon(() -> {
                 Lane lane = new Lane();
                 try {
                     lane.session = open();
@@ -128,7 +129,6 @@ final class ProbeRun {
                     lane.close();
                 }
             }, "probe-connection-" + (i + 1));
-            thread.setDaemon(true);
             thread.start();
             others.add(thread);
         }

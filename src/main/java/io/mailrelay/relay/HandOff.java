@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.config.SmarthostTls;
@@ -63,8 +64,7 @@ final class HandOff implements DrainControl, AutoCloseable {
                 first ? "started" : samePeer ? "running" : "new peer");
         if (first) {
             server.stopAccepting(); // at once: the 421s start with the request's answer
-            worker = new Thread(this::run, "hand-off");
-            worker.setDaemon(true);
+            worker = DaemonThreads.daemon(this::run, "hand-off");
             worker.start();
         } else if (!samePeer && forwardingSince != null) {
             runtime.handOffTo(peerSettings(peer));

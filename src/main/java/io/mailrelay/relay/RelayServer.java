@@ -7,13 +7,12 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import com.google.common.net.InetAddresses;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.smtp.RelayChannelInitializer;
@@ -61,20 +60,11 @@ public final class RelayServer implements AutoCloseable {
             throws IOException {
         this.config = config;
         this.metrics = new RelayMetrics(registry);
-        this.spoolWorkers = Executors.newFixedThreadPool(4, daemonThreads("relay-spool-"));
+        this.spoolWorkers = Executors.newFixedThreadPool(4, DaemonThreads.numbered("relay-spool"));
         // CPU-bound crypto off the event loops: bcrypt checks and TLS handshake tasks share this bounded pool
-        this.authWorkers = Executors.newFixedThreadPool(2, daemonThreads("relay-auth-"));
+        this.authWorkers = Executors.newFixedThreadPool(2, DaemonThreads.numbered("relay-auth"));
         this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authAccess.apply(authWorkers),
                 metrics, registry, sessions);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger threads = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** The pods relayFor selects, as the operator pushes them (the admin endpoint replaces them here). */

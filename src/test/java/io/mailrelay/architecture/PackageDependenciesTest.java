@@ -49,6 +49,15 @@ class PackageDependenciesTest {
                 .check(classes);
     }
 
+    /** The shared thread factory is a leaf: everyone may use it, it uses nothing of ours. */
+    @Test
+    void theConcurrencyHelpersStandOnTheirOwn() {
+        noClasses().that().resideInAPackage("io.mailrelay.concurrent..")
+                .should().dependOnClassesThat(resideInAPackage("io.mailrelay..")
+                        .and(not(resideInAPackage("io.mailrelay.concurrent.."))))
+                .check(classes);
+    }
+
     @Test
     void relayAndProbeAreIndependent() {
         noClasses().that().resideInAPackage("io.mailrelay.probe..")

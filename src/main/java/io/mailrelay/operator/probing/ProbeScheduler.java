@@ -8,13 +8,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
+
+import io.mailrelay.concurrent.DaemonThreads;
 
 /**
  * Runs one periodic task per key (here: one probe per relay) off the caller's threads, with
@@ -39,8 +39,8 @@ public final class ProbeScheduler<T> implements AutoCloseable {
         if (maxConcurrentRuns < 1) {
             throw new IllegalArgumentException("maxConcurrentRuns must be at least 1");
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(named("probe-timer"));
-        this.workers = Executors.newFixedThreadPool(maxConcurrentRuns, named("probe-worker"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("probe-timer"));
+        this.workers = Executors.newFixedThreadPool(maxConcurrentRuns, DaemonThreads.numbered("probe-worker"));
         this.listener = listener;
     }
 
@@ -166,14 +166,5 @@ public final class ProbeScheduler<T> implements AutoCloseable {
         private synchronized boolean isCancelled() {
             return cancelled;
         }
-    }
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -22,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.operator.render.DependentNames;
 import io.mailrelay.relay.admin.QueueReport;
 
@@ -50,11 +51,7 @@ public final class RelayQueueReader implements AutoCloseable {
         this.interval = interval;
         this.addressOverride = addressOverride;
         this.admin = new RelayAdminClient(timeout);
-        this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "queue-reader");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("queue-reader"));
     }
 
     /** The event source that wakes the reconciler when a relay's queue figures changed. */

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.relay.spool.DeliveryState;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
@@ -102,8 +103,7 @@ public final class DeliveryService implements AutoCloseable {
         running = true;
         spool.addCommitListener(message -> schedule(message.id(), message.state().nextAttempt()));
         spool.queued().forEach(message -> schedule(message.id(), message.state().nextAttempt()));
-        dispatcher = new Thread(this::dispatch, "delivery-scheduler");
-        dispatcher.setDaemon(true);
+        dispatcher = DaemonThreads.daemon(this::dispatch, "delivery-scheduler");
         dispatcher.start();
     }
 

@@ -7,6 +7,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import io.mailrelay.concurrent.DaemonThreads;
+
 /**
  * Runs delivery jobs on a bounded pool with a limit per destination (Postfix's queue manager with
  * default_process_limit and smtp_destination_concurrency_limit): a destination at its limit keeps its further jobs
@@ -30,7 +32,7 @@ final class DestinationScheduler {
         this.processLimit = limits.processLimit();
         this.destinationLimit = limits.destinationConcurrencyLimit();
         this.pool = new ThreadPoolExecutor(processLimit, processLimit, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                new NamedDaemonThreads());
+                DaemonThreads.numbered("delivery"));
         pool.allowCoreThreadTimeOut(true);
     }
 
@@ -121,17 +123,6 @@ final class DestinationScheduler {
 
         Lane(Router.Destination destination) {
             this.destination = destination;
-        }
-    }
-
-    private static final class NamedDaemonThreads implements java.util.concurrent.ThreadFactory {
-        private int count;
-
-        @Override
-        public synchronized Thread newThread(Runnable task) {
-            Thread thread = new Thread(task, "delivery-" + ++count);
-            thread.setDaemon(true);
-            return thread;
         }
     }
 }

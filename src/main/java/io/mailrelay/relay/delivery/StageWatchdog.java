@@ -7,6 +7,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.mailrelay.concurrent.DaemonThreads;
+
 /**
  * Enforces the time limit of the stage one SMTP client session is in: when the stage's deadline passes, the
  * socket is closed, which ends the blocked read or write at once (a socket read timeout cannot bound writes to a
@@ -16,11 +18,8 @@ import java.util.concurrent.TimeUnit;
 final class StageWatchdog {
 
     /** One timer for all sessions: its tasks only compare a deadline and maybe close a socket. */
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "smtp-stage-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("smtp-stage-timer"));
 
     private final SmtpTimeouts timeouts;
     private Socket socket;

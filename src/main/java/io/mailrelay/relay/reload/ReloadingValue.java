@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.concurrent.DaemonThreads;
+
 /**
  * A value built from files (a certificate, a users file) that follows them. Kubernetes updates a mounted
  * Secret by swapping a {@code ..data} symlink, which inotify does not reliably report on the files the
@@ -49,11 +51,8 @@ public final class ReloadingValue<T> implements AutoCloseable {
         this.loader = loader;
         this.contentHash = contentHash();
         this.value = loader.load();
-        this.poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "relay-reload-" + what.replace(' ', '-').toLowerCase());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.poller = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named("relay-reload-" + what.replace(' ', '-').toLowerCase()));
         long millis = interval.toMillis();
         poller.scheduleWithFixedDelay(this::reloadIfChanged, millis, millis, TimeUnit.MILLISECONDS);
     }

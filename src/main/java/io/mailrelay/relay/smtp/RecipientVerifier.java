@@ -10,11 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.relay.delivery.Outcome;
 import io.mailrelay.relay.delivery.RecipientCallout;
@@ -65,13 +65,8 @@ final class RecipientVerifier implements AutoCloseable {
                 return size() > settings.maxEntries();
             }
         };
-        AtomicInteger threads = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(settings.workers(), settings.workers(), 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(settings.queue()), runnable -> {
-                    Thread thread = new Thread(runnable, "relay-callout-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                new ArrayBlockingQueue<>(settings.queue()), DaemonThreads.numbered("relay-callout"));
     }
 
     /** The remembered answer for {@code recipient}, if any and not expired. */
