@@ -8,7 +8,6 @@ import java.util.Map;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RelayConfig;
-import io.mailrelay.config.SmarthostTls;
 import io.mailrelay.relay.admin.QueueAdmin;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;

@@ -2,7 +2,6 @@ package io.mailrelay.operator.probing;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,10 +89,6 @@ public final class ProbeScheduler<T> implements AutoCloseable {
 
     public boolean isScheduled(String key) {
         return entries.containsKey(key);
-    }
-
-    public Optional<Duration> interval(String key) {
-        return Optional.ofNullable(entries.get(key)).map(e -> e.interval);
     }
 
     @Override

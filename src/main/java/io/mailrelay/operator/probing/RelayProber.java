@@ -137,11 +137,6 @@ public final class RelayProber implements AutoCloseable {
         return Optional.ofNullable(latest.get(key(relay)));
     }
 
-    /** The address the relays see the probe come from, when known. */
-    public Optional<InetAddress> vantage() {
-        return Optional.ofNullable(settings.vantageAddress());
-    }
-
     private ProbeRun probe(String key) {
         Target target = targets.get(key);
         if (target == null) {

@@ -11,12 +11,11 @@ import io.mailrelay.operator.OperatorSettings;
  * Everything one MailRelay should have in the cluster, in apply order: configuration and identity
  * before the pods that use them.
  *
- * @param relayYaml the rendered configuration
  * @param configHash fingerprint of the configuration and the Secrets read at start
  */
-public record DesiredState(String relayYaml, String configHash, List<HasMetadata> objects) {
+public record DesiredState(String configHash, List<HasMetadata> objects) {
 
-    /** With new hand-off credentials. */
+    /** With new hand-off credentials; {@code relayYaml} is the rendered configuration (its ConfigMap). */
     public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
             String adminToken) {
         return of(relay, settings, relayYaml, configHash, adminToken, SupportFactory.peerCredentials(null));
@@ -45,7 +44,7 @@ public record DesiredState(String relayYaml, String configHash, List<HasMetadata
             PodTemplateFactory.defaultImagePullSecrets(workload, settings.relayImagePullSecrets());
         }
         objects.add(workload);
-        return new DesiredState(relayYaml, configHash, List.copyOf(objects));
+        return new DesiredState(configHash, List.copyOf(objects));
     }
 
     public <T extends HasMetadata> T get(Class<T> type) {

@@ -46,8 +46,4 @@ public final class PasswordFile {
     public int dummyCost() {
         return UsersFile.cost(dummyHash);
     }
-
-    public int size() {
-        return hashes.size();
-    }
 }

@@ -34,10 +34,6 @@ public record MailboxAddress(String localPart, String domain, boolean routesElse
         return Optional.of(new MailboxAddress(localPart, domain, elsewhere));
     }
 
-    public boolean isIpLiteral() {
-        return domain.startsWith("[");
-    }
-
     /** Also true for control characters, which no RFC 5321 local part holds (found by AddressParsingFuzzTest). */
     private static boolean localPartRoutes(String localPart) {
         if (localPart.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {

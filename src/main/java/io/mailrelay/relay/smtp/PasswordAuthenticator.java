@@ -6,10 +6,9 @@ import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.jboss.logging.Logger;
 
-
 /**
  * AUTH PLAIN/LOGIN against the users file, in three steps so that only the bcrypt check leaves the event
- * loop: {@link #refusal} (TLS required, lockout) and {@link #conclude} (lockout bookkeeping, metrics, the
+ * loop: {@link #refusal} (lockout) and {@link #conclude} (lockout bookkeeping, metrics, the
  * session marked authenticated) touch the session on its event loop; {@link #verify} is pure and runs on
  * a worker. James sets neither the user nor the relaying flag itself, so {@link #conclude} does. User
  * names compare exactly as the users file writes them (case-sensitively, like Postfix's SASL backends).
@@ -31,11 +30,12 @@ final class PasswordAuthenticator {
         this.metrics = metrics;
     }
 
-    /** A reply that ends the attempt before any password is checked, or empty to go on. */
+    /**
+     * A reply that ends the attempt before any password is checked, or empty to go on: a lockout that began
+     * while this client was typing its password (AUTH LOGIN). AUTH without TLS when no user may do so never gets
+     * here: {@link CommandGuard} answers it before the command is dispatched.
+     */
     Optional<Response> refusal(SMTPSession session) {
-        if (!session.isTLSStarted() && !logins.anyWithoutTls()) {
-            return Optional.of(ENCRYPTION_REQUIRED);
-        }
         if (failures.isLockedOut(SessionFacts.clientIp(session))) {
             return Optional.of(Replies.closing("421", "4.7.0 Too many authentication failures, try again later"));
         }

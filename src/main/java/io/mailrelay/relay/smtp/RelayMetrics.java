@@ -2,7 +2,6 @@ package io.mailrelay.relay.smtp;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.mailrelay.relay.policy.RelayDecision;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -58,9 +57,5 @@ public final class RelayMetrics {
 
     void recipientRejected(String reason) {
         registry.counter("mailrelay.relay.recipients.rejected", "reason", reason).increment();
-    }
-
-    void recipientRejected(RelayDecision.Reason reason) {
-        recipientRejected(reason.name().toLowerCase());
     }
 }

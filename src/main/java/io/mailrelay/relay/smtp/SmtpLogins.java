@@ -37,10 +37,6 @@ final class SmtpLogins {
                 || (config.handOff() != null && config.handOff().allowWithoutTls());
     }
 
-    boolean anyWithoutTls() {
-        return usersWithoutTls || peersWithoutTls;
-    }
-
     boolean withoutTls(String user) {
         return peer.test(user) ? peersWithoutTls : usersWithoutTls;
     }

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.mailrelay.api.Authentication;
 import io.mailrelay.api.MailRelaySpec;
-import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.OutboundMode;

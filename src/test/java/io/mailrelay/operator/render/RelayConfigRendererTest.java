@@ -19,7 +19,6 @@ import io.mailrelay.api.Authentication;
 import io.mailrelay.api.Limits;
 import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
-import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
