@@ -14,7 +14,7 @@ import java.util.List;
  * @param detail one line that explains the outcome (the deciding reply, or the error)
  * @param transcript every command sent for this attempt and the reply received, in order
  */
-public record AttemptResult(String id, String description, String mailFrom, String rcptTo, Outcome outcome,
+public record AttemptResult(String id, String description, String mailFrom, String rcptTo, AttemptOutcome outcome,
         int connection, String detail, List<Exchange> transcript) {
 
     public AttemptResult {
@@ -23,6 +23,6 @@ public record AttemptResult(String id, String description, String mailFrom, Stri
 
     static AttemptResult notRun(RelayAttempt attempt, String why) {
         return new AttemptResult(attempt.id(), attempt.description(), attempt.mailFrom(), attempt.rcptTo(),
-                Outcome.NOT_RUN, 0, why, List.of());
+                AttemptOutcome.NOT_RUN, 0, why, List.of());
     }
 }

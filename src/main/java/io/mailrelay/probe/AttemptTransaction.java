@@ -14,7 +14,7 @@ final class AttemptTransaction {
      * @param connectionLost the session is gone (no reply, 421): worth one retry on a new connection
      * @param authRequired some reply was 530
      */
-    record Result(Outcome outcome, String detail, boolean connectionLost, boolean authRequired) {
+    record Result(AttemptOutcome outcome, String detail, boolean connectionLost, boolean authRequired) {
     }
 
     private AttemptTransaction() {
@@ -43,20 +43,20 @@ final class AttemptTransaction {
     private static Result judge(Exchange reply, String step, boolean recipient, SmtpSession session) {
         boolean lost = !session.usable();
         if (!reply.hasReply()) {
-            return new Result(Outcome.ERROR, step + ": " + reply.error(), true, false);
+            return new Result(AttemptOutcome.ERROR, step + ": " + reply.error(), true, false);
         }
         String text = step + " got " + firstLine(reply);
         int code = reply.replyCode();
         if (recipient && (code == 250 || code == 251)) {
-            return new Result(Outcome.ACCEPTED, text, lost, false);
+            return new Result(AttemptOutcome.ACCEPTED, text, lost, false);
         }
         if (reply.transientNegative()) {
-            return new Result(Outcome.TEMPFAIL, text, lost, false);
+            return new Result(AttemptOutcome.TEMPFAIL, text, lost, false);
         }
         if (reply.permanentNegative()) {
-            return new Result(Outcome.REFUSED, text, lost, code == 530);
+            return new Result(AttemptOutcome.REFUSED, text, lost, code == 530);
         }
-        return new Result(Outcome.ERROR, text + " (unexpected reply)", lost, false);
+        return new Result(AttemptOutcome.ERROR, text + " (unexpected reply)", lost, false);
     }
 
     private static String firstLine(Exchange reply) {

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * @param sourceAddress local address to connect from, or null for the system's choice
  * @param connectTimeout cap on establishing the TCP connection (and the implicit TLS handshake)
  * @param commandTimeout cap on waiting for each reply
- * @param maxDuration cap on the whole run; attempts left when it is reached are {@link Outcome#NOT_RUN}
+ * @param maxDuration cap on the whole run; attempts left when it is reached are {@link AttemptOutcome#NOT_RUN}
  * @param tls how to use TLS
  * @param verifyCertificate check the server certificate against the JVM trust store and the target
  *        host name (off by default: a probe wants to talk to any server)

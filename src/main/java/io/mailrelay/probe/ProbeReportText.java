@@ -45,7 +45,7 @@ public final class ProbeReportText {
                 out.append("             ! ").append(exchange.error()).append('\n');
             }
         }
-        if (attempt.outcome() == Outcome.NOT_RUN) {
+        if (attempt.outcome() == AttemptOutcome.NOT_RUN) {
             out.append("             ! ").append(attempt.detail()).append('\n');
         }
     }

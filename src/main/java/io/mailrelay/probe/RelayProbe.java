@@ -24,6 +24,6 @@ public final class RelayProbe {
     public static ProbeReport run(HostPort target, ProbeOptions options) {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(options, "options");
-        return new ProbeRun(target, options, Clock.systemUTC()).execute();
+        return new SuiteRun(target, options, Clock.systemUTC()).execute();
     }
 }

@@ -18,7 +18,7 @@ final class VerdictRule {
      * @param noSession why no attempt could run, or null when a session was established
      */
     static Decision decide(List<AttemptResult> attempts, String noSession) {
-        List<String> accepted = attempts.stream().filter(a -> a.outcome() == Outcome.ACCEPTED)
+        List<String> accepted = attempts.stream().filter(a -> a.outcome() == AttemptOutcome.ACCEPTED)
                 .map(AttemptResult::id).toList();
         if (!accepted.isEmpty()) {
             return new Decision(Verdict.OPEN, accepted.size() + " of " + attempts.size()
@@ -27,7 +27,7 @@ final class VerdictRule {
         if (noSession != null) {
             return new Decision(Verdict.INCONCLUSIVE, noSession, accepted);
         }
-        long refused = attempts.stream().filter(a -> a.outcome() == Outcome.REFUSED).count();
+        long refused = attempts.stream().filter(a -> a.outcome() == AttemptOutcome.REFUSED).count();
         if (!attempts.isEmpty() && refused == attempts.size()) {
             return new Decision(Verdict.CLOSED, "all " + refused + " relay attempts refused with 5xx", accepted);
         }
@@ -46,12 +46,12 @@ final class VerdictRule {
     /** Every attempt that got an answer got 4xx, and there was at least one. */
     static boolean onlyTemporaryFailures(List<AttemptResult> attempts) {
         List<AttemptResult> answered = attempts.stream()
-                .filter(a -> a.outcome() != Outcome.ERROR && a.outcome() != Outcome.NOT_RUN).toList();
-        return !answered.isEmpty() && answered.stream().allMatch(a -> a.outcome() == Outcome.TEMPFAIL);
+                .filter(a -> a.outcome() != AttemptOutcome.ERROR && a.outcome() != AttemptOutcome.NOT_RUN).toList();
+        return !answered.isEmpty() && answered.stream().allMatch(a -> a.outcome() == AttemptOutcome.TEMPFAIL);
     }
 
     private static String others(List<AttemptResult> attempts) {
-        return String.join(", ", attempts.stream().filter(a -> a.outcome() != Outcome.REFUSED)
+        return String.join(", ", attempts.stream().filter(a -> a.outcome() != AttemptOutcome.REFUSED)
                 .map(a -> a.id() + " " + a.outcome()).toList());
     }
 }

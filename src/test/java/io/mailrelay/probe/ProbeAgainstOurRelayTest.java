@@ -26,7 +26,7 @@ class ProbeAgainstOurRelayTest {
             assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
             assertThat(report.acceptedAttempts()).isEmpty();
             assertThat(report.attempts()).hasSizeGreaterThanOrEqualTo(16)
-                    .allSatisfy(attempt -> assertThat(attempt.outcome()).isEqualTo(Outcome.REFUSED));
+                    .allSatisfy(attempt -> assertThat(attempt.outcome()).isEqualTo(AttemptOutcome.REFUSED));
             assertThat(report.findings()).extracting(Finding::code).contains(FindingCode.TLS_USED)
                     .doesNotContain(FindingCode.AUTH_BEFORE_TLS);
             assertThat(relay.spool.messages()).isEmpty();

@@ -93,10 +93,10 @@ class ProbeModelTest {
 
     @Test
     void verdictIsOpenOnAnyAcceptanceClosedOnlyWhenAllAreRefused() {
-        AttemptResult refused = result("a", Outcome.REFUSED);
-        AttemptResult accepted = result("b", Outcome.ACCEPTED);
-        AttemptResult tempfail = result("c", Outcome.TEMPFAIL);
-        AttemptResult error = result("d", Outcome.ERROR);
+        AttemptResult refused = result("a", AttemptOutcome.REFUSED);
+        AttemptResult accepted = result("b", AttemptOutcome.ACCEPTED);
+        AttemptResult tempfail = result("c", AttemptOutcome.TEMPFAIL);
+        AttemptResult error = result("d", AttemptOutcome.ERROR);
 
         assertThat(VerdictRule.decide(List.of(refused, accepted, tempfail), null).verdict()).isEqualTo(Verdict.OPEN);
         assertThat(VerdictRule.decide(List.of(refused, accepted), null).accepted()).containsExactly("b");
@@ -115,7 +115,7 @@ class ProbeModelTest {
         Instant start = Instant.parse("2025-01-02T03:04:05Z");
         ProbeReport report = new ProbeReport(Verdict.OPEN, "1 of 1 relay attempts accepted: b",
                 new HostPort("::1", 2525), start, start.plusMillis(42), 42, "220 x.test ESMTP", "x.test",
-                List.of(result("b", Outcome.ACCEPTED)), List.of("b"),
+                List.of(result("b", AttemptOutcome.ACCEPTED)), List.of("b"),
                 List.of(new Finding(FindingCode.BANNER, "220 x.test ESMTP")),
                 List.of(new SessionRecord(1, "[::1]:40000", null,
                         List.of(Exchange.replied(null, 220, List.of("220 x.test ESMTP"))))));
@@ -138,7 +138,7 @@ class ProbeModelTest {
         assertThatThrownBy(() -> converter.convert("soon")).hasMessageContaining("'soon' is not a duration");
     }
 
-    private static AttemptResult result(String id, Outcome outcome) {
+    private static AttemptResult result(String id, AttemptOutcome outcome) {
         return new AttemptResult(id, "test " + id, "s@probe.example", "r@probe.example", outcome, 1,
                 "RCPT TO got something", List.of(Exchange.replied("RCPT TO:<r@probe.example>", 250,
                         List.of("250 2.1.5 Ok"))));

@@ -59,7 +59,7 @@ class RelayProbePostfixTest {
 
         assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
         assertThat(report.attempts()).hasSizeGreaterThanOrEqualTo(16).allSatisfy(a -> {
-            assertThat(a.outcome()).isEqualTo(Outcome.REFUSED);
+            assertThat(a.outcome()).isEqualTo(AttemptOutcome.REFUSED);
             assertThat(a.transcript()).isNotEmpty().allSatisfy(e -> assertThat(e.sent()).doesNotStartWith("DATA"));
         });
         assertThat(report.acceptedAttempts()).isEmpty();

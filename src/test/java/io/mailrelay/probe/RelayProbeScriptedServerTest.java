@@ -31,7 +31,7 @@ class RelayProbeScriptedServerTest {
 
             assertThat(report.verdict()).isEqualTo(Verdict.OPEN);
             assertThat(report.attempts()).hasSizeGreaterThanOrEqualTo(16)
-                    .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.ACCEPTED));
+                    .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(AttemptOutcome.ACCEPTED));
             assertThat(report.acceptedAttempts())
                     .containsExactlyElementsOf(report.attempts().stream().map(AttemptResult::id).toList());
             assertThat(report.exitCode()).isEqualTo(1);
@@ -64,7 +64,7 @@ class RelayProbeScriptedServerTest {
 
             assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
             assertThat(report.attempts()).allSatisfy(a -> {
-                assertThat(a.outcome()).isEqualTo(Outcome.TEMPFAIL);
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.TEMPFAIL);
                 assertThat(a.detail()).contains("450 4.7.1 greylisted");
             });
             assertThat(report.has(FindingCode.TEMPORARY_FAILURES_ONLY)).isTrue();
@@ -110,7 +110,7 @@ class RelayProbeScriptedServerTest {
 
             assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
             assertThat(report.attempts()).allSatisfy(a -> {
-                assertThat(a.outcome()).isEqualTo(Outcome.REFUSED);
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.REFUSED);
                 assertThat(a.transcript()).extracting(Exchange::sent).doesNotContain("RCPT TO:<" + a.rcptTo() + ">");
             });
             assertThat(report.findings(FindingCode.AUTH_REQUIRED)).singleElement()
@@ -134,16 +134,16 @@ class RelayProbeScriptedServerTest {
             // one connection: a second one could begin an attempt before the clock moves
             ProbeOptions options = OPTIONS.toBuilder().commandTimeout(Duration.ofMinutes(1)).maxDuration(cap)
                     .connections(1).build();
-            ProbeReport report = new ProbeRun(server.target(), options, clock).execute();
+            ProbeReport report = new SuiteRun(server.target(), options, clock).execute();
 
             assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
             assertThat(report.has(FindingCode.MAX_DURATION_REACHED)).isTrue();
             assertThat(report.durationMillis()).isEqualTo(cap.toMillis());
-            assertThat(report.attempts().get(0).outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(report.attempts().get(0).outcome()).isEqualTo(AttemptOutcome.ERROR);
             assertThat(report.attempts().get(0).transcript()).last()
                     .satisfies(e -> assertThat(e.error()).isEqualTo("no reply in time (1 ms)"));
             assertThat(report.attempts().subList(1, report.attempts().size())).isNotEmpty().allSatisfy(a -> {
-                assertThat(a.outcome()).isEqualTo(Outcome.NOT_RUN);
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.NOT_RUN);
                 assertThat(a.detail()).isEqualTo("max duration reached");
             });
             // one transaction begun, on one connection: nothing after the cap was reached
@@ -160,7 +160,7 @@ class RelayProbeScriptedServerTest {
             ProbeReport report = RelayProbe.run(server.target(), OPTIONS);
 
             assertThat(report.verdict()).isEqualTo(Verdict.CLOSED);
-            assertThat(report.attempts()).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.REFUSED));
+            assertThat(report.attempts()).allSatisfy(a -> assertThat(a.outcome()).isEqualTo(AttemptOutcome.REFUSED));
             assertThat(server.connections()).isGreaterThan(1);
             assertThat(report.sessions()).hasSize(server.connections());
             assertThat(report.has(FindingCode.RECONNECTED)).isTrue();
@@ -186,9 +186,9 @@ class RelayProbeScriptedServerTest {
             assertThat(report.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
             // the first connection, the two others greeted with 421, and the reconnect greeted with 421
             assertThat(server.connections()).isEqualTo(4);
-            assertThat(report.attempts().get(0).outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(report.attempts().get(0).outcome()).isEqualTo(AttemptOutcome.ERROR);
             assertThat(report.attempts().subList(1, report.attempts().size())).allSatisfy(a -> {
-                assertThat(a.outcome()).isEqualTo(Outcome.NOT_RUN);
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.NOT_RUN);
                 assertThat(a.detail()).contains("cannot reconnect").contains("421");
             });
         }
@@ -276,7 +276,7 @@ class RelayProbeScriptedServerTest {
 
             assertThat(report.verdict()).isEqualTo(Verdict.OPEN);
             assertThat(report.attempts()).hasSize(21).allSatisfy(a -> {
-                assertThat(a.outcome()).isEqualTo(Outcome.ACCEPTED);
+                assertThat(a.outcome()).isEqualTo(AttemptOutcome.ACCEPTED);
                 assertThat(a.connection()).isEqualTo(1);
             });
             // the two further connections were greeted with 421 and took no attempt
@@ -296,10 +296,10 @@ class RelayProbeScriptedServerTest {
                 .on("RCPT", ScriptedSmtpServer.SILENCE).start()) {
             ProbeOptions options = OPTIONS.toBuilder().connections(1).commandTimeout(Duration.ofMinutes(1))
                     .attemptTimeout(attemptTimeout).maxDuration(Duration.ofMinutes(30)).build();
-            ProbeReport report = new ProbeRun(server.target(), options, clock).execute();
+            ProbeReport report = new SuiteRun(server.target(), options, clock).execute();
 
             AttemptResult first = report.attempts().get(0);
-            assertThat(first.outcome()).isEqualTo(Outcome.ERROR);
+            assertThat(first.outcome()).isEqualTo(AttemptOutcome.ERROR);
             assertThat(first.transcript()).extracting(Exchange::sent).containsExactly(
                     "MAIL FROM:<relaytest@probe.example>", "RCPT TO:<relaytest@probe.example>",
                     "MAIL FROM:<relaytest@probe.example>", "RCPT TO:<relaytest@probe.example>");

@@ -74,7 +74,7 @@ class SnatProbeIT {
                 ProbeReport closed = ProbeReportJson.read(direct.stdout());
                 System.out.printf("SNAT path: %s, %d of %d attempts accepted; direct path: %s, %d of %d refused%n",
                         open.verdict(), open.acceptedAttempts().size(), open.attempts().size(), closed.verdict(),
-                        closed.attempts().stream().filter(a -> a.outcome() == Outcome.REFUSED).count(),
+                        closed.attempts().stream().filter(a -> a.outcome() == AttemptOutcome.REFUSED).count(),
                         closed.attempts().size());
                 assertThat(throughLb.exitCode()).as(throughLb.stderr()).isEqualTo(1);
                 assertThat(open.verdict()).isEqualTo(Verdict.OPEN);
@@ -82,7 +82,7 @@ class SnatProbeIT {
                 assertThat(direct.exitCode()).as(direct.stderr()).isZero();
                 assertThat(closed.verdict()).isEqualTo(Verdict.CLOSED);
                 assertThat(closed.attempts()).hasSizeGreaterThanOrEqualTo(16)
-                        .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(Outcome.REFUSED));
+                        .allSatisfy(a -> assertThat(a.outcome()).isEqualTo(AttemptOutcome.REFUSED));
                 // the same client both times: only the SNAT made the difference, as the relay saw it
                 assertThat(open.sessions()).allSatisfy(s -> assertThat(s.localAddress()).startsWith("10.231.1.2:"));
                 assertThat(closed.sessions()).allSatisfy(s -> assertThat(s.localAddress()).startsWith("10.231.1.2:"));

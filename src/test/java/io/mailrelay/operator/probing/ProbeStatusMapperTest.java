@@ -17,7 +17,7 @@ import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.probe.AttemptResult;
 import io.mailrelay.probe.Finding;
 import io.mailrelay.probe.FindingCode;
-import io.mailrelay.probe.Outcome;
+import io.mailrelay.probe.AttemptOutcome;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.operator.probing.ProbeRun.TargetRun;
 import io.mailrelay.probe.ProxyHeader;
@@ -211,7 +211,7 @@ class ProbeStatusMapperTest {
             Duration took) {
         List<AttemptResult> attempts = List.of("external-sender", "percent-hack-name", "null-sender").stream()
                 .map(id -> new AttemptResult(id, id, "a@probe.example", "b@probe.example",
-                        accepted.contains(id) ? Outcome.ACCEPTED : Outcome.REFUSED, 1, null, List.of()))
+                        accepted.contains(id) ? AttemptOutcome.ACCEPTED : AttemptOutcome.REFUSED, 1, null, List.of()))
                 .toList();
         return new ProbeReport(verdict, "verdict " + verdict + " for the test",
                 new HostPort("relay.mail.svc", 25), started, started.plus(took), took.toMillis(), "220 relay",

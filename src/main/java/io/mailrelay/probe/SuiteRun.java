@@ -26,7 +26,7 @@ import io.mailrelay.config.HostPort;
  * {@link ProbeOptions#softErrorLimit()} error replies, so a server that slows down clients after that
  * many errors (a tarpit) never does.
  */
-final class ProbeRun {
+final class SuiteRun {
 
     private static final Pattern DOMAIN_NAME = Pattern.compile("(?i)[a-z0-9-]+(\\.[a-z0-9-]+)+");
     private static final Pattern IP_ADDRESS = Pattern.compile("[0-9.]+|.*:.*");
@@ -43,7 +43,7 @@ final class ProbeRun {
     /** Why the probe stopped reconnecting: once a reconnect fails no connection keeps knocking. */
     private volatile String gaveUp;
 
-    ProbeRun(HostPort target, ProbeOptions options, Clock clock) {
+    SuiteRun(HostPort target, ProbeOptions options, Clock clock) {
         this.target = target;
         this.options = options;
         this.clock = clock;

@@ -1,7 +1,7 @@
 package io.mailrelay.probe;
 
 /** How one relay attempt ended. */
-public enum Outcome {
+public enum AttemptOutcome {
     /** RCPT TO got 250 or 251: the server would relay this recipient. */
     ACCEPTED,
     /** MAIL FROM or RCPT TO got a permanent 5xx refusal. */
