@@ -17,6 +17,7 @@ import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.smtp.RelayChannelInitializer;
 import io.mailrelay.relay.smtp.RelayMetrics;
+import io.mailrelay.relay.smtp.SmtpReply;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -165,7 +166,7 @@ public final class RelayServer implements AutoCloseable {
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
-        sessions.writeAndFlush(Unpooled.copiedBuffer("421 4.3.2 Service shutting down\r\n", StandardCharsets.US_ASCII))
+        sessions.writeAndFlush(Unpooled.copiedBuffer(SmtpReply.SHUTTING_DOWN.line() + "\r\n", StandardCharsets.US_ASCII))
                 .awaitUninterruptibly(2, TimeUnit.SECONDS);
         sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         authWorkers.shutdownNow(); // a password check is worth nothing once its session is gone

@@ -37,7 +37,7 @@ final class CommandGuard implements LineHandler<SMTPSession> {
     @Override
     public Response onLine(SMTPSession session, byte[] line) {
         if (!Lines.strictlyTerminated(line)) {
-            Response bare = Replies.closing("500", "5.5.2 Error: bare <LF> or <CR> received, lines must end with <CR><LF>");
+            Response bare = SmtpReply.BARE_LF_IN_COMMAND.closing();
             RejectionLog.command(session, line, bare);
             return bare;
         }
@@ -47,7 +47,7 @@ final class CommandGuard implements LineHandler<SMTPSession> {
                 SessionGate.of(session).expectData();
             } else {
                 session.popLineHandler(); // James' data handler, pushed with its 354: no line of the message is read
-                response = Replies.closing("421", MessagesInFlight.TOO_MANY);
+                response = SmtpReply.TOO_MANY_MESSAGES_IN_PROGRESS.closing();
             }
         }
         RejectionLog.command(session, line, response);
@@ -59,7 +59,7 @@ final class CommandGuard implements LineHandler<SMTPSession> {
             int errors = session.getAttachment(ERRORS, ProtocolSession.State.Connection).orElse(0) + 1;
             session.setAttachment(ERRORS, errors, ProtocolSession.State.Connection);
             if (errors > maxErrors) {
-                return Replies.closing("421", "4.7.0 Error: too many errors");
+                return SmtpReply.TOO_MANY_ERRORS.closing();
             }
         }
         return response;
@@ -67,14 +67,14 @@ final class CommandGuard implements LineHandler<SMTPSession> {
 
     private Response checkOrDispatch(SMTPSession session, byte[] line) {
         if (line.length > Lines.MAX_COMMAND_LINE) {
-            return Replies.reply("500", "5.5.2 Error: command line too long (limit 512 octets)");
+            return SmtpReply.COMMAND_LINE_TOO_LONG.response();
         }
         if (authConfigured && "AUTH".equals(Lines.verb(line))) {
             if (!session.isTLSStarted() && !authWithoutTls) {
-                return Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism");
+                return SmtpReply.ENCRYPTION_REQUIRED.response();
             }
             if (authFailures.isLockedOut(SessionFacts.clientIp(session))) {
-                return Replies.closing("421", "4.7.0 Too many authentication failures, try again later");
+                return SmtpReply.AUTH_LOCKED_OUT.closing();
             }
         }
         return dispatcher.onLine(session, line);

@@ -31,8 +31,6 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf("mailrelay.admitted");
     private static final AttributeKey<String> COUNTED_CLIENT = AttributeKey.valueOf("mailrelay.countedClient");
 
-    static final String SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later";
-
     private final int maxConnections;
     private final int maxPerClient;
     private final boolean clientIsSocketPeer;
@@ -73,7 +71,7 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
             channel.eventLoop().execute(() -> {
                 SessionGate gate = channel.pipeline().get(SessionGate.class);
                 if (gate != null) {
-                    gate.closeIfIdle(SHUTTING_DOWN);
+                    gate.closeIfIdle(SmtpReply.SHUTTING_DOWN.line());
                 }
             });
         }
@@ -83,12 +81,12 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
         if (stopping) {
-            refuse(ctx, SHUTTING_DOWN);
+            refuse(ctx, SmtpReply.SHUTTING_DOWN.line());
             return;
         }
         if (total.incrementAndGet() > maxConnections) {
             total.decrementAndGet();
-            refuse(ctx, "421 4.3.2 Too many connections, try again later");
+            refuse(ctx, SmtpReply.TOO_MANY_CONNECTIONS.line());
             return;
         }
         if (clientIsSocketPeer && !admitClient(ctx, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress())) {

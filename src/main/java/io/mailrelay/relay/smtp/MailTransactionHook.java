@@ -48,7 +48,7 @@ final class MailTransactionHook implements MailHook {
     public HookResult doMail(SMTPSession session, MaybeSender sender) {
         if (stopping.getAsBoolean()) {
             return HookResult.builder().hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
-                    .smtpReturnCode("421").smtpDescription("4.3.2 Service shutting down, try again later").build();
+                    .smtpReturnCode(SmtpReply.SHUTTING_DOWN.code).smtpDescription(SmtpReply.SHUTTING_DOWN.text).build();
         }
         if (!exempt.test(session) && !admit(SessionFacts.clientIp(session))) {
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("450")

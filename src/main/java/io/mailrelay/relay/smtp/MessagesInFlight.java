@@ -21,8 +21,6 @@ final class MessagesInFlight {
     private static final ProtocolSession.AttachmentKey<Slot> SLOT =
             ProtocolSession.AttachmentKey.of("mailrelay.messageSlot", Slot.class);
 
-    static final String TOO_MANY = "4.3.2 Too many messages in progress, try again later";
-
     private final int max;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter refused;

@@ -29,8 +29,8 @@ import org.jboss.logging.Logger;
  */
 final class OffLoopAuthCmdHandler extends AuthCmdHandler {
     private static final Logger LOG = Logger.getLogger(OffLoopAuthCmdHandler.class);
-    private static final Response TEMPORARY_FAILURE = Replies.reply("454", "4.7.0 Temporary authentication failure");
-    private static final Response ABORTED = Replies.reply("501", "5.7.0 Authentication aborted");
+    private static final Response TEMPORARY_FAILURE = SmtpReply.AUTH_TEMPORARY_FAILURE.response();
+    private static final Response ABORTED = SmtpReply.AUTH_ABORTED.response();
     private static final Response PLAIN_READY = Replies.reply("334", "");
     private static final Response USERNAME_PROMPT = Replies.reply("334", "VXNlcm5hbWU6"); // "Username:"
     private static final Response PASSWORD_PROMPT = Replies.reply("334", "UGFzc3dvcmQ6"); // "Password:"

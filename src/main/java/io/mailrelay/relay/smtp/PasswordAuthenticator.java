@@ -16,9 +16,6 @@ import org.jboss.logging.Logger;
 final class PasswordAuthenticator {
     private static final Logger LOG = Logger.getLogger(PasswordAuthenticator.class);
 
-    private static final Response ENCRYPTION_REQUIRED =
-            Replies.reply("538", "5.7.11 Encryption required for requested authentication mechanism");
-
     private final SmtpLogins logins;
     private final AuthFailures failures;
     private final RelayMetrics metrics;
@@ -37,7 +34,7 @@ final class PasswordAuthenticator {
      */
     Optional<Response> refusal(SMTPSession session) {
         if (failures.isLockedOut(SessionFacts.clientIp(session))) {
-            return Optional.of(Replies.closing("421", "4.7.0 Too many authentication failures, try again later"));
+            return Optional.of(SmtpReply.AUTH_LOCKED_OUT.closing());
         }
         return Optional.empty();
     }
@@ -51,16 +48,16 @@ final class PasswordAuthenticator {
     Response conclude(SMTPSession session, String user, boolean verified) {
         String client = SessionFacts.clientIp(session);
         if (verified && !session.isTLSStarted() && !logins.withoutTls(user)) {
-            return ENCRYPTION_REQUIRED; // only the peer user may go without TLS (handOff.allowWithoutTls)
+            return SmtpReply.ENCRYPTION_REQUIRED.response(); // only the peer user may go without TLS (handOff.allowWithoutTls)
         }
         if (verified) {
             failures.succeeded(client);
             SessionFacts.authenticated(session, user);
-            return Replies.reply("235", "2.7.0 Authentication successful");
+            return SmtpReply.AUTH_SUCCEEDED.response();
         }
         failures.failed(client);
         metrics.authFailed();
         LOG.infof("authentication failed: client=%s user=%s", client, user);
-        return Replies.reply("535", "5.7.8 Error: authentication failed");
+        return SmtpReply.AUTH_FAILED.response();
     }
 }

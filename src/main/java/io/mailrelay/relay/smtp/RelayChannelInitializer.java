@@ -241,7 +241,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
                 ctx.close(); // no session yet (PROXY header still missing): nothing to say
                 return;
             }
-            ctx.writeAndFlush(Unpooled.copiedBuffer("421 4.4.2 Error: timeout exceeded\r\n", StandardCharsets.US_ASCII))
+            ctx.writeAndFlush(Unpooled.copiedBuffer(SmtpReply.TIMEOUT.line() + "\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
         }
     }

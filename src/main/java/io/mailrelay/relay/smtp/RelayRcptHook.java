@@ -74,7 +74,7 @@ final class RelayRcptHook implements RcptHook {
             SessionFacts.acceptedFromOutsider(session);
         }
         return HookResult.builder().hookReturnCode(HookReturnCode.ok())
-                .smtpReturnCode("250").smtpDescription("2.1.5 Ok").build();
+                .smtpReturnCode(SmtpReply.RECIPIENT_OK.code).smtpDescription(SmtpReply.RECIPIENT_OK.text).build();
     }
 
     /** Fails closed: only an answer 2xx from the domain's server accepts the recipient. */

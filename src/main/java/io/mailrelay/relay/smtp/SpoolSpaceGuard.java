@@ -57,8 +57,8 @@ final class SpoolSpaceGuard implements MailHook {
             LOG.warnf("spool has %d bytes free, below spool.minFreeSpace %d: MAIL gets 452 until space is freed",
                     free, minFreeSpace);
         }
-        return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("452")
-                .smtpDescription("4.3.1 Insufficient system storage").build();
+        return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode(SmtpReply.INSUFFICIENT_STORAGE.code)
+                .smtpDescription(SmtpReply.INSUFFICIENT_STORAGE.text).build();
     }
 
     /** 0 when the file system cannot be asked: then nothing can be spooled safely either. */

@@ -73,7 +73,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
             message.transfer.abort();
             endData(session);
             messages.take(session).release();
-            return Replies.closing("554", "5.6.0 Error: bare <LF> or <CR> in message data, lines must end with <CR><LF>");
+            return SmtpReply.BARE_LF_IN_DATA.closing();
         }
         if (Lines.isEndOfData(line)) {
             return finish(session, gate, message);
@@ -86,7 +86,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
                     Replies.reply("552", "5.3.4 Error: message file too big (limit " + maxMessageSize + " octets)"));
         }
         if (message.refusal == null && message.hops.hops() > maxHops) {
-            refuse(message, "too_many_hops", Replies.reply("554", "5.4.6 Too many hops"));
+            refuse(message, "too_many_hops", SmtpReply.TOO_MANY_HOPS.response());
         }
         if (message.refusal != null) {
             return null;
@@ -144,7 +144,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
                 gate.release(() -> Replies.reply("250", "2.0.0 Ok: queued as " + id));
             } else {
                 LOG.errorf(error, "message from %s could not be spooled", SessionFacts.clientIp(session));
-                gate.release(() -> Replies.reply("451", "4.3.0 Error: queue file write error"));
+                gate.release(() -> SmtpReply.QUEUE_WRITE_ERROR.response());
             }
         });
         return null;
