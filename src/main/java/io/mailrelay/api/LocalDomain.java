@@ -11,6 +11,8 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
+import io.mailrelay.config.RecipientCheck;
+
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "!has(self.recipientCheck) || self.recipientCheck != 'list' || (has(self.recipients) && size(self.recipients) > 0)",
         message = "recipients is required and must not be empty with recipientCheck list")
@@ -19,10 +21,6 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.recipients) || self.recipients.all(r, r.lowerAscii().endsWith('@' + self.domain.lowerAscii()))",
         message = "every recipients pattern must be local-part@ this domain")
 public class LocalDomain {
-
-    public enum RecipientCheck {
-        callout, list, none
-    }
 
     @JsonPropertyDescription("Mail domain accepted from anyone (e.g. example.com).")
     @Required

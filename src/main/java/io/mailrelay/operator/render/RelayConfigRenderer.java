@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNullElse;
 import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -25,7 +24,6 @@ import io.mailrelay.config.Cidr;
 import io.mailrelay.config.Durations;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
-import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.config.RelayConfigRules;
 import io.mailrelay.config.RelayYaml;
@@ -110,8 +108,7 @@ public final class RelayConfigRenderer {
             String field = "spec.localDomains[" + i + "]";
             return new RelayConfig.LocalDomain(local.domain,
                     parsed(field + ".deliverTo", local.deliverTo, HostPort::parse),
-                    local.recipientCheck == null ? null
-                            : RecipientCheck.valueOf(local.recipientCheck.name().toUpperCase(Locale.ROOT)),
+                    local.recipientCheck,
                     local.recipients);
         }).toList();
     }

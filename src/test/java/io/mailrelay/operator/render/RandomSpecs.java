@@ -19,6 +19,7 @@ import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.OutboundMode;
+import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.config.SmarthostTls;
 
 /**
@@ -78,8 +79,8 @@ public final class RandomSpecs {
         List<LocalDomain> domains = new ArrayList<>();
         for (String name : names) {
             LocalDomain local = new LocalDomain(mixedCase(name), hostPort());
-            local.recipientCheck = maybe(() -> LocalDomain.RecipientCheck.values()[random.nextInt(3)]);
-            if (local.recipientCheck == LocalDomain.RecipientCheck.list) {
+            local.recipientCheck = maybe(() -> RecipientCheck.values()[random.nextInt(3)]);
+            if (local.recipientCheck == RecipientCheck.LIST) {
                 local.recipients = list(1, 3, () -> List.of("*", "bob", "sales-*", "x*y").get(random.nextInt(4)) + "@"
                         + mixedCase(name));
             }

@@ -180,12 +180,12 @@ class RelayConfigRendererTest {
     void recipientChecksAreRenderedAndTheRelayReadsThemBack() throws Exception {
         MailRelaySpec spec = Specs.minimal();
         LocalDomain callout = new LocalDomain("example.com", "mail.example.com:25");
-        callout.recipientCheck = LocalDomain.RecipientCheck.callout;
+        callout.recipientCheck = RecipientCheck.CALLOUT;
         LocalDomain list = new LocalDomain("lists.example.com", "lists.example.com:25");
-        list.recipientCheck = LocalDomain.RecipientCheck.list;
+        list.recipientCheck = RecipientCheck.LIST;
         list.recipients = List.of("*-announce@lists.example.com", "Info@Lists.Example.com");
         LocalDomain none = new LocalDomain("legacy.example.com", "legacy.example.com:25");
-        none.recipientCheck = LocalDomain.RecipientCheck.none;
+        none.recipientCheck = RecipientCheck.NONE;
         LocalDomain unset = new LocalDomain("other.example.com", "other.example.com:25");
         spec.localDomains = List.of(callout, list, none, unset);
 
