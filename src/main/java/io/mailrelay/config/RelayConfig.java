@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  */
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff) {
+        Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff, UpstreamCheck upstreamCheck) {
 
     public RelayConfig {
         allowedNetworks = allowedNetworks == null ? List.of() : List.copyOf(allowedNetworks);
@@ -40,7 +40,8 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                 orEmpty(spool, () -> new Spool(null, null, null, null)).withDefaults(),
                 orEmpty(delivery, () -> new Delivery(null, null, null, null, null)).withDefaults(),
                 orEmpty(admin, () -> new Admin(null, null)).withDefaults(),
-                handOff == null ? null : handOff.withDefaults());
+                handOff == null ? null : handOff.withDefaults(),
+                orEmpty(upstreamCheck, () -> new UpstreamCheck(null, null, null)).withDefaults());
     }
 
     private static <T> T orEmpty(T section, Supplier<T> empty) {

@@ -45,6 +45,8 @@ public final class RelayConfigRules {
         delivery(config.delivery());
         admin(config.admin());
         handOff(config.handOff());
+        positive("upstreamCheck.interval", config.upstreamCheck().interval());
+        positive("upstreamCheck.certificateExpiryWarning", config.upstreamCheck().certificateExpiryWarning());
         return problems;
     }
 

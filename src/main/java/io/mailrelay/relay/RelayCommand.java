@@ -96,8 +96,9 @@ public class RelayCommand implements Callable<Integer> {
                 RelayServer server = new RelayServer(relayConfig, runtime.spool(), registry).start();
                 HandOff handOff = new HandOff(relayConfig, server, runtime)) {
             if (managementRouter != null
-                    && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry), handOff, server.workloadClients())) {
-                LOG.infof("queue admin endpoint on /admin/queue: %s", relayConfig.admin().tokenFile() == null
+                    && managementRouter.addAdminRoutes(token, runtime.queueAdmin(registry), handOff,
+                            server.workloadClients(), runtime::upstreams)) {
+                LOG.infof("admin endpoint on /admin/queue and /admin/upstreams: %s", relayConfig.admin().tokenFile() == null
                         ? "off (no admin.tokenFile), every request is refused" : "token from " + relayConfig.admin().tokenFile());
             }
             HealthCheck live = RelayHealth.liveness();

@@ -1,6 +1,7 @@
 package io.mailrelay.relay;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,7 +9,9 @@ import java.util.Map;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
 import io.mailrelay.config.RelayConfig;
+import io.mailrelay.config.UpstreamCheck;
 import io.mailrelay.relay.admin.QueueAdmin;
+import io.mailrelay.relay.admin.UpstreamReport;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.RetryPolicy;
@@ -16,6 +19,7 @@ import io.mailrelay.relay.delivery.SelfAddresses;
 import io.mailrelay.relay.delivery.SmarthostCredentials;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;
+import io.mailrelay.relay.delivery.UpstreamChecker;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.MessageSpool;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,17 +33,35 @@ public final class RelayRuntime implements AutoCloseable {
 
     private final FileMessageSpool spool;
     private final DeliveryService delivery;
+    private final UpstreamChecker upstreams;
+    private final boolean upstreamCheckEnabled;
 
-    private RelayRuntime(FileMessageSpool spool, DeliveryService delivery) {
+    private RelayRuntime(FileMessageSpool spool, DeliveryService delivery, UpstreamChecker upstreams,
+            boolean upstreamCheckEnabled) {
         this.spool = spool;
         this.delivery = delivery;
+        this.upstreams = upstreams;
+        this.upstreamCheckEnabled = upstreamCheckEnabled;
     }
 
+    /** Starts delivery, and the upstream check (its first round at once, in the background). */
     public static RelayRuntime start(RelayConfig config, MeterRegistry registry) throws IOException {
         FileMessageSpool spool = new FileMessageSpool(config.spool().directory());
-        DeliveryService delivery = new DeliveryService(spool, deliverySettings(config), registry, selfAddresses(config));
+        DeliverySettings settings = deliverySettings(config);
+        DeliveryService delivery = new DeliveryService(spool, settings, registry, selfAddresses(config));
         delivery.start();
-        return new RelayRuntime(spool, delivery);
+        UpstreamCheck check = config.upstreamCheck();
+        UpstreamChecker upstreams = new UpstreamChecker(settings, check.interval(), check.certificateExpiryWarning(),
+                registry, Clock.systemUTC());
+        if (check.enabled()) {
+            upstreams.start();
+        }
+        return new RelayRuntime(spool, delivery, upstreams, check.enabled());
+    }
+
+    /** {@code GET /admin/upstreams}: the upstream check's latest results. */
+    public UpstreamReport upstreams() {
+        return new UpstreamReport(upstreamCheckEnabled, upstreams.latest());
     }
 
     public MessageSpool spool() {
@@ -68,6 +90,7 @@ public final class RelayRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        upstreams.close();
         delivery.close();
     }
 

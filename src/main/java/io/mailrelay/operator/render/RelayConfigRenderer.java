@@ -80,7 +80,8 @@ public final class RelayConfigRenderer {
                 new RelayConfig.Admin(mounted(RelayPod.ADMIN_DIR, RelayPod.ADMIN_TOKEN_KEY), null),
                 new RelayConfig.HandOff(mounted(RelayPod.PEER_DIR, RelayPod.USERS_KEY),
                         mounted(RelayPod.PEER_DIR, RelayPod.USERNAME_KEY), mounted(RelayPod.PEER_DIR, RelayPod.PASSWORD_KEY),
-                        spec.tls == null, null, null));
+                        spec.tls == null, null, null),
+                null); // upstreamCheck: the relay's defaults
     }
 
     /**

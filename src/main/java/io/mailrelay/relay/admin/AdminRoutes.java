@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
@@ -29,7 +30,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code /admin/queue} on the management HTTP server (docs/relay.md, "Admin endpoint"): token first, then
  * {@code GET /admin/queue[?summary=true]}, {@code POST /admin/queue/flush} and
  * {@code POST /admin/queue/{id}/flush|delete|hold|release|bounce}, and {@code GET|POST|DELETE /admin/drain} (the
- * hand-off).
+ * hand-off), and {@code GET /admin/upstreams} (the upstream check).
  * Errors are JSON {@code {"error": "..."}}.
  */
 public final class AdminRoutes {
@@ -51,13 +52,15 @@ public final class AdminRoutes {
     /**
      * @param drain null: no {@code /admin/drain} (404)
      * @param workloadClients the set {@code GET|PUT /admin/workload-clients} reads and replaces
+     * @param upstreams the upstream check's latest results ({@code GET /admin/upstreams})
      */
     public static void register(Router router, AdminToken token, QueueAdmin admin, DrainControl drain,
-            WorkloadClients workloadClients) {
+            WorkloadClients workloadClients, Supplier<UpstreamReport> upstreams) {
         router.route("/admin/*").order(-100).handler(ctx -> authorize(ctx, token));
         router.route(HttpMethod.GET, "/admin/queue").order(-99)
                 .blockingHandler(ctx -> reply(ctx, 200, admin.report("true".equals(ctx.queryParams().get("summary")))),
                         false);
+        router.route(HttpMethod.GET, "/admin/upstreams").order(-99).handler(ctx -> reply(ctx, 200, upstreams.get()));
         router.route(HttpMethod.POST, "/admin/queue/flush").order(-99).blockingHandler(ctx -> {
             admin.flushAll(client(ctx));
             reply(ctx, 200, Map.of("result", "flushed"));

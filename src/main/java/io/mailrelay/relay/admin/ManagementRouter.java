@@ -1,5 +1,7 @@
 package io.mailrelay.relay.admin;
 
+import java.util.function.Supplier;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -20,12 +22,13 @@ public class ManagementRouter {
     }
 
     /** Adds the admin routes; false when this process has no HTTP server. */
-    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin, DrainControl drain, WorkloadClients workloadClients) {
+    public boolean addAdminRoutes(AdminToken token, QueueAdmin admin, DrainControl drain, WorkloadClients workloadClients,
+            Supplier<UpstreamReport> upstreams) {
         Router current = router;
         if (current == null) {
             return false;
         }
-        AdminRoutes.register(current, token, admin, drain, workloadClients);
+        AdminRoutes.register(current, token, admin, drain, workloadClients, upstreams);
         return true;
     }
 }

@@ -28,6 +28,11 @@ public record NextHop(String name, List<HostPort> targets, SmarthostTls tls, boo
         return new NextHop(name, targets, SmarthostTls.OPPORTUNISTIC, false, null, null, null);
     }
 
+    /** A local domain's deliverTo target. */
+    static NextHop localRoute(HostPort target) {
+        return opportunistic("local route -> " + target, List.of(target));
+    }
+
     /** The smarthost, with its credentials as their files hold them now. */
     static NextHop smarthost(SmarthostSettings s) throws NextHopException {
         return authenticated("smarthost " + s.address(), s);

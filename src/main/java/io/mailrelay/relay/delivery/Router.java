@@ -1,6 +1,5 @@
 package io.mailrelay.relay.delivery;
 
-import java.util.List;
 import java.util.Locale;
 
 import io.mailrelay.config.HostPort;
@@ -49,8 +48,7 @@ final class Router {
 
     private NextHop hopOf(Destination destination) throws NextHopException {
         return switch (destination.kind()) {
-            case "local" -> NextHop.opportunistic("local route -> " + destination.key(),
-                    List.of(HostPort.parse(destination.key())));
+            case "local" -> NextHop.localRoute(HostPort.parse(destination.key()));
             case "smarthost" -> NextHop.smarthost(settings.smarthost());
             default -> {
                 if (destination.key().isEmpty()) {

@@ -1,9 +1,14 @@
 package io.mailrelay.relay.delivery;
 
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.SmarthostTls;
@@ -59,9 +64,9 @@ final class SmtpSender {
             }
             sessions++;
             try {
-                if (hop.username() != null && !connection.transport().supportsExtension("AUTH")) {
-                    return merged(outcomes, pending, Outcome.temporary("451 4.7.0 " + target
-                            + " does not offer AUTH: credentials not used, not sending unauthenticated"));
+                String noAuth = authNotOffered(hop, connection);
+                if (noAuth != null) {
+                    return merged(outcomes, pending, Outcome.temporary("451 4.7.0 " + target + " " + noAuth));
                 }
                 outcomes.putAll(transact(connection, message, pending));
             } finally {
@@ -111,8 +116,87 @@ final class SmtpSender {
         }
     }
 
-    /** One session: its transport, its Angus session and the watchdog of its stages. */
-    private record Connection(SMTPTransport transport, Session session, HostPort target, StageWatchdog watchdog) {
+    /**
+     * The upstream check: the session set-up of a delivery to {@code target} (connect, greeting, EHLO, STARTTLS and
+     * AUTH as {@code hop} requires, the same TLS and stage limits), then QUIT; never MAIL.
+     */
+    Handshake handshake(NextHop hop, HostPort target) {
+        Connection connection = open(hop, target);
+        StagedSmtpTransport transport = connection.transport();
+        try {
+            transport.connect(target.host(), target.port(), hop.username(), hop.password());
+            String reply = transport.getLastServerResponse();
+            String noAuth = authNotOffered(hop, connection);
+            if (noAuth != null) {
+                return connection.failed(UpstreamStatus.Stage.AUTH, noAuth);
+            }
+            return new Handshake(null, reply == null ? null : reply.strip(), transport.isSSL(),
+                    connection.certificate().leaf());
+        } catch (AuthenticationFailedException e) {
+            return connection.failed(UpstreamStatus.Stage.AUTH, describe(e));
+        } catch (MessagingException e) {
+            String expiry = connection.watchdog().describeExpiry();
+            return connection.failed(stageOf(hop, connection, e), expiry != null ? expiry : describe(e));
+        } finally {
+            connection.close();
+        }
+    }
+
+    /**
+     * What an upstream check found.
+     *
+     * @param failed the stage that failed, null when the whole set-up succeeded
+     * @param reply the server's reply (or the connection error) of that stage; when all went well, the last reply
+     * @param tls the session ran STARTTLS
+     * @param certificate the server's certificate as presented in the handshake, verified or not; null without TLS
+     */
+    record Handshake(UpstreamStatus.Stage failed, String reply, boolean tls, X509Certificate certificate) {
+    }
+
+    /** Where a session set-up failed: the last command sent, and whether the connection was made at all. */
+    private static UpstreamStatus.Stage stageOf(NextHop hop, Connection connection, MessagingException e) {
+        if (!connection.watchdog().connected()) {
+            return UpstreamStatus.Stage.CONNECT;
+        }
+        StagedSmtpTransport transport = connection.transport();
+        String verb = transport.lastVerb();
+        if (verb == null) {
+            return UpstreamStatus.Stage.GREETING;
+        }
+        return switch (verb) {
+            case "STARTTLS" -> certificateRefused(e) ? UpstreamStatus.Stage.CERTIFICATE : UpstreamStatus.Stage.STARTTLS;
+            case "AUTH" -> UpstreamStatus.Stage.AUTH;
+            // EHLO answered 250 but no STARTTLS offered while tls is required (Angus gives up before sending it)
+            default -> hop.tls() == TlsMode.REQUIRED && !transport.isSSL() && transport.getLastReturnCode() == 250
+                    ? UpstreamStatus.Stage.STARTTLS : UpstreamStatus.Stage.EHLO;
+        };
+    }
+
+    /** The chain was not trusted (or expired), or it does not name the host (Angus' checkserveridentity). */
+    private static boolean certificateRefused(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof CertificateException || cause instanceof CertPathValidatorException
+                    || cause instanceof SSLPeerUnverifiedException
+                    || String.valueOf(cause.getMessage()).contains("Can't verify identity of server")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Why credentials cannot be used with this session, or null: the next hop offers AUTH (or none is needed). */
+    private static String authNotOffered(NextHop hop, Connection connection) {
+        return hop.username() != null && !connection.transport().supportsExtension("AUTH")
+                ? "does not offer AUTH: credentials not used, not sending unauthenticated" : null;
+    }
+
+    /** One session: its transport, its Angus session, the watchdog of its stages and the server's certificate. */
+    private record Connection(StagedSmtpTransport transport, Session session, HostPort target, StageWatchdog watchdog,
+            TlsTrust.PeerCertificate certificate) {
+        Handshake failed(UpstreamStatus.Stage stage, String reply) {
+            return new Handshake(stage, reply, transport.isSSL(), certificate.leaf());
+        }
+
         /** The failure, or the stage limit that caused it. */
         String describe(Exception e) {
             String expiry = watchdog.describeExpiry();
@@ -134,10 +218,8 @@ final class SmtpSender {
 
     /** Connects, greets, STARTTLS and AUTH as the next hop requires, each stage within its limit. */
     private Connection connect(NextHop hop, HostPort target) throws NextHopException, ConnectFailed {
-        StageWatchdog watchdog = new StageWatchdog(timeouts);
-        Session session = Session.getInstance(properties(hop, watchdog));
-        SMTPTransport transport = new StagedSmtpTransport(session, watchdog);
-        Connection connection = new Connection(transport, session, target, watchdog);
+        Connection connection = open(hop, target);
+        SMTPTransport transport = connection.transport();
         try {
             transport.connect(target.host(), target.port(), hop.username(), hop.password());
             return connection;
@@ -150,6 +232,14 @@ final class SmtpSender {
             connection.close();
             throw new ConnectFailed(connection.describe(e));
         }
+    }
+
+    /** A session not yet connected, with delivery's properties for {@code hop}. */
+    private Connection open(NextHop hop, HostPort target) {
+        StageWatchdog watchdog = new StageWatchdog(timeouts);
+        TlsTrust.PeerCertificate certificate = new TlsTrust.PeerCertificate();
+        Session session = Session.getInstance(properties(hop, watchdog, certificate));
+        return new Connection(new StagedSmtpTransport(session, watchdog), session, target, watchdog, certificate);
     }
 
     private Map<String, Outcome> transact(Connection connection, SpooledMessage message, List<String> recipients) {
@@ -194,7 +284,7 @@ final class SmtpSender {
         return ordered;
     }
 
-    private Properties properties(NextHop hop, StageWatchdog watchdog) {
+    private Properties properties(NextHop hop, StageWatchdog watchdog, TlsTrust.PeerCertificate certificate) {
         Properties props = new Properties();
         props.put("mail.smtp.localhost", hostname);
         props.put("mail.from", "MAILER-DAEMON@" + hostname); // keeps Angus from looking up the local host name
@@ -208,11 +298,8 @@ final class SmtpSender {
         props.put("mail.smtp.starttls.required", String.valueOf(hop.tls() == SmarthostTls.REQUIRED));
         if (hop.tls() != SmarthostTls.NONE) {
             props.put("mail.smtp.ssl.checkserveridentity", String.valueOf(hop.verifyCertificate()));
-            if (!hop.verifyCertificate()) {
-                props.put("mail.smtp.ssl.trust", "*");
-            } else if (hop.trustedCaFile() != null) {
-                props.put("mail.smtp.ssl.socketFactory", TlsTrust.trusting(hop.trustedCaFile()));
-            }
+            props.put("mail.smtp.ssl.socketFactory",
+                    TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate));
         }
         return props;
     }

@@ -58,6 +58,11 @@ final class StageWatchdog {
         }
     }
 
+    /** The TCP connection was made (the greeting is awaited from then on). */
+    synchronized boolean connected() {
+        return socket != null;
+    }
+
     /** The stage whose limit ended the session, or null. */
     SmtpStage expired() {
         return expired;

@@ -1,16 +1,25 @@
 package io.mailrelay.relay.delivery;
 
 import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Set;
 
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.URLName;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
-/** Angus Mail's SMTP client that tells the session's {@link StageWatchdog} which stage each command starts. */
+/**
+ * Angus Mail's SMTP client that tells the session's {@link StageWatchdog} which stage each command starts, and
+ * remembers the last command verb (the upstream check names the stage a session failed in).
+ */
 final class StagedSmtpTransport extends SMTPTransport {
 
+    private static final Set<String> VERBS = Set.of("EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT",
+            "RSET", "NOOP", "QUIT");
+
     private final StageWatchdog watchdog;
+    private volatile String lastVerb;
 
     StagedSmtpTransport(Session session, StageWatchdog watchdog) {
         super(session, new URLName("smtp", null, -1, null, null, null));
@@ -20,7 +29,16 @@ final class StagedSmtpTransport extends SMTPTransport {
     @Override
     protected void sendCommand(String command) throws MessagingException {
         watchdog.enter(SmtpStage.of(command));
+        String verb = command.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+        if (VERBS.contains(verb) || !"AUTH".equals(lastVerb)) { // the lines of an AUTH exchange belong to it
+            lastVerb = verb;
+        }
         super.sendCommand(command);
+    }
+
+    /** The verb of the last command sent (EHLO, STARTTLS, AUTH, ...), null before the first. */
+    String lastVerb() {
+        return lastVerb;
     }
 
     @Override

@@ -2,24 +2,75 @@ package io.mailrelay.relay.delivery;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
-/** An SSLSocketFactory that trusts exactly the CA certificates of a PEM bundle ({@code trustedCaFile}). */
+/**
+ * The TLS of every SMTP client session towards a next hop (STARTTLS, Angus Mail's {@code mail.smtp.ssl.socketFactory}):
+ * the certificate chain verified against the JVM's trust store, or exactly the CA certificates of a PEM bundle
+ * ({@code trustedCaFile}), or not verified at all ({@code verifyCertificate: false}, opportunistic next hops). Delivery
+ * and the upstream check use this one setup; the check also reads the server's certificate from it.
+ */
 final class TlsTrust {
+
+    /** The leaf certificate the server presented in the last handshake, verified or not; null before one. */
+    static final class PeerCertificate {
+        private volatile X509Certificate leaf;
+
+        X509Certificate leaf() {
+            return leaf;
+        }
+
+        void seen(X509Certificate[] chain) {
+            if (chain != null && chain.length > 0) {
+                leaf = chain[0];
+            }
+        }
+    }
 
     private TlsTrust() {
     }
 
-    static SSLSocketFactory trusting(Path caBundle) {
+    /**
+     * @param verify check the chain (the host name is Angus Mail's {@code checkserveridentity})
+     * @param caBundle with {@code verify}: trust only these CAs; null for the JVM's trust store
+     * @param seen told the server's chain before it is checked
+     */
+    static SSLSocketFactory socketFactory(boolean verify, Path caBundle, PeerCertificate seen) {
+        try {
+            X509ExtendedTrustManager trust = verify ? verifying(caBundle == null ? null : store(caBundle)) : null;
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] { new Recording(trust, seen) }, null);
+            return context.getSocketFactory();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    private static X509ExtendedTrustManager verifying(KeyStore store) throws GeneralSecurityException {
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store); // null: the JVM's default trust store
+        return Arrays.stream(factory.getTrustManagers()).filter(X509ExtendedTrustManager.class::isInstance)
+                .map(X509ExtendedTrustManager.class::cast).findFirst()
+                .orElseThrow(() -> new GeneralSecurityException("no X509 trust manager"));
+    }
+
+    private static KeyStore store(Path caBundle) {
         try (InputStream in = Files.newInputStream(caBundle)) {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
@@ -30,14 +81,69 @@ final class TlsTrust {
             if (index == 0) {
                 throw new IllegalArgumentException("trustedCaFile " + caBundle + " holds no PEM certificate");
             }
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context.getSocketFactory();
+            return store;
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("trustedCaFile " + caBundle + " is not a readable PEM CA bundle: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Hands the server's chain to {@link PeerCertificate}, then to the verifying manager (none: trusts all). */
+    private static final class Recording extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager delegate;
+        private final PeerCertificate seen;
+
+        Recording(X509ExtendedTrustManager delegate, PeerCertificate seen) {
+            this.delegate = delegate;
+            this.seen = seen;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            seen.seen(chain);
+            if (delegate != null) {
+                delegate.checkServerTrusted(chain, authType, socket);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            seen.seen(chain);
+            if (delegate != null) {
+                delegate.checkServerTrusted(chain, authType, engine);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            seen.seen(chain);
+            if (delegate != null) {
+                delegate.checkServerTrusted(chain, authType);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a client of next hops never checks clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a client of next hops never checks clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a client of next hops never checks clients");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return delegate == null ? new X509Certificate[0] : delegate.getAcceptedIssuers();
         }
     }
 }

@@ -300,7 +300,8 @@ class QueueAdminHttpTest {
         AdminToken token = AdminToken.of(tokenFile, Duration.ofMillis(100));
         closing.add(token);
         Router router = Router.router(vertx);
-        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null, workloadClients);
+        AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null, workloadClients,
+                () -> new UpstreamReport(false, java.util.List.of()));
         HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
         return server.actualPort();
