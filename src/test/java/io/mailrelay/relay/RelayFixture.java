@@ -73,6 +73,7 @@ public final class RelayFixture implements AutoCloseable {
         private UnaryOperator<Executor> authAccess = UnaryOperator.identity();
         private boolean fileSpool;
         private String spoolYaml = "";
+        private int port;
 
         private Builder() {
             try {
@@ -133,6 +134,12 @@ public final class RelayFixture implements AutoCloseable {
             return this;
         }
 
+        /** The SMTP port (default: a free one). */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
         /** The server writes to a real {@link FileMessageSpool} under {@code dir/spool} instead of memory. */
         public Builder fileSpool() {
             this.fileSpool = true;
@@ -173,7 +180,7 @@ public final class RelayFixture implements AutoCloseable {
                             host: smarthost.test
                         spool:
                           directory: %s
-                        %s""".formatted(FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
+                        %s""".formatted(port > 0 ? port : FreePort.pick(), serverYaml, allowedNetworks, usersFile, usersReloadInterval, certificateFile, keyFile,
                         tlsReloadInterval, dir.resolve("spool"), spoolYaml) + extraYaml;
                 return new RelayFixture(dir, yaml, fileSpool, authAccess);
             } catch (IOException e) {

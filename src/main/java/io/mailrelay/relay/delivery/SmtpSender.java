@@ -130,7 +130,7 @@ final class SmtpSender {
             if (noAuth != null) {
                 return connection.failed(UpstreamStatus.Stage.AUTH, noAuth);
             }
-            return new Handshake(null, reply == null ? null : reply.strip(), transport.isSSL(),
+            return new Handshake(null, reply == null ? null : reply.strip(), transport.ranStartTls(),
                     connection.certificate().leaf());
         } catch (AuthenticationFailedException e) {
             return connection.failed(UpstreamStatus.Stage.AUTH, describe(e));
@@ -167,7 +167,7 @@ final class SmtpSender {
             case "STARTTLS" -> certificateRefused(e) ? UpstreamStatus.Stage.CERTIFICATE : UpstreamStatus.Stage.STARTTLS;
             case "AUTH" -> UpstreamStatus.Stage.AUTH;
             // EHLO answered 250 but no STARTTLS offered while tls is required (Angus gives up before sending it)
-            default -> hop.tls() == TlsMode.REQUIRED && !transport.isSSL() && transport.getLastReturnCode() == 250
+            default -> hop.tls() == TlsMode.REQUIRED && !transport.ranStartTls() && transport.getLastReturnCode() == 250
                     ? UpstreamStatus.Stage.STARTTLS : UpstreamStatus.Stage.EHLO;
         };
     }
@@ -194,7 +194,7 @@ final class SmtpSender {
     private record Connection(StagedSmtpTransport transport, Session session, HostPort target, StageWatchdog watchdog,
             TlsTrust.PeerCertificate certificate) {
         Handshake failed(UpstreamStatus.Stage stage, String reply) {
-            return new Handshake(stage, reply, transport.isSSL(), certificate.leaf());
+            return new Handshake(stage, reply, transport.ranStartTls(), certificate.leaf());
         }
 
         /** The failure, or the stage limit that caused it. */

@@ -20,6 +20,7 @@ final class StagedSmtpTransport extends SMTPTransport {
 
     private final StageWatchdog watchdog;
     private volatile String lastVerb;
+    private volatile boolean tls;
 
     StagedSmtpTransport(Session session, StageWatchdog watchdog) {
         super(session, new URLName("smtp", null, -1, null, null, null));
@@ -34,6 +35,17 @@ final class StagedSmtpTransport extends SMTPTransport {
             lastVerb = verb;
         }
         super.sendCommand(command);
+    }
+
+    @Override
+    protected void startTLS() throws MessagingException {
+        super.startTLS();
+        tls = true;
+    }
+
+    /** STARTTLS succeeded in this session (still true once it is closed). */
+    boolean ranStartTls() {
+        return tls;
     }
 
     /** The verb of the last command sent (EHLO, STARTTLS, AUTH, ...), null before the first. */

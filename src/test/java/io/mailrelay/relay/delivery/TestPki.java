@@ -16,9 +16,13 @@ import io.mailrelay.testing.Exec;
  * checks pass when connecting to the loopback address) and an unrelated CA that must not be trusted. Files are
  * world-readable: Postfix reads them as another user.
  */
-record TestPki(Path dir) {
+public record TestPki(Path dir) {
 
-    Path caCertificate() {
+    /** A certificate and its key. */
+    public record Issued(Path certificate, Path key) {
+    }
+
+    public Path caCertificate() {
         return dir.resolve("ca.crt");
     }
 
@@ -26,15 +30,38 @@ record TestPki(Path dir) {
         return dir.resolve("other.crt");
     }
 
-    Path serverCertificate() {
+    public Path serverCertificate() {
         return dir.resolve("server.crt");
     }
 
-    Path serverKey() {
+    public Path serverKey() {
         return dir.resolve("server.key");
     }
 
-    static TestPki create() {
+    /**
+     * Another server certificate for 127.0.0.1, valid for {@code days} from now, issued by the test CA or (untrusted)
+     * by the other CA.
+     */
+    public Issued issue(String name, int days, boolean byOtherCa) {
+        String ca = byOtherCa ? "other" : "ca";
+        Path key = dir.resolve(name + ".key");
+        Path certificate = dir.resolve(name + ".crt");
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key.toString(),
+                "-out", dir + "/" + name + ".csr");
+        openssl("x509", "-req", "-in", dir + "/" + name + ".csr", "-CA", dir + "/" + ca + ".crt", "-CAkey",
+                dir + "/" + ca + ".key", "-CAcreateserial", "-days", String.valueOf(days), "-extfile",
+                dir + "/san.ext", "-out", certificate.toString());
+        try {
+            for (Path file : List.of(key, certificate)) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Issued(certificate, key);
+    }
+
+    public static TestPki create() {
         try {
             Path dir = Files.createTempDirectory("smarthost-pki");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
