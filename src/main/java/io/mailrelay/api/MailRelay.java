@@ -26,6 +26,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Allowed", type = Type.STRING, jsonPath = ".spec.allowedNetworks", priority = 1)
 @AdditionalPrinterColumn(name = "Outbound", type = Type.STRING, jsonPath = ".spec.outbound.mode", priority = 1)
 @AdditionalPrinterColumn(name = "Last-Probe", type = Type.DATE, jsonPath = ".status.probe.lastRunTime", priority = 1)
+@AdditionalPrinterColumn(name = "Upstream", type = Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"UpstreamReady\")].reason", priority = 1)
 public class MailRelay extends CustomResource<MailRelaySpec, MailRelayStatus> implements Namespaced {
 
     public static final String GROUP = "mailrelay.io";

@@ -12,13 +12,13 @@ import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonClassDescription("What the operator observed: conditions, replicas, the latest probe verdict and the queues.")
+@JsonClassDescription("What the operator observed: conditions, replicas, the latest probe verdict, the queues and the upstreams.")
 public class MailRelayStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
     public Long observedGeneration;
 
-    @JsonPropertyDescription("Ready, ConfigValid, Applied, NetworkRisk, RelayClosed (set by the probe) and QueueHealthy.")
+    @JsonPropertyDescription("Ready, ConfigValid, Applied, NetworkRisk, RelayClosed (set by the probe), QueueHealthy, UpstreamReady and Draining.")
     public List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Relay pods the workload is set to run (the scale subresource's status.replicas).")
@@ -46,4 +46,8 @@ public class MailRelayStatus {
 
     @JsonPropertyDescription("The pods spec.relayFor selects, and whether the relay pods hold their addresses.")
     public RelayForStatus relayFor;
+
+    @JsonPropertyDescription("The relay's upstreams (smarthost, local routes) as its pods last checked them: "
+            + "connect, EHLO, STARTTLS, certificate and AUTH, never a message.")
+    public List<UpstreamStatus> upstreams;
 }

@@ -300,6 +300,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (queues != null) {
             StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
+            StatusComposer.upstreams(relay, after, queues.latestUpstreams(relay).orElse(null), now);
         }
         if (workloadClients != null) {
             after.relayFor = workloadClients.latest(relay).orElse(null);

@@ -11,11 +11,13 @@ import java.util.List;
 import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.UpstreamReport;
 import io.mailrelay.relay.admin.WorkloadClientsReport;
 
 /**
  * One relay pod's admin endpoint with the relay's admin token, never a pod exec: its queue summary
- * ({@code GET /admin/queue?summary=true}) and its drain ({@code GET|POST|DELETE /admin/drain}).
+ * ({@code GET /admin/queue?summary=true}), its upstream check ({@code GET /admin/upstreams}) and its drain
+ * ({@code GET|POST|DELETE /admin/drain}).
  */
 public final class RelayAdminClient {
 
@@ -30,6 +32,11 @@ public final class RelayAdminClient {
     /** @param address host:port of the pod's management port */
     public QueueReport summary(String address, String token) throws IOException {
         return call(address, token, "GET", "/admin/queue?summary=true", null, 200, QueueReport.class);
+    }
+
+    /** {@code GET /admin/upstreams}: the pod's last check of each of its upstreams. */
+    public UpstreamReport upstreams(String address, String token) throws IOException {
+        return call(address, token, "GET", "/admin/upstreams", null, 200, UpstreamReport.class);
     }
 
     /** {@code GET /admin/drain}: how far the pod's drain has come. */

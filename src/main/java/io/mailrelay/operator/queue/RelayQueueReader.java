@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -22,15 +24,18 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.operator.render.DependentNames;
+import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.UpstreamReport;
 
 /**
- * Reads every tracked relay's queue on a schedule: each ready pod's admin endpoint (pod IP, management port), with
- * the token of the relay's {@code <name>-admin} Secret. The sum is kept for the status, and a reading whose figures
- * changed wakes the relay's reconciliation, which writes it (through StatusComposer) and the QueueHealthy
- * transition.
+ * Reads every tracked relay's queue and upstream check on a schedule: each ready pod's admin endpoint (pod IP,
+ * management port), with the token of the relay's {@code <name>-admin} Secret. The queue sum and the merged upstream
+ * checks are kept for the status, and a reading that changed wakes the relay's reconciliation, which writes it
+ * (through StatusComposer) and the QueueHealthy and UpstreamReady transitions.
  */
 public final class RelayQueueReader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RelayQueueReader.class);
@@ -44,6 +49,7 @@ public final class RelayQueueReader implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final SimpleInboundEventSource<MailRelay> changes = new SimpleInboundEventSource<>("relay-queues");
     private final Map<ResourceID, QueueStatus> latest = new ConcurrentHashMap<>();
+    private final Map<ResourceID, List<UpstreamStatus>> upstreams = new ConcurrentHashMap<>();
     private final Map<ResourceID, Boolean> tracked = new ConcurrentHashMap<>();
     private volatile EventSourceContext<MailRelay> relays;
 
@@ -72,12 +78,21 @@ public final class RelayQueueReader implements AutoCloseable {
         } else {
             tracked.remove(id);
             latest.remove(id);
+            upstreams.remove(id);
         }
     }
 
     /** The last reading of {@code relay}'s queue, if any. */
     public Optional<QueueStatus> latest(MailRelay relay) {
         return Optional.ofNullable(latest.get(ResourceID.fromResource(relay)));
+    }
+
+    /**
+     * The last upstream checks of {@code relay}'s pods, merged; empty before any pod answered
+     * {@code GET /admin/upstreams}.
+     */
+    public Optional<List<UpstreamStatus>> latestUpstreams(MailRelay relay) {
+        return Optional.ofNullable(upstreams.get(ResourceID.fromResource(relay)));
     }
 
     private void readAll() {
@@ -88,11 +103,19 @@ public final class RelayQueueReader implements AutoCloseable {
                 if (relay == null) {
                     tracked.remove(id);
                     latest.remove(id);
+                    upstreams.remove(id);
                     continue;
                 }
-                QueueStatus reading = read(context.getClient(), relay);
+                Map<String, UpstreamReport> checks = new LinkedHashMap<>();
+                QueueStatus reading = read(context.getClient(), relay, checks);
                 QueueStatus previous = latest.put(id, reading);
-                if (previous == null || !sameFigures(previous, reading)) {
+                boolean changed = previous == null || !sameFigures(previous, reading);
+                if (!checks.isEmpty()) {
+                    List<UpstreamStatus> merged = UpstreamSummary.of(checks);
+                    List<UpstreamStatus> before = upstreams.put(id, merged);
+                    changed |= before == null || !json(before).equals(json(merged));
+                }
+                if (changed) {
                     changes.propagateEvent(id);
                 }
             } catch (RuntimeException e) {
@@ -101,7 +124,8 @@ public final class RelayQueueReader implements AutoCloseable {
         }
     }
 
-    QueueStatus read(KubernetesClient client, MailRelay relay) {
+    /** @param checks filled with each pod's upstream report, when it gave one */
+    QueueStatus read(KubernetesClient client, MailRelay relay, Map<String, UpstreamReport> checks) {
         String token = RelayPods.adminToken(client, relay);
         Map<String, QueueReport> reports = new LinkedHashMap<>();
         int unreachable = 0;
@@ -115,6 +139,13 @@ public final class RelayQueueReader implements AutoCloseable {
                 unreachable++;
                 LOG.warnf("queue of %s/%s at %s not read: %s", relay.getMetadata().getNamespace(), pod.getKey(),
                         pod.getValue(), e.getMessage());
+                continue;
+            }
+            try {
+                checks.put(pod.getKey(), admin.upstreams(pod.getValue(), token));
+            } catch (IOException | RuntimeException e) { // a relay image from before the upstream check: 404
+                LOG.debugf("upstream checks of %s/%s at %s not read: %s", relay.getMetadata().getNamespace(),
+                        pod.getKey(), pod.getValue(), e.getMessage());
             }
         }
         return QueueSummary.of(reports, unreachable, Instant.now());
@@ -146,6 +177,14 @@ public final class RelayQueueReader implements AutoCloseable {
                 && Objects.equals(a.oldestAge, b.oldestAge)
                 && Objects.equals(a.podsRead, b.podsRead) && Objects.equals(a.podsUnreachable, b.podsUnreachable)
                 && Objects.equals(a.lastError == null ? null : a.lastError.at, b.lastError == null ? null : b.lastError.at);
+    }
+
+    private static String json(List<UpstreamStatus> upstreams) {
+        try {
+            return AdminRoutes.JSON.writeValueAsString(upstreams);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class Conditions {
     public static final String SPOOL_EPHEMERAL = "SpoolEphemeral";
     /** status.queue within spec.queue.alert; Unknown until the pods' queues were read. */
     public static final String QUEUE_HEALTHY = "QueueHealthy";
+    /** Every upstream's last check succeeded; False with the failing stage and reply; Unknown before a check. */
+    public static final String UPSTREAM_READY = "UpstreamReady";
     /** True while a scale-down waits for the leaving pods to hand their queues to the survivors. */
     public static final String DRAINING = "Draining";
 

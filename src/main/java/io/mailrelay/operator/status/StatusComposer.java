@@ -10,6 +10,7 @@ import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.QueueSpec;
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.config.Durations;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
@@ -119,6 +120,50 @@ public final class StatusComposer {
                     + maxDepth + " messages and " + Durations.formatAge(maxAge.toSeconds()));
         }
         status.conditions = conditions.list();
+    }
+
+    /**
+     * status.upstreams from the latest reading of the pods' upstream checks, and UpstreamReady: True when every
+     * upstream's last check succeeded, False with each failing upstream's stage and reply (the reason names the first
+     * one's stage: ConnectFailed, GreetingFailed, EhloFailed, StartTlsFailed, CertificateFailed, AuthFailed), Unknown
+     * before a check ended. Without a reading the previous list stays.
+     */
+    public static void upstreams(MailRelay relay, MailRelayStatus status, List<UpstreamStatus> reading, Instant now) {
+        MailRelayStatus previous = relay.getStatus();
+        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
+        if (reading == null) {
+            status.upstreams = previous == null ? null : previous.upstreams;
+            conditions.seed(Conditions.UPSTREAM_READY, Conditions.UNKNOWN, "NotCheckedYet",
+                    "the relay pods have not reported an upstream check yet");
+            status.conditions = conditions.list();
+            return;
+        }
+        status.upstreams = reading;
+        List<UpstreamStatus> failing = reading.stream().filter(u -> UpstreamStatus.FAILING.equals(u.state)).toList();
+        List<UpstreamStatus> unchecked = reading.stream().filter(u -> UpstreamStatus.NOT_CHECKED.equals(u.state))
+                .toList();
+        if (reading.isEmpty()) {
+            conditions.set(Conditions.UPSTREAM_READY, Conditions.TRUE, "NothingToCheck",
+                    "no smarthost and no local route to check (MX destinations are not checked)");
+        } else if (!failing.isEmpty()) {
+            conditions.set(Conditions.UPSTREAM_READY, Conditions.FALSE, failing.get(0).stage + "Failed",
+                    failing.stream().map(u -> u.route + ": " + u.stage + " failed: " + u.message + " (pod " + u.pod
+                            + ")").collect(Collectors.joining("; ")));
+        } else if (!unchecked.isEmpty()) {
+            conditions.set(Conditions.UPSTREAM_READY, Conditions.UNKNOWN, "NotCheckedYet", "not checked yet: "
+                    + unchecked.stream().map(u -> u.route).collect(Collectors.joining(", ")));
+        } else {
+            conditions.set(Conditions.UPSTREAM_READY, Conditions.TRUE, "Reachable", reading.stream()
+                    .map(StatusComposer::describeOk).collect(Collectors.joining("; ")));
+        }
+        status.conditions = conditions.list();
+    }
+
+    private static String describeOk(UpstreamStatus upstream) {
+        String text = upstream.route + ": ok" + (Boolean.TRUE.equals(upstream.tls) ? " (STARTTLS" : " (no TLS")
+                + (upstream.certificateNotAfter == null ? "" : ", certificate valid until "
+                        + upstream.certificateNotAfter) + ")";
+        return Boolean.TRUE.equals(upstream.certificateExpiresSoon) ? text + ", the certificate expires soon" : text;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Optional;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.UpstreamStatus;
 
 /**
  * Events for what changed between the previous and the new status, so that the same state is never
@@ -42,6 +43,8 @@ public final class TransitionEvents {
                 .ifPresent(c -> events.warning(relay, "SpoolEphemeral", c.getMessage()));
         relayClosedTransition(events, relay, old, after.conditions);
         queueTransition(events, relay, old, after.conditions);
+        upstreamTransition(events, relay, old, after.conditions);
+        certificatesExpiring(events, relay, before == null ? null : before.upstreams, after.upstreams);
         drainingTransition(events, relay, old, after.conditions);
         changed(old, after.conditions, Conditions.READY)
                 .filter(c -> Conditions.TRUE.equals(c.getStatus()))
@@ -83,6 +86,47 @@ public final class TransitionEvents {
                 events.normal(relay, "QueueHealthy", now.getMessage());
             }
         });
+    }
+
+    /**
+     * A Warning when UpstreamReady turns False, and again whenever the failing stage changes (Connect, then Auth, ...);
+     * a Normal event when it turns True.
+     */
+    private static void upstreamTransition(RelayEvents events, MailRelay relay, List<Condition> before,
+            List<Condition> after) {
+        Optional<Condition> previous = Conditions.find(before, Conditions.UPSTREAM_READY);
+        Conditions.find(after, Conditions.UPSTREAM_READY).ifPresent(now -> {
+            boolean same = previous.isPresent() && Objects.equals(previous.get().getStatus(), now.getStatus())
+                    && Objects.equals(previous.get().getReason(), now.getReason());
+            if (same) {
+                return;
+            }
+            if (Conditions.FALSE.equals(now.getStatus())) {
+                events.warning(relay, "Upstream" + now.getReason(), now.getMessage());
+            } else if (Conditions.TRUE.equals(now.getStatus()) && !"NothingToCheck".equals(now.getReason())) {
+                events.normal(relay, "UpstreamReady", now.getMessage());
+            }
+        });
+    }
+
+    /** A Warning once per upstream certificate (upstream and notAfter) that expires soon. */
+    private static void certificatesExpiring(RelayEvents events, MailRelay relay, List<UpstreamStatus> before,
+            List<UpstreamStatus> after) {
+        if (after == null) {
+            return;
+        }
+        for (UpstreamStatus upstream : after) {
+            if (!Boolean.TRUE.equals(upstream.certificateExpiresSoon)) {
+                continue;
+            }
+            boolean told = before != null && before.stream().anyMatch(b -> Objects.equals(b.upstream, upstream.upstream)
+                    && Boolean.TRUE.equals(b.certificateExpiresSoon)
+                    && Objects.equals(b.certificateNotAfter, upstream.certificateNotAfter));
+            if (!told) {
+                events.warning(relay, "CertificateExpiresSoon", "the TLS certificate of " + upstream.route
+                        + " expires at " + upstream.certificateNotAfter + " (pod " + upstream.pod + ")");
+            }
+        }
     }
 
     /** A Normal event when a scale-down starts handing queues on, and when it is done; not for every figure. */

@@ -23,8 +23,10 @@ import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.queue.QueueSummary;
 import io.mailrelay.operator.queue.ScaleDownPlan;
+import io.mailrelay.operator.queue.UpstreamSummary;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.UpstreamReport;
 
 @Tag("unit")
 class StatusComposerTest {
@@ -222,6 +224,58 @@ class StatusComposerTest {
         StatusComposer.queue(relay, status, nobody, T1);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
         assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("PodsUnreachable");
+    }
+
+    @Test
+    void upstreamReadyIsUnknownBeforeACheckThenNamesTheWorstPodsFailingStageAndReply() {
+        MailRelay relay = Specs.relay("r", Specs.minimal());
+        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
+        StatusComposer.upstreams(relay, status, null, T0);
+        assertThat(condition(status, "UpstreamReady").getStatus()).isEqualTo("Unknown");
+        assertThat(condition(status, "UpstreamReady").getReason()).isEqualTo("NotCheckedYet");
+
+        String smarthost = "smarthost smtp.provider.test:587";
+        Instant notAfter = Instant.parse("2026-03-01T00:00:00Z");
+        var ok = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", true, null,
+                "235 2.7.0 Authentication successful", true, notAfter, false, T0);
+        var refused = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", false,
+                io.mailrelay.relay.delivery.UpstreamStatus.Stage.AUTH, "535 5.7.8 Authentication credentials invalid",
+                true, notAfter, false, T0);
+        var unchecked = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", false, null,
+                null, false, null, false, null);
+
+        // one pod's check failed, the other's passed: the failing one is reported, with its pod
+        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+                "r-0", new UpstreamReport(true, List.of(ok)), "r-1", new UpstreamReport(true, List.of(refused)))), T1);
+        assertThat(status.upstreams).singleElement().satisfies(u -> {
+            assertThat(u.upstream).isEqualTo("smtp.provider.test:587");
+            assertThat(u.state).isEqualTo("Failing");
+            assertThat(u.stage).isEqualTo("Auth");
+            assertThat(u.message).isEqualTo("535 5.7.8 Authentication credentials invalid");
+            assertThat(u.pod).isEqualTo("r-1");
+            assertThat(u.certificateNotAfter).isEqualTo("2026-03-01T00:00:00Z");
+            assertThat(u.lastCheckTime).isEqualTo("2026-01-01T00:00:00Z");
+        });
+        assertThat(condition(status, "UpstreamReady")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("AuthFailed");
+            assertThat(c.getMessage()).isEqualTo(smarthost + ": Auth failed: 535 5.7.8 Authentication credentials "
+                    + "invalid (pod r-1)");
+        });
+
+        // a pod not checked yet does not hide another pod's result
+        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+                "r-0", new UpstreamReport(true, List.of(unchecked)), "r-1", new UpstreamReport(true, List.of(ok)))), T1);
+        assertThat(condition(status, "UpstreamReady")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo("True");
+            assertThat(c.getReason()).isEqualTo("Reachable");
+            assertThat(c.getMessage()).contains("certificate valid until 2026-03-01T00:00:00Z");
+        });
+        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+                "r-0", new UpstreamReport(true, List.of(unchecked)))), T1);
+        assertThat(condition(status, "UpstreamReady").getStatus()).isEqualTo("Unknown");
+        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of("r-0", new UpstreamReport(true, List.of()))), T1);
+        assertThat(condition(status, "UpstreamReady").getReason()).isEqualTo("NothingToCheck");
     }
 
     @Test
