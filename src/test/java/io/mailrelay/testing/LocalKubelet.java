@@ -73,7 +73,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * tests where every ready pod listens ({@link #endpoints}), as a Service would.
  *
  * <p>Every next hop (local domains' targets, smarthost) is pointed at one loopback sink, so nothing ever
- * leaves the machine. {@link #simulateSnat(boolean)} makes the relays see every client as allow-listed, the
+ * leaves the machine (the smarthost without TLS and AUTH, unless {@link #smarthostTlsAndAuth}). {@link #simulateSnat(boolean)} makes the relays see every client as allow-listed, the
  * classic way a load balancer turns a relay into an open one.
  */
 public final class LocalKubelet implements AutoCloseable {
@@ -104,6 +104,8 @@ public final class LocalKubelet implements AutoCloseable {
         return thread;
     });
     private volatile boolean simulateSnat;
+    private volatile Path smarthostCa;
+    private volatile String upstreamCheckInterval;
     private volatile boolean closed;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
@@ -146,6 +148,22 @@ public final class LocalKubelet implements AutoCloseable {
 
     public LocalKubelet simulateSnat(boolean on) {
         this.simulateSnat = on;
+        return this;
+    }
+
+    /**
+     * The smarthost keeps the TLS and AUTH the operator rendered (tls, verifyCertificate, the mounted credentials
+     * Secret), only pointed at the next hop, and trusts the CA of {@code trustedCaFile} (a test CA instead of the
+     * public ones a real provider's certificate chains to).
+     */
+    public LocalKubelet smarthostTlsAndAuth(Path trustedCaFile) {
+        this.smarthostCa = trustedCaFile;
+        return this;
+    }
+
+    /** The relays check their upstreams every {@code interval} (relay.yaml {@code upstreamCheck.interval}). */
+    public LocalKubelet upstreamCheckInterval(String interval) {
+        this.upstreamCheckInterval = interval;
         return this;
     }
 
@@ -533,8 +551,15 @@ public final class LocalKubelet implements AutoCloseable {
         outbound.put("mode", "smarthost");
         smarthost.put("host", hop[0]);
         smarthost.put("port", Integer.parseInt(hop[1]));
-        smarthost.put("tls", "none");
-        smarthost.remove(List.of("usernameFile", "passwordFile", "trustedCaFile"));
+        if (smarthostCa == null) {
+            smarthost.put("tls", "none");
+            smarthost.remove(List.of("usernameFile", "passwordFile", "trustedCaFile"));
+        } else {
+            smarthost.put("trustedCaFile", smarthostCa.toString());
+        }
+        if (upstreamCheckInterval != null) {
+            config.withObject("upstreamCheck").put("interval", upstreamCheckInterval);
+        }
         if (simulateSnat) {
             // a load balancer that SNATs: every client arrives from an address the relay trusts
             ArrayNode allowed = config.withArray("allowedNetworks");
