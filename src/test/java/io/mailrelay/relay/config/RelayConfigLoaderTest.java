@@ -199,6 +199,20 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void upstreamCheckDefaultsToEvery5MinutesWithA14DayCertificateWarning() throws Exception {
+        UpstreamCheck defaults = RelayConfigLoader.parse(OUTBOUND).upstreamCheck();
+        assertThat(defaults.enabled()).isTrue();
+        assertThat(defaults.interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(defaults.certificateExpiryWarning()).isEqualTo(Duration.ofDays(14));
+        UpstreamCheck set = RelayConfigLoader.parse(OUTBOUND
+                + "upstreamCheck:\n  enabled: false\n  interval: 30s\n  certificateExpiryWarning: 30d").upstreamCheck();
+        assertThat(set).isEqualTo(new UpstreamCheck(false, Duration.ofSeconds(30), Duration.ofDays(30)));
+        assertThat(problem(OUTBOUND + "upstreamCheck:\n  interval: 0s"))
+                .isEqualTo("upstreamCheck.interval: must be longer than 0, was PT0S");
+        assertThat(problem(OUTBOUND + "upstreamCheck:\n  every: 5m")).startsWith("upstreamCheck.every: unknown field");
+    }
+
+    @Test
     void usersFileReloadIntervalDefaultsTo30sAndMustBePositive() throws Exception {
         Path users = Files.writeString(dir.resolve("users-ok"), RelayFixture.userLine("alice", "pw"));
         assertThat(RelayConfigLoader.parse(OUTBOUND + "authentication:\n  usersFile: " + users)
