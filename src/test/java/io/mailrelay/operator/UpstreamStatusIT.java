@@ -2,12 +2,8 @@ package io.mailrelay.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -64,14 +60,7 @@ class UpstreamStatusIT {
         RelayFixture smarthost = null;
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, "127.0.0.1:" + smarthostPort)
                 .smarthostTlsAndAuth(pki.caCertificate()).upstreamCheckInterval("2s").start();
-                AppProcess operator = AppProcess.builder("operator")
-                        .env("KUBECONFIG", api.kubeconfigFile().toString())
-                        .property("quarkus.http.host", "127.0.0.1")
-                        .property("quarkus.http.port", String.valueOf(FreePort.pick()))
-                        .property("mailrelay.operator-namespace", KubeFixture.OPERATOR_NAMESPACE)
-                        .property("mailrelay.probe.address-override", "true")
-                        .property("mailrelay.queue.interval", "2s")
-                        .args("operator").start()) {
+                AppProcess operator = PackagedOperator.start(api, "mailrelay.queue.interval=2s")) {
             StatusWatch watch = new StatusWatch(api.client(), operator, NAMESPACE, "office");
             kube.create(Serialization.unmarshal("""
                     apiVersion: mailrelay.io/v1alpha1
@@ -118,7 +107,7 @@ class UpstreamStatusIT {
             smarthost.server.reloadUsersIfChanged();
             MailRelay ready = watch.await("UpstreamReady True", r -> "True".equals(condition(r).getStatus()));
             assertThat(reason(ready)).isEqualTo("Reachable");
-            String notAfter = notAfter(certificate.certificate()).truncatedTo(ChronoUnit.SECONDS).toString();
+            String notAfter = TestPki.notAfter(certificate.certificate()).truncatedTo(ChronoUnit.SECONDS).toString();
             assertThat(ready.getStatus().upstreams).singleElement().satisfies(u -> {
                 assertThat(u.state).isEqualTo(UpstreamStatus.OK);
                 assertThat(u.stage).isNull();
@@ -143,7 +132,7 @@ class UpstreamStatusIT {
                     && Boolean.TRUE.equals(r.getStatus().upstreams.get(0).certificateExpiresSoon));
             assertThat(condition(soon).getStatus()).isEqualTo("True");
             assertThat(soon.getStatus().upstreams.get(0).certificateNotAfter)
-                    .isEqualTo(notAfter(expiring.certificate()).truncatedTo(ChronoUnit.SECONDS).toString());
+                    .isEqualTo(TestPki.notAfter(expiring.certificate()).truncatedTo(ChronoUnit.SECONDS).toString());
             String checkedAt = soon.getStatus().upstreams.get(0).lastCheckTime;
             Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> watch.events("CertificateExpiresSoon", "Warning").size() == 1);
@@ -184,12 +173,5 @@ class UpstreamStatusIT {
 
     private static String reason(MailRelay relay) {
         return String.valueOf(condition(relay).getReason());
-    }
-
-    private static Instant notAfter(Path certificate) throws Exception {
-        try (InputStream in = Files.newInputStream(certificate)) {
-            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in)).getNotAfter()
-                    .toInstant();
-        }
     }
 }

@@ -98,42 +98,45 @@ final class TlsTrust {
             this.seen = seen;
         }
 
+        /** A check of the delegate, which throws when it does not trust the chain. */
+        private interface Check {
+            void run() throws CertificateException;
+        }
+
+        private void seenThen(X509Certificate[] chain, Check check) throws CertificateException {
+            seen.seen(chain);
+            if (delegate != null) {
+                check.run();
+            }
+        }
+
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
-            seen.seen(chain);
-            if (delegate != null) {
-                delegate.checkServerTrusted(chain, authType, socket);
-            }
+            seenThen(chain, () -> delegate.checkServerTrusted(chain, authType, socket));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            seen.seen(chain);
-            if (delegate != null) {
-                delegate.checkServerTrusted(chain, authType, engine);
-            }
+            seenThen(chain, () -> delegate.checkServerTrusted(chain, authType, engine));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            seen.seen(chain);
-            if (delegate != null) {
-                delegate.checkServerTrusted(chain, authType);
-            }
+            seenThen(chain, () -> delegate.checkServerTrusted(chain, authType));
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
-            throw new CertificateException("a client of next hops never checks clients");
+            checkClientTrusted(chain, authType);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
-            throw new CertificateException("a client of next hops never checks clients");
+            checkClientTrusted(chain, authType);
         }
 
         @Override

@@ -1,10 +1,15 @@
 package io.mailrelay.relay.delivery;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +64,16 @@ public record TestPki(Path dir) {
             throw new UncheckedIOException(e);
         }
         return new Issued(certificate, key);
+    }
+
+    /** The notAfter of a PEM certificate file. */
+    public static Instant notAfter(Path certificate) {
+        try (InputStream in = Files.newInputStream(certificate)) {
+            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in)).getNotAfter()
+                    .toInstant();
+        } catch (IOException | CertificateException e) {
+            throw new IllegalStateException(certificate + ": " + e.getMessage(), e);
+        }
     }
 
     public static TestPki create() {

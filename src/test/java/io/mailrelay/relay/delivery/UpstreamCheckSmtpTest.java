@@ -6,11 +6,7 @@ import static io.mailrelay.relay.delivery.DeliveryFixture.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,7 +87,7 @@ class UpstreamCheckSmtpTest {
             assertThat(result.stage()).isNull();
             assertThat(result.tls()).isTrue();
             assertThat(result.reply()).startsWith("235"); // AUTH succeeded: its reply is the last one
-            assertThat(result.certificateNotAfter()).isEqualTo(notAfter(certificate.certificate()));
+            assertThat(result.certificateNotAfter()).isEqualTo(TestPki.notAfter(certificate.certificate()));
             assertThat(result.certificateExpiresSoon()).isFalse();
             assertThat(result.checkedAt()).isBetween(before, Instant.now());
             assertThat(checker.latest()).containsExactlyElementsOf(results);
@@ -143,7 +139,7 @@ class UpstreamCheckSmtpTest {
         assertThat(result.reply()).contains("PKIX");
         assertThat(result.tls()).isFalse();
         // the certificate the server presented is still reported: which one was refused
-        assertThat(result.certificateNotAfter()).isEqualTo(notAfter(untrusted.certificate()));
+        assertThat(result.certificateNotAfter()).isEqualTo(TestPki.notAfter(untrusted.certificate()));
         assertThat(authFailures()).isEqualTo(authFailures); // the password never left
         assertThat(smarthost.spool.messages()).isEmpty();
     }
@@ -158,7 +154,7 @@ class UpstreamCheckSmtpTest {
 
         assertThat(result.ok()).as(String.valueOf(result)).isTrue();
         assertThat(result.certificateExpiresSoon()).isTrue();
-        assertThat(result.certificateNotAfter()).isEqualTo(notAfter(expiring.certificate()))
+        assertThat(result.certificateNotAfter()).isEqualTo(TestPki.notAfter(expiring.certificate()))
                 .isBefore(Instant.now().plus(Duration.ofDays(8))).isAfter(Instant.now().plus(Duration.ofDays(6)));
         assertThat(gauge("mailrelay.upstream.certificate.expiry", result.address()))
                 .isCloseTo(Duration.ofDays(7).toSeconds(), within(Duration.ofDays(1).toSeconds() * 1.0));
@@ -208,12 +204,5 @@ class UpstreamCheckSmtpTest {
 
     private double authFailures() {
         return smarthost.registry.get("mailrelay.relay.auth.failures").counter().count();
-    }
-
-    private static Instant notAfter(Path certificate) throws Exception {
-        try (InputStream in = Files.newInputStream(certificate)) {
-            return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in)).getNotAfter()
-                    .toInstant();
-        }
     }
 }
