@@ -152,7 +152,8 @@ class ChartOptionsTest {
         List<Map<String, Object>> rules = groups.stream()
                 .flatMap(group -> ((List<Map<String, Object>>) group.get("rules")).stream()).toList();
         assertThat(rules).extracting(r -> r.get("alert"))
-                .containsExactly("MailRelayOpen", "MailRelayProbeFailing", "MailRelayQueueGrowing", "MailRelayQueueOld");
+                .containsExactly("MailRelayOpen", "MailRelayProbeFailing", "MailRelayQueueGrowing", "MailRelayQueueOld",
+                        "MailRelayUpstreamDown", "MailRelayUpstreamCertificateExpiring");
         assertThat(rules.get(2).get("expr").toString()).contains("> 500");
 
         Set<String> used = new TreeSet<>();
