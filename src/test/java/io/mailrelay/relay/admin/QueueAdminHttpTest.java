@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -31,12 +32,15 @@ import com.google.common.net.InetAddresses;
 
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
+import io.mailrelay.operator.queue.RelayAdminClient;
 import io.mailrelay.relay.policy.WorkloadClients;
 import io.mailrelay.relay.delivery.DeliveryService;
 import io.mailrelay.relay.delivery.DeliverySettings;
 import io.mailrelay.relay.delivery.RetryPolicy;
 import io.mailrelay.relay.delivery.SmarthostSettings;
 import io.mailrelay.relay.delivery.SmtpTimeouts;
+import io.mailrelay.relay.delivery.UpstreamChecker;
+import io.mailrelay.relay.delivery.UpstreamStatus;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
 import io.mailrelay.relay.spool.SpoolWriter;
@@ -235,6 +239,37 @@ class QueueAdminHttpTest {
     }
 
     @Test
+    void upstreamsListsEveryUpstreamsLastCheckBehindTheTokenAndTheOperatorsClientReadsIt() throws Exception {
+        FileMessageSpool spool = new FileMessageSpool(dir.resolve("spool"));
+        UpstreamChecker checker = new UpstreamChecker(settings(), Duration.ofHours(1), Duration.ofDays(14), registry,
+                java.time.Clock.systemUTC());
+        int port = serve(spool, start(spool), tokenFile(TOKEN), () -> new UpstreamReport(true, checker.latest()));
+        assertThat(request(port, "GET", "/admin/upstreams", null).statusCode()).isEqualTo(401);
+        assertThat(request(port, "GET", "/admin/upstreams", "Bearer wrong").statusCode()).isEqualTo(401);
+
+        JsonNode unchecked = get(port, "/admin/upstreams");
+        assertThat(unchecked.path("checkEnabled").asBoolean()).isTrue();
+        assertThat(unchecked.path("upstreams")).hasSize(3);
+        assertThat(unchecked.path("upstreams").get(0).has("checkedAt")).isFalse();
+
+        checker.checkAll();
+        JsonNode checked = get(port, "/admin/upstreams");
+        assertThat(checked.path("upstreams").get(0).path("name").asText())
+                .isEqualTo("smarthost 127.0.0.1:" + senders.port());
+        assertThat(checked.path("upstreams").get(0).path("ok").asBoolean()).isTrue();
+        assertThat(checked.path("upstreams").get(1).path("name").asText())
+                .isEqualTo("local route -> 127.0.0.1:" + examplePort);
+        assertThat(checked.path("upstreams").get(1).path("stage").asText()).isEqualTo("Connect");
+        assertThat(checked.path("upstreams").get(2).path("stage").asText()).isEqualTo("Connect");
+        assertThat(senders.messages()).isEmpty();
+
+        // what the operator reads, with its own client
+        UpstreamReport read = new RelayAdminClient(Duration.ofSeconds(10)).upstreams("127.0.0.1:" + port, TOKEN);
+        assertThat(read.upstreams()).containsExactlyElementsOf(checker.latest());
+        assertThat(read.upstreams().get(1).stage()).isEqualTo(UpstreamStatus.Stage.CONNECT);
+    }
+
+    @Test
     void withoutATokenFileEveryAdminRequestIs403() throws Exception {
         FileMessageSpool spool = new FileMessageSpool(dir.resolve("spool"));
         String id = spool(spool, "alice@sender.test", "kept", "dan@down.test");
@@ -283,25 +318,33 @@ class QueueAdminHttpTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private DeliveryService start(FileMessageSpool spool) {
+    private DeliverySettings settings() {
         Map<String, HostPort> routes = new LinkedHashMap<>();
         routes.put("example.test", new HostPort("127.0.0.1", examplePort));
         routes.put("down.test", new HostPort("127.0.0.1", downPort));
-        DeliverySettings settings = new DeliverySettings("relay.test", routes, OutboundMode.SMARTHOST,
+        return new DeliverySettings("relay.test", routes, OutboundMode.SMARTHOST,
                 SmarthostSettings.plain(new HostPort("127.0.0.1", senders.port())), null, HOURLY,
                 new DeliverySettings.Limits(2, 2, 5, 2), SmtpTimeouts.uniform(Duration.ofSeconds(10)));
-        DeliveryService service = new DeliveryService(spool, settings, registry);
+    }
+
+    private DeliveryService start(FileMessageSpool spool) {
+        DeliveryService service = new DeliveryService(spool, settings(), registry);
         service.start();
         closing.add(service);
         return service;
     }
 
     private int serve(FileMessageSpool spool, DeliveryService delivery, Path tokenFile) throws Exception {
+        return serve(spool, delivery, tokenFile, () -> new UpstreamReport(false, List.of()));
+    }
+
+    private int serve(FileMessageSpool spool, DeliveryService delivery, Path tokenFile,
+            Supplier<UpstreamReport> upstreams) throws Exception {
         AdminToken token = AdminToken.of(tokenFile, Duration.ofMillis(100));
         closing.add(token);
         Router router = Router.router(vertx);
         AdminRoutes.register(router, token, new QueueAdmin(spool, delivery, registry), null, workloadClients,
-                () -> new UpstreamReport(false, java.util.List.of()));
+                upstreams);
         HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
         return server.actualPort();

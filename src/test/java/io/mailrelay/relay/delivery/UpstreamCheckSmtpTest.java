@@ -108,7 +108,7 @@ class UpstreamCheckSmtpTest {
     }
 
     @Test
-    void aWrongPasswordFailsAtAuthWithThe535Reply() throws Exception {
+    void aWrongPasswordFailsAtAuthWithThe535ReplyAndTheFixedPasswordFileIsUsedAtTheNextCheck() throws Exception {
         smarthostServing(pki.issue("auth", 90, false));
         double authFailures = authFailures();
         UpstreamChecker checker = checker(smarthost.port(), "not-the-password", Map.of());
@@ -122,6 +122,14 @@ class UpstreamCheckSmtpTest {
         assertThat(result.certificateNotAfter()).isNotNull();
         assertThat(authFailures()).isEqualTo(authFailures + 1);
         assertThat(gauge("mailrelay.upstream.up", result.address())).isEqualTo(0.0);
+        assertThat(smarthost.spool.messages()).isEmpty();
+
+        // the Secret is fixed (a re-mounted file): the next check reads it, as delivery would, no restart
+        java.nio.file.Files.writeString(dir.resolve("smarthost-password"), RelayFixture.PASSWORD + "\n");
+        UpstreamStatus fixed = checker.checkAll().get(0);
+        assertThat(fixed.ok()).as(String.valueOf(fixed)).isTrue();
+        assertThat(gauge("mailrelay.upstream.up", fixed.address())).isEqualTo(1.0);
+        assertThat(authFailures()).isEqualTo(authFailures + 1);
         assertThat(smarthost.spool.messages()).isEmpty();
     }
 
