@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.UpstreamStatus;
+import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.delivery.TestPki;
@@ -32,8 +33,9 @@ import io.mailrelay.testing.RealKubeApiServer;
  * the relay as a real process whose smarthost keeps the rendered STARTTLS (verified against a test CA) and AUTH with
  * the mounted credentials Secret, checked every 2 s. The smarthost is a real SMTP server (our relay, with a
  * certificate for 127.0.0.1 and a bcrypt users file). UpstreamReady goes False(Connect) while the smarthost is down,
- * False(Auth, 535) once it is up and refuses the relay's password, True once it accepts it, with the certificate's
- * notAfter in status.upstreams; a certificate that expires in 7 days gives one CertificateExpiresSoon Warning. The
+ * False(Auth, 535) once it is up and refuses the password of the credentials Secret, True once the Secret is fixed
+ * (the pod is not rolled: the relay reads the mounted files at every check), with the certificate's notAfter in
+ * status.upstreams; a certificate that expires in 7 days gives one CertificateExpiresSoon Warning. The
  * smarthost receives no message from all those checks.
  */
 @Tag("kube")
@@ -41,7 +43,7 @@ import io.mailrelay.testing.RealKubeApiServer;
 class UpstreamStatusIT {
 
     private static final String NAMESPACE = "mail";
-    private static final String PASSWORD_IN_SECRET = "the-relays-password";
+    private static final String WRONG_PASSWORD = "not-the-providers-password";
 
     @RegisterExtension
     static final RealKubeApiServer api = new RealKubeApiServer();
@@ -56,7 +58,7 @@ class UpstreamStatusIT {
         TestPki.Issued certificate = pki.issue("smarthost", 90, false);
         int smarthostPort = FreePort.pick(); // closed until the smarthost starts
         kube.secret(NAMESPACE, "provider", "Opaque", Map.of("username", RelayFixture.USER,
-                "password", PASSWORD_IN_SECRET));
+                "password", WRONG_PASSWORD));
         RelayFixture smarthost = null;
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, "127.0.0.1:" + smarthostPort)
                 .smarthostTlsAndAuth(pki.caCertificate()).upstreamCheckInterval("2s").start();
@@ -102,9 +104,10 @@ class UpstreamStatusIT {
             double authFailures = authFailures(smarthost);
             assertThat(authFailures).isPositive();
 
-            // the provider now accepts the relay's password (as a fixed account would); the Secret is unchanged
-            Files.writeString(smarthost.dir.resolve("users"), RelayFixture.userLine(RelayFixture.USER, PASSWORD_IN_SECRET));
-            smarthost.server.reloadUsersIfChanged();
+            // the administrator fixes the Secret: the mounted file changes, the pod stays, the next check uses it
+            String configHash = configHash();
+            kube.secret(NAMESPACE, "provider", "Opaque", Map.of("username", RelayFixture.USER,
+                    "password", RelayFixture.PASSWORD));
             MailRelay ready = watch.await("UpstreamReady True", r -> "True".equals(condition(r).getStatus()));
             assertThat(reason(ready)).isEqualTo("Reachable");
             String notAfter = TestPki.notAfter(certificate.certificate()).truncatedTo(ChronoUnit.SECONDS).toString();
@@ -121,6 +124,7 @@ class UpstreamStatusIT {
                     .until(() -> watch.events("UpstreamReady", "Normal").size() == 1);
             assertThat(watch.events("UpstreamConnectFailed", "Warning")).hasSize(1);
             assertThat(watch.events("UpstreamAuthFailed", "Warning")).hasSize(1);
+            assertThat(configHash()).isEqualTo(configHash); // a Secret change never rolls the pods
 
             // a certificate that expires in 7 days: still ready, one Warning however often it is checked
             TestPki.Issued expiring = pki.issue("expiring", 7, false);
@@ -160,6 +164,11 @@ class UpstreamStatusIT {
                 smarthost.close();
             }
         }
+    }
+
+    private static String configHash() {
+        return api.client().apps().statefulSets().inNamespace(NAMESPACE).withName("office").get().getSpec()
+                .getTemplate().getMetadata().getAnnotations().get(PodTemplateFactory.CONFIG_HASH_ANNOTATION);
     }
 
     private static double authFailures(RelayFixture smarthost) {

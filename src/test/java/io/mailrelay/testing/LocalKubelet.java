@@ -62,6 +62,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * each stopped before its replacement starts; with {@code OnDelete} a new template waits for a pod to go;</li>
  * <li>a Deployment rolls with surge: the new pod is up before an old one stops; its spool is an emptyDir, a
  * fresh directory per pod;</li>
+ * <li>a Secret that changes is written again into the running pods that mount it, as the kubelet does;</li>
  * <li>a pod stops like the kubelet stops it: out of the endpoints at once, the preStop sleep, SIGTERM, and
  * SIGKILL once the pod's {@code terminationGracePeriodSeconds} (counted from the start) are over. The relay
  * gets the container's own arguments ({@code --grace-period} as the operator rendered it).</li>
@@ -119,6 +120,8 @@ public final class LocalKubelet implements AutoCloseable {
         final Path spool;
         final long graceSeconds;
         final long preStopSeconds;
+        /** Secret name → the directories it is mounted at (refreshed when the Secret changes, as the kubelet does). */
+        final Map<String, List<Path>> secretMounts = new ConcurrentHashMap<>();
         volatile boolean ready = true;
 
         Pod(String name, String revision, AppProcess process, int smtpPort, int httpPort, Path spool, long graceSeconds,
@@ -168,6 +171,20 @@ public final class LocalKubelet implements AutoCloseable {
     }
 
     public LocalKubelet start() {
+        informers.add(client.secrets().inNamespace(namespace).inform(new ResourceEventHandler<Secret>() {
+            @Override
+            public void onAdd(Secret secret) {
+            }
+
+            @Override
+            public void onUpdate(Secret before, Secret after) {
+                refreshSecret(after);
+            }
+
+            @Override
+            public void onDelete(Secret secret, boolean unknownFinalState) {
+            }
+        }));
         informers.add(client.apps().statefulSets().inNamespace(namespace).inform(handler(STATEFUL_SET)));
         informers.add(client.apps().deployments().inNamespace(namespace).inform(handler(DEPLOYMENT)));
         return this;
@@ -451,7 +468,14 @@ public final class LocalKubelet implements AutoCloseable {
             long preStop = container.getLifecycle() != null && container.getLifecycle().getPreStop() != null
                     && container.getLifecycle().getPreStop().getSleep() != null
                     ? container.getLifecycle().getPreStop().getSleep().getSeconds() : 0;
-            return new Pod(pod, revision, process, smtpPort, httpPort, spool, grace, preStop);
+            Pod running = new Pod(pod, revision, process, smtpPort, httpPort, spool, grace, preStop);
+            for (VolumeMount mount : container.getVolumeMounts()) {
+                template.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName())
+                        && v.getSecret() != null && mounts.containsKey(mount.getMountPath())).findFirst()
+                        .ifPresent(v -> running.secretMounts.computeIfAbsent(v.getSecret().getSecretName(),
+                                n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(mounts.get(mount.getMountPath())));
+            }
+            return running;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -486,6 +510,35 @@ public final class LocalKubelet implements AutoCloseable {
             System.err.println("LocalKubelet: " + pod.name + " outlived its grace period of " + pod.graceSeconds
                     + " s: SIGKILL");
             pod.process.kill();
+        }
+    }
+
+    /**
+     * A changed Secret reaches the running pods that mount it, as the kubelet updates a Secret volume (each file
+     * replaced whole, by a rename); the relay re-reads it on its own.
+     */
+    private void refreshSecret(Secret secret) {
+        Map<String, byte[]> files = new TreeMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
+        }
+        if (secret.getStringData() != null) {
+            secret.getStringData().forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        }
+        for (Map<String, Pod> workload : pods.values()) {
+            for (Pod pod : workload.values()) {
+                for (Path dir : pod.secretMounts.getOrDefault(secret.getMetadata().getName(), List.of())) {
+                    try {
+                        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                            Path next = Files.write(dir.resolve("." + file.getKey() + ".new"), file.getValue());
+                            Files.move(next, dir.resolve(file.getKey()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
         }
     }
 
