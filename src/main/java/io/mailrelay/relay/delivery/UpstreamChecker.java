@@ -143,7 +143,13 @@ public final class UpstreamChecker implements AutoCloseable {
             return new UpstreamStatus(upstream.name(), upstream.address().toString(), false,
                     UpstreamStatus.Stage.AUTH, e.outcome().reply(), false, null, false, clock.instant());
         }
-        SmtpSender.Handshake handshake = sender.handshake(hop, upstream.address());
+        SmtpSender.Handshake handshake;
+        try {
+            handshake = sender.handshake(hop, upstream.address());
+        } catch (IllegalArgumentException | IllegalStateException e) { // the TLS setup itself (trustedCaFile)
+            return new UpstreamStatus(upstream.name(), upstream.address().toString(), false,
+                    UpstreamStatus.Stage.STARTTLS, e.getMessage(), false, null, false, clock.instant());
+        }
         Instant notAfter = handshake.certificate() == null ? null : handshake.certificate().getNotAfter().toInstant();
         Instant now = clock.instant();
         return new UpstreamStatus(upstream.name(), upstream.address().toString(), handshake.failed() == null,
