@@ -61,7 +61,7 @@ public final class RelayRuntime implements AutoCloseable {
 
     /** {@code GET /admin/upstreams}: the upstream check's latest results. */
     public UpstreamReport upstreams() {
-        return new UpstreamReport(upstreamCheckEnabled, upstreams.latest());
+        return UpstreamReport.of(upstreamCheckEnabled, upstreams.latest());
     }
 
     public MessageSpool spool() {

@@ -16,6 +16,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.DrainReport;
 import io.mailrelay.relay.admin.QueueReport;
+import io.mailrelay.relay.admin.UpstreamReport;
 import io.mailrelay.relay.admin.WorkloadClientsReport;
 
 /**
@@ -72,7 +73,7 @@ class PackageDependenciesTest {
         noClasses().that().resideInAPackage("io.mailrelay.operator..")
                 .should().dependOnClassesThat(resideInAPackage("io.mailrelay.relay..")
                         .and(not(belongToAnyOf(AdminRoutes.class, DrainReport.class, QueueReport.class,
-                                WorkloadClientsReport.class))))
+                                WorkloadClientsReport.class, UpstreamReport.class))))
                 .check(classes);
     }
 

@@ -26,7 +26,7 @@ public final class UpstreamSummary {
         Map<String, UpstreamStatus> worst = new LinkedHashMap<>();
         Map<String, Instant> checkedAt = new LinkedHashMap<>();
         for (Map.Entry<String, UpstreamReport> pod : reports.entrySet()) {
-            for (io.mailrelay.relay.delivery.UpstreamStatus check : pod.getValue().upstreams()) {
+            for (UpstreamReport.Upstream check : pod.getValue().upstreams()) {
                 UpstreamStatus candidate = entry(pod.getKey(), check);
                 UpstreamStatus current = worst.get(check.address());
                 if (current == null || rank(candidate) > rank(current) || (rank(candidate) == rank(current)
@@ -50,7 +50,7 @@ public final class UpstreamSummary {
         };
     }
 
-    private static UpstreamStatus entry(String pod, io.mailrelay.relay.delivery.UpstreamStatus check) {
+    private static UpstreamStatus entry(String pod, UpstreamReport.Upstream check) {
         UpstreamStatus status = new UpstreamStatus();
         status.upstream = check.address();
         status.route = check.name();
@@ -60,7 +60,7 @@ public final class UpstreamSummary {
             return status;
         }
         status.state = check.ok() ? UpstreamStatus.OK : UpstreamStatus.FAILING;
-        status.stage = check.stage() == null ? null : check.stage().label();
+        status.stage = check.stage();
         status.message = check.reply();
         status.tls = check.tls();
         status.certificateNotAfter = time(check.certificateNotAfter());

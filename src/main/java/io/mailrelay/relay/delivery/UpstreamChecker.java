@@ -77,7 +77,8 @@ public final class UpstreamChecker implements AutoCloseable {
             seen.add(address.toString());
             upstreams.add(new Upstream("smarthost " + address, address, true));
         }
-        for (HostPort route : new LinkedHashSet<>(settings.localRoutes().values())) {
+        for (HostPort route : settings.localRoutes().values().stream()
+                .sorted(java.util.Comparator.comparing(HostPort::toString)).toList()) {
             if (seen.add(route.toString())) {
                 upstreams.add(new Upstream(NextHop.localRoute(route).name(), route, false));
             }
@@ -98,7 +99,7 @@ public final class UpstreamChecker implements AutoCloseable {
         return this;
     }
 
-    /** The last result of every upstream, in configuration order (the smarthost first). */
+    /** The last result of every upstream: the smarthost first, then the local routes by address. */
     public List<UpstreamStatus> latest() {
         return upstreams.stream().map(u -> latest.get(u.address().toString())).toList();
     }

@@ -2,11 +2,9 @@ package io.mailrelay.relay.delivery;
 
 import java.time.Instant;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 /**
- * The last check of one upstream (docs/relay.md, "Upstream check"), as {@code GET /admin/upstreams} reports it.
+ * The last check of one upstream (docs/relay.md, "Upstream check"); {@code GET /admin/upstreams} puts it on the wire
+ * ({@code UpstreamReport}).
  *
  * @param name as the delivery log names the next hop: {@code smarthost host:port}, {@code local route -> host:port}
  * @param address host:port
@@ -18,18 +16,17 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param certificateExpiresSoon notAfter is within {@code upstreamCheck.certificateExpiryWarning} (or past)
  * @param checkedAt when the check ended; null before the first
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record UpstreamStatus(String name, String address, boolean ok, Stage stage, String reply, boolean tls,
         Instant certificateNotAfter, boolean certificateExpiresSoon, Instant checkedAt) {
 
     /** The stages of a session set-up, in order. */
     public enum Stage {
-        @JsonProperty("Connect") CONNECT("Connect"),
-        @JsonProperty("Greeting") GREETING("Greeting"),
-        @JsonProperty("Ehlo") EHLO("Ehlo"),
-        @JsonProperty("StartTls") STARTTLS("StartTls"),
-        @JsonProperty("Certificate") CERTIFICATE("Certificate"),
-        @JsonProperty("Auth") AUTH("Auth");
+        CONNECT("Connect"),
+        GREETING("Greeting"),
+        EHLO("Ehlo"),
+        STARTTLS("StartTls"),
+        CERTIFICATE("Certificate"),
+        AUTH("Auth");
 
         private final String label;
 
@@ -37,7 +34,7 @@ public record UpstreamStatus(String name, String address, boolean ok, Stage stag
             this.label = label;
         }
 
-        /** The name in JSON, status and condition reasons: Connect, Greeting, Ehlo, StartTls, Certificate, Auth. */
+        /** The name on the wire, in status and in condition reasons: Connect, Greeting, Ehlo, StartTls, Certificate, Auth. */
         public String label() {
             return label;
         }

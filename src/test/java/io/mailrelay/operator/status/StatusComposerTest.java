@@ -236,12 +236,12 @@ class StatusComposerTest {
 
         String smarthost = "smarthost smtp.provider.test:587";
         Instant notAfter = Instant.parse("2026-03-01T00:00:00Z");
-        var ok = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", true, null,
+        var ok = new UpstreamReport.Upstream(smarthost, "smtp.provider.test:587", true, null,
                 "235 2.7.0 Authentication successful", true, notAfter, false, T0);
-        var refused = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", false,
-                io.mailrelay.relay.delivery.UpstreamStatus.Stage.AUTH, "535 5.7.8 Authentication credentials invalid",
+        var refused = new UpstreamReport.Upstream(smarthost, "smtp.provider.test:587", false,
+                "Auth", "535 5.7.8 Authentication credentials invalid",
                 true, notAfter, false, T0);
-        var unchecked = new io.mailrelay.relay.delivery.UpstreamStatus(smarthost, "smtp.provider.test:587", false, null,
+        var unchecked = new UpstreamReport.Upstream(smarthost, "smtp.provider.test:587", false, null,
                 null, false, null, false, null);
 
         // one pod's check failed, the other's passed: the failing one is reported, with its pod

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mailrelay.config.InvalidConfigException;
 import io.mailrelay.config.RelayConfig;
+import io.mailrelay.config.UpstreamCheck;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.policy.LocalDomainRule;
 

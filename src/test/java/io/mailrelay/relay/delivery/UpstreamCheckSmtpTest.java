@@ -60,7 +60,7 @@ class UpstreamCheckSmtpTest {
         return smarthost;
     }
 
-    private UpstreamChecker checker(int port, String password, Map<String, io.mailrelay.relay.HostPort> localRoutes)
+    private UpstreamChecker checker(int port, String password, Map<String, io.mailrelay.config.HostPort> localRoutes)
             throws Exception {
         SmarthostSettings settings = new SmarthostSettings(loopback(port), TlsMode.REQUIRED, true, pki.caCertificate(),
                 credentials(dir, RelayFixture.USER, password));
