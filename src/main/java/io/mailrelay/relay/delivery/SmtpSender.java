@@ -167,7 +167,7 @@ final class SmtpSender {
             case "STARTTLS" -> certificateRefused(e) ? UpstreamStatus.Stage.CERTIFICATE : UpstreamStatus.Stage.STARTTLS;
             case "AUTH" -> UpstreamStatus.Stage.AUTH;
             // EHLO answered 250 but no STARTTLS offered while tls is required (Angus gives up before sending it)
-            default -> hop.tls() == TlsMode.REQUIRED && !transport.ranStartTls() && transport.getLastReturnCode() == 250
+            default -> hop.tls() == SmarthostTls.REQUIRED && !transport.ranStartTls() && transport.getLastReturnCode() == 250
                     ? UpstreamStatus.Stage.STARTTLS : UpstreamStatus.Stage.EHLO;
         };
     }

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.OutboundMode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -89,11 +91,7 @@ public final class UpstreamChecker implements AutoCloseable {
     /** Checks now, then every interval. */
     public synchronized UpstreamChecker start() {
         if (timer == null && !upstreams.isEmpty()) {
-            timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "upstream-check");
-                thread.setDaemon(true);
-                return thread;
-            });
+            timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upstream-check"));
             timer.scheduleWithFixedDelay(this::checkAllLogged, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         }
         return this;

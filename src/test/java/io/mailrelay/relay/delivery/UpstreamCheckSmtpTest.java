@@ -62,7 +62,7 @@ class UpstreamCheckSmtpTest {
 
     private UpstreamChecker checker(int port, String password, Map<String, io.mailrelay.config.HostPort> localRoutes)
             throws Exception {
-        SmarthostSettings settings = new SmarthostSettings(loopback(port), TlsMode.REQUIRED, true, pki.caCertificate(),
+        SmarthostSettings settings = new SmarthostSettings(loopback(port), io.mailrelay.config.SmarthostTls.REQUIRED, true, pki.caCertificate(),
                 credentials(dir, RelayFixture.USER, password));
         return new UpstreamChecker(routes(localRoutes, settings, DeliveryFixture.FAST_RETRY), Duration.ofMinutes(5),
                 TWO_WEEKS, registry, Clock.systemUTC());
