@@ -4,6 +4,7 @@
 #   modules swaks needs for --tls and --auth (Debian only "recommends" or "suggests" them);
 # - dnsmasq-base (the binary only, no system service): a loopback DNS server for MX-delivery tests;
 # - iproute2 (`ip netns`) for tests that make their own network namespaces;
+# - dkimpy (python3-dkim, with python3-nacl for ed25519 and python3-dnspython): the independent DKIM verifier;
 # - nmap with its smtp-open-relay script: the most common open-relay tester, run against the relay;
 # - kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test, built by scripts/testbin.sh.
 # With --node, also what scripts/node.sh (the one-node cluster of the e2e tier) runs: containerd, runc and
@@ -34,7 +35,7 @@ for arg in "$@"; do
 done
 
 PACKAGES=(
-  postfix swaks iproute2 dnsmasq-base procps nmap iptables
+  postfix swaks iproute2 dnsmasq-base procps nmap iptables openssl python3-dkim python3-nacl python3-dnspython
   libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libnet-dns-perl libio-socket-inet6-perl
 )
 NODE_PACKAGES=(
@@ -80,6 +81,23 @@ grep -q "usage: .*smtp-source" <<<"$(smtp-source 2>&1 || true)" || fail "smtp-so
 postconf -d -h mail_version >/dev/null 2>&1 || fail "postconf does not run"
 dnsmasq --version 2>/dev/null | grep -q '^Dnsmasq version' || fail "dnsmasq is not runnable (MX tests)"
 ip -V >/dev/null 2>&1 || fail "ip (iproute2) is not runnable"
+# dkimpy signs and verifies rsa-sha256 and ed25519-sha256 (RFC 8463, needs nacl), keys served by a dnsfunc: what
+# the DKIM tests ask of it, with their dnspython resolver (dkimverify's) pointed at the test's dnsmasq.
+/usr/bin/python3 - <<'PY' 2>/dev/null | grep -q '^dkim ok$' || fail "dkimpy cannot verify rsa-sha256 and ed25519-sha256 (python3-dkim, python3-nacl, python3-dnspython: RelayDkimSmtpTest)"
+import base64, subprocess, dkim, dns.resolver, nacl.signing
+msg = b"From: a@a.test\r\nSubject: x\r\n\r\nbody\r\n"
+pem = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
+der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"], input=pem, capture_output=True, check=True).stdout
+ed = nacl.signing.SigningKey.generate()
+rsa_sig = dkim.sign(msg, b"r", b"a.test", pem)
+ed_sig = dkim.sign(msg, b"e", b"a.test", base64.b64encode(bytes(ed)), signature_algorithm=b"ed25519-sha256")
+txt = {b"r._domainkey.a.test.": b"v=DKIM1; k=rsa; p=" + base64.b64encode(der),
+       b"e._domainkey.a.test.": b"v=DKIM1; k=ed25519; p=" + base64.b64encode(bytes(ed.verify_key))}
+dns.resolver.Resolver(configure=False)
+lookup = lambda name, timeout=5: txt.get(name)
+ok = dkim.verify(rsa_sig + msg, dnsfunc=lookup) and dkim.verify(ed_sig + msg, dnsfunc=lookup)
+print("dkim ok" if ok else "dkim failed")
+PY
 nmap --version 2>/dev/null | grep -q '^Nmap version' || fail "nmap is not runnable"
 nmap --script-help smtp-open-relay 2>/dev/null | grep -q '^smtp-open-relay' \
   || fail "nmap has no smtp-open-relay script (NmapOpenRelaySmtpTest)"
@@ -112,7 +130,7 @@ if ((${#failures[@]})); then
   printf 'test-deps: missing capability: %s\n' "${failures[@]}" >&2
   exit 1
 fi
-echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, nmap smtp-open-relay, iptables"
+echo "test-deps: capabilities present: swaks TLS/AUTH/IPv6, postfix, smtp-sink, smtp-source, dnsmasq, ip, dkimpy rsa/ed25519, nmap smtp-open-relay, iptables"
 
 $node && echo "test-deps: node capabilities present: containerd, runc, CNI bridge/host-local/loopback/portmap, iptables, ipset, conntrack, socat, buildah, debootstrap, nsenter"
 

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  */
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
-        Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff, UpstreamCheck upstreamCheck) {
+        Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff, UpstreamCheck upstreamCheck,
+        Dkim dkim) {
 
     public RelayConfig {
         allowedNetworks = allowedNetworks == null ? List.of() : List.copyOf(allowedNetworks);
@@ -41,7 +42,8 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                 orEmpty(delivery, () -> new Delivery(null, null, null, null, null)).withDefaults(),
                 orEmpty(admin, () -> new Admin(null, null)).withDefaults(),
                 handOff == null ? null : handOff.withDefaults(),
-                orEmpty(upstreamCheck, () -> new UpstreamCheck(null, null, null)).withDefaults());
+                orEmpty(upstreamCheck, () -> new UpstreamCheck(null, null, null)).withDefaults(),
+                dkim == null ? null : dkim.withDefaults());
     }
 
     private static <T> T orEmpty(T section, Supplier<T> empty) {

@@ -47,6 +47,7 @@ public final class RelayConfigRules {
         handOff(config.handOff());
         positive("upstreamCheck.interval", config.upstreamCheck().interval());
         positive("upstreamCheck.certificateExpiryWarning", config.upstreamCheck().certificateExpiryWarning());
+        dkim(config.dkim());
         return problems;
     }
 
@@ -229,6 +230,53 @@ public final class RelayConfigRules {
         required("handOff.passwordFile", handOff.passwordFile());
         notNegative("handOff.deliverFor", handOff.deliverFor().toMillis());
         positive("handOff.reloadInterval", handOff.reloadInterval());
+    }
+
+    private void dkim(Dkim dkim) {
+        if (dkim == null) {
+            return;
+        }
+        if (dkim.domains().isEmpty()) {
+            problem("dkim.domains", "must list at least one signing domain");
+        }
+        Set<String> seen = new HashSet<>();
+        Set<String> domains = new HashSet<>();
+        for (int i = 0; i < dkim.domains().size(); i++) {
+            String field = "dkim.domains[" + i + "]";
+            Dkim.SigningDomain signing = dkim.domains().get(i);
+            if (signing == null) {
+                problem(field, "must not be empty");
+                continue;
+            }
+            if (!validName(signing.domain(), false)) {
+                problem(field + ".domain", "\"" + signing.domain() + "\" is not a valid domain");
+            } else {
+                domains.add(DomainNames.normalize(signing.domain()));
+            }
+            if (signing.selector() == null || !DomainNames.isHostName(signing.selector().toLowerCase(java.util.Locale.ROOT))) {
+                problem(field + ".selector", "\"" + signing.selector() + "\" is not a selector (DNS labels)");
+            } else if (signing.domain() != null && !seen.add(DomainNames.normalize(signing.domain()) + " "
+                    + signing.selector().toLowerCase(java.util.Locale.ROOT))) {
+                problem(field + ".selector", "\"" + signing.selector() + "\" is listed twice for " + signing.domain());
+            }
+            if (signing.keyFile() == null) {
+                problem(field + ".keyFile", "is required (a PEM private key, RSA or Ed25519)");
+            }
+        }
+        if (dkim.signAllWith() != null && !domains.contains(DomainNames.normalize(dkim.signAllWith()))) {
+            problem("dkim.signAllWith", "\"" + dkim.signAllWith() + "\" is not one of dkim.domains");
+        }
+        for (int i = 0; i < dkim.headers().size(); i++) {
+            String name = dkim.headers().get(i);
+            if (name == null || !name.matches("[!-9;-~]+")) {
+                problem("dkim.headers[" + i + "]", "\"" + name + "\" is not a header field name");
+            }
+        }
+        if (!List.of("relaxed/relaxed", "relaxed/simple", "simple/relaxed", "simple/simple")
+                .contains(dkim.canonicalization())) {
+            problem("dkim.canonicalization", "\"" + dkim.canonicalization()
+                    + "\" is not header/body, each relaxed or simple");
+        }
     }
 
     private void required(String field, Object value) {

@@ -1,14 +1,18 @@
 package io.mailrelay.relay;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.MessageSpool;
+import io.mailrelay.relay.spool.MessageStamp;
 import io.mailrelay.relay.spool.SpoolWriter;
 
 /** Test-only spool: keeps committed messages in memory and records which thread did each spool call. */
@@ -84,11 +88,15 @@ public final class InMemorySpool implements MessageSpool {
             }
 
             @Override
-            public String commit() {
+            public String commit(MessageStamp stamp) throws IOException {
                 callThreads.add(Thread.currentThread().getName());
                 sleep(commitDelayMillis);
                 String id = "m" + ids.incrementAndGet();
-                committed.add(new Stored(id, envelope, bytes.toByteArray(), Thread.currentThread().getName()));
+                byte[] message = bytes.toByteArray();
+                byte[] fields = stamp.fields(new ByteArrayInputStream(message));
+                byte[] stamped = Arrays.copyOf(fields, fields.length + message.length);
+                System.arraycopy(message, 0, stamped, fields.length, message.length);
+                committed.add(new Stored(id, envelope, stamped, Thread.currentThread().getName()));
                 done = true;
                 return id;
             }

@@ -81,7 +81,8 @@ public final class RelayConfigRenderer {
                 new RelayConfig.HandOff(mounted(RelayPod.PEER_DIR, RelayPod.USERS_KEY),
                         mounted(RelayPod.PEER_DIR, RelayPod.USERNAME_KEY), mounted(RelayPod.PEER_DIR, RelayPod.PASSWORD_KEY),
                         spec.tls == null, null, null),
-                null); // upstreamCheck: the relay's defaults
+                null, // upstreamCheck: the relay's defaults
+                null);
     }
 
     /**

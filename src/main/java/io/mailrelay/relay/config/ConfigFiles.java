@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import io.mailrelay.config.Dkim;
+import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.admin.AdminTokenFile;
 import io.mailrelay.relay.auth.PasswordFile;
@@ -63,6 +65,19 @@ final class ConfigFiles {
             usersFile("handOff.usersFile", handOff.usersFile());
             readable("handOff.usernameFile", handOff.usernameFile());
             readable("handOff.passwordFile", handOff.passwordFile());
+        }
+        if (config.dkim() != null) {
+            for (int i = 0; i < config.dkim().domains().size(); i++) {
+                Dkim.SigningDomain signing = config.dkim().domains().get(i);
+                String field = "dkim.domains[" + i + "].keyFile";
+                if (signing != null && readable(field, signing.keyFile())) {
+                    try {
+                        DkimKey.parse(Files.readString(mounted.apply(signing.keyFile())), signing.keyFile().toString());
+                    } catch (IOException | IllegalArgumentException e) {
+                        problem(field, e.getMessage());
+                    }
+                }
+            }
         }
     }
 

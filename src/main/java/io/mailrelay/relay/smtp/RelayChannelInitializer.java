@@ -43,6 +43,7 @@ import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.RelayRuntime;
 import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.dkim.DkimSigner;
 import io.mailrelay.relay.delivery.RecipientCallout;
 import io.mailrelay.relay.policy.LocalDomainRule;
 import io.mailrelay.relay.policy.RelayPolicy;
@@ -139,7 +140,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
-                limits.maxHops(), metrics, messages));
+                limits.maxHops(), metrics, messages, DkimSigner.of(config.dkim())));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(),
                 session -> exemptFromClientLimits(SessionFacts.clientAddress(session)) || logins.peer().session(session),

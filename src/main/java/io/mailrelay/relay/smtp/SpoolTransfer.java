@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.MessageSpool;
+import io.mailrelay.relay.spool.MessageStamp;
 import io.mailrelay.relay.spool.SpoolWriter;
 
 /**
@@ -50,13 +51,16 @@ final class SpoolTransfer {
         return pending.get();
     }
 
-    /** Writes what is buffered and commits; completes with the spool id once the message is durable. */
-    CompletableFuture<String> commit() {
+    /**
+     * Writes what is buffered and commits, with {@code stamp}'s fields (the DKIM signature) in front; completes with
+     * the spool id once the message is durable.
+     */
+    CompletableFuture<String> commit(MessageStamp stamp) {
         flushBuffer();
         CompletableFuture<String> committed = tail.thenApplyAsync(ignored -> {
             try {
                 writer.body().flush();
-                return writer.commit();
+                return writer.commit(stamp);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

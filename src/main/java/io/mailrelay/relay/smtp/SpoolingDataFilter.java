@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.MessageSpool;
+import io.mailrelay.relay.spool.MessageStamp;
 
 /**
  * Owns the DATA phase (the only data line filter, so James' in-memory envelope never receives a byte):
@@ -38,10 +39,13 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
     private final int maxHops;
     private final RelayMetrics metrics;
     private final MessagesInFlight messages;
+    private final MessageStamp stamp;
 
+    /** @param stamp the DKIM signer (or none), run once per message when it is committed */
     SpoolingDataFilter(MessageSpool spool, Executor workers, String hostname, long maxMessageSize, int maxHops,
-            RelayMetrics metrics, MessagesInFlight messages) {
+            RelayMetrics metrics, MessagesInFlight messages, MessageStamp stamp) {
         this.messages = messages;
+        this.stamp = stamp;
         this.spool = spool;
         this.workers = workers;
         this.hostname = hostname;
@@ -137,7 +141,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
             return message.refusal;
         }
         gate.hold();
-        message.transfer.commit().whenComplete((id, error) -> {
+        message.transfer.commit(stamp).whenComplete((id, error) -> {
             slot.release();
             if (error == null) {
                 metrics.messageAccepted();

@@ -1,10 +1,13 @@
 package io.mailrelay.relay.spool;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -22,13 +25,16 @@ final class FileSpoolWriter implements SpoolWriter {
     private final Path tmpFile;
     private final FileChannel channel;
     private final OutputStream body;
+    private final byte[] envelopeLine;
     private boolean finished;
 
     FileSpoolWriter(FileMessageSpool spool, String id, Path tmpFile, byte[] envelopeLine) throws IOException {
         this.spool = spool;
         this.id = id;
         this.tmpFile = tmpFile;
-        this.channel = FileChannel.open(tmpFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.envelopeLine = envelopeLine;
+        this.channel = FileChannel.open(tmpFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
         OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
         // the server may close body() when DATA ends: that must not close the file before commit() fsyncs it
         this.body = new FilterOutputStream(buffered) {
@@ -56,21 +62,52 @@ final class FileSpoolWriter implements SpoolWriter {
     }
 
     @Override
-    public synchronized String commit() throws IOException {
+    public synchronized String commit(MessageStamp stamp) throws IOException {
         if (finished) {
             throw new IllegalStateException("message " + id + " was already committed or aborted");
         }
         finished = true;
+        Path stamped = tmpFile.resolveSibling(id + ".stamped");
         try {
             body.flush();
-            channel.force(true);
+            byte[] fields = stamp == MessageStamp.NONE ? new byte[0] : fields(stamp);
+            if (fields.length == 0) {
+                channel.force(true);
+                channel.close();
+                spool.publish(id, tmpFile);
+                return id;
+            }
+            writeStamped(stamped, fields);
             channel.close();
-            spool.publish(id, tmpFile);
+            Files.delete(tmpFile);
+            spool.publish(id, stamped);
             return id;
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             Files.deleteIfExists(tmpFile);
+            Files.deleteIfExists(stamped);
             throw e;
+        }
+    }
+
+    private byte[] fields(MessageStamp stamp) throws IOException {
+        try (InputStream message = new BufferedInputStream(Files.newInputStream(tmpFile), 64 * 1024)) {
+            message.skipNBytes(envelopeLine.length);
+            return stamp.fields(message);
+        }
+    }
+
+    /** The envelope line, the stamp's fields, then the message as it was written (a copy of its bytes). */
+    private void writeStamped(Path stamped, byte[] fields) throws IOException {
+        try (FileChannel out = FileChannel.open(stamped, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(envelopeLine));
+            out.write(ByteBuffer.wrap(fields));
+            long position = envelopeLine.length;
+            long size = channel.size();
+            while (position < size) {
+                position += channel.transferTo(position, size - position, out);
+            }
+            out.force(true);
         }
     }
 

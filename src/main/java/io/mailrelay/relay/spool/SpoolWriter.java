@@ -13,7 +13,12 @@ public interface SpoolWriter extends AutoCloseable {
     OutputStream body();
 
     /** Makes the message durable (data and directory fsynced) and visible to delivery; returns its id. */
-    String commit() throws IOException;
+    default String commit() throws IOException {
+        return commit(MessageStamp.NONE);
+    }
+
+    /** {@link #commit()}, with the fields {@code stamp} computes from the whole message put in front of it. */
+    String commit(MessageStamp stamp) throws IOException;
 
     /** Discards the message (size limit exceeded, client gone, policy): nothing of it is kept. */
     void abort();

@@ -18,12 +18,11 @@ import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+import io.mailrelay.config.PemPrivateKeys;
 
 /**
  * A PEM certificate chain and its private key (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or
@@ -78,21 +77,9 @@ public record PemCredentials(List<X509Certificate> chain, PrivateKey key) {
     }
 
     private static PrivateKey readKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-                PEMParser parser = new PEMParser(reader)) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            for (Object item = parser.readObject(); item != null; item = parser.readObject()) {
-                if (item instanceof PEMKeyPair pair) {
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
-                }
-                if (item instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-            }
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + " is not a PEM private key: " + e.getMessage());
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            return PemPrivateKeys.read(reader, file.toString());
         }
-        throw new IllegalArgumentException(file + " holds no unencrypted PEM private key (PKCS#1 or PKCS#8)");
     }
 
     /** Signs a challenge with the key and verifies it with the certificate's public key. */

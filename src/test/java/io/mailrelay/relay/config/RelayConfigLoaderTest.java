@@ -146,6 +146,45 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void dkimDefaultsToRelaxedWithFromSignedAndReadsItsKeys() throws Exception {
+        Path rsa = Files.writeString(dir.resolve("rsa.pem"), io.mailrelay.config.DkimKey.generate(
+                io.mailrelay.config.DkimKey.Algorithm.RSA).privateKeyPem());
+        Path ed = Files.writeString(dir.resolve("ed.pem"), io.mailrelay.config.DkimKey.generate(
+                io.mailrelay.config.DkimKey.Algorithm.ED25519).privateKeyPem());
+        RelayConfig config = RelayConfigLoader.parse(OUTBOUND + "dkim:\n  domains:\n"
+                + "    - {domain: example.org, selector: s1, keyFile: " + rsa + "}\n"
+                + "    - {domain: example.org, selector: s2, keyFile: " + ed + "}\n");
+        assertThat(config.dkim().canonicalization()).isEqualTo("relaxed/relaxed");
+        assertThat(config.dkim().headers()).startsWith("from").contains("subject", "date", "to");
+        assertThat(config.dkim().signAllWith()).isNull();
+    }
+
+    @Test
+    void dkimProblemsNameTheField() throws IOException {
+        Path notAKey = Files.writeString(dir.resolve("junk.pem"), "not a key\n");
+        Path ec = dir.resolve("ec.pem");
+        io.mailrelay.testing.Exec.run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-out", ec.toString()).assertSuccess();
+        String head = OUTBOUND + "dkim:\n";
+        assertThat(problem(head + "  domains: []\n")).isEqualTo("dkim.domains: must list at least one signing domain");
+        assertThat(problem(head + "  domains:\n    - {domain: \"bad domain\", selector: \"s 1\"}\n"
+                + "  signAllWith: other.org\n  canonicalization: relaxed\n  headers: [\"x y\"]\n"))
+                .isEqualTo("dkim.domains[0].domain: \"bad domain\" is not a valid domain\n"
+                        + "dkim.domains[0].selector: \"s 1\" is not a selector (DNS labels)\n"
+                        + "dkim.domains[0].keyFile: is required (a PEM private key, RSA or Ed25519)\n"
+                        + "dkim.signAllWith: \"other.org\" is not one of dkim.domains\n"
+                        + "dkim.headers[0]: \"x y\" is not a header field name\n"
+                        + "dkim.canonicalization: \"relaxed\" is not header/body, each relaxed or simple");
+        assertThat(problem(head + "  domains:\n    - {domain: a.org, selector: s, keyFile: " + notAKey + "}\n"
+                + "    - {domain: A.org, selector: s, keyFile: " + ec + "}\n"
+                + "    - {domain: b.org, selector: s, keyFile: " + dir.resolve("missing.pem") + "}\n"))
+                .isEqualTo("dkim.domains[1].selector: \"s\" is listed twice for A.org\n"
+                        + "dkim.domains[0].keyFile: " + notAKey + " holds no unencrypted PEM private key (PKCS#1 or PKCS#8)\n"
+                        + "dkim.domains[1].keyFile: " + ec + ": a EC key cannot sign DKIM (RSA or Ed25519 only)\n"
+                        + "dkim.domains[2].keyFile: " + dir.resolve("missing.pem") + " does not exist or is not a file");
+    }
+
+    @Test
     void unknownFieldIsRefusedWithItsPath() {
         assertThat(problem(OUTBOUND + "limits:\n  maxMesageSize: 10")).startsWith("limits.maxMesageSize: unknown field; known fields here: ");
         assertThat(problem(OUTBOUND + "relayEverything: true")).startsWith("relayEverything: unknown field");
