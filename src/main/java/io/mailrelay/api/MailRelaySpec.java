@@ -85,6 +85,17 @@ public class MailRelaySpec {
     @JsonPropertyDescription("Optional restrictions on envelope senders; they only ever narrow what the relay accepts.")
     public SenderRestrictions senderRestrictions;
 
+    @JsonPropertyDescription("DKIM signing keys, per domain and selector: mail whose From: is in a domain is signed "
+            + "with each of its keys (RSA and Ed25519 side by side). status.dkim shows the DNS records to publish.")
+    @Size(max = 32)
+    @ValidationRule(value = "self.all(a, self.filter(b, b.domain.lowerAscii() == a.domain.lowerAscii() "
+            + "&& b.selector == a.selector).size() == 1)",
+            message = "dkim must not list a domain and selector twice")
+    @ValidationRule(value = "self.all(a, has(a.secretName) || self.filter(b, !has(b.secretName) "
+            + "&& b.selector == a.selector).size() == 1)",
+            message = "dkim: generated keys are named <name>-dkim-<selector>: give each its own selector, or a secretName")
+    public List<DkimSigning> dkim;
+
     @JsonPropertyDescription("Size, rate and connection limits. Unset limits take the relay's defaults.")
     public Limits limits;
 

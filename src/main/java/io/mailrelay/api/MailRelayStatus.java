@@ -50,4 +50,7 @@ public class MailRelayStatus {
     @JsonPropertyDescription("The relay's upstreams (smarthost, local routes) as its pods last checked them: "
             + "connect, EHLO, STARTTLS, certificate and AUTH, never a message.")
     public List<UpstreamStatus> upstreams;
+
+    @JsonPropertyDescription("Per spec.dkim domain and selector: the DNS TXT record to publish.")
+    public List<DkimRecordStatus> dkim;
 }

@@ -17,6 +17,8 @@ public final class Patterns {
     public static final String DURATION = "^[1-9][0-9]{0,8}(s|m|h)$";
     /** A namespace name (DNS label). */
     public static final String NAMESPACE_NAME = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+    /** A DKIM selector: one lowercase DNS label, as a namespace name (it names the generated Secret too). */
+    public static final String SELECTOR = NAMESPACE_NAME;
     /** A Kubernetes object name (DNS subdomain). */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
 

@@ -58,6 +58,9 @@ import io.mailrelay.operator.status.ApplyFailure;
 import io.mailrelay.operator.status.Conditions;
 import io.mailrelay.operator.status.RelayEvents;
 import io.mailrelay.operator.status.StatusComposer;
+import io.mailrelay.operator.render.DkimSecrets;
+import io.mailrelay.api.DkimRecordStatus;
+import io.mailrelay.api.DkimSigning;
 import io.mailrelay.operator.status.TransitionEvents;
 import io.mailrelay.operator.status.WorkloadState;
 
@@ -165,6 +168,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                 .filter(w -> w instanceof StatefulSet != persistent && SpoolVolumeChange.hasPods(w)).findFirst()
                 .orElse(null);
         WorkloadState workload;
+        List<DkimRecordStatus> dkim = null;
         String deployedVersion = "invalid";
         int replicasBefore = running instanceof StatefulSet statefulSet
                 ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
@@ -180,11 +184,13 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                         wasDraining(relay));
             }
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
+            List<Secret> dkimSecrets = dkimSecrets(client, relay);
+            dkim = dkimRecords(client, relay, dkimSecrets);
             // while leaving pods hand their queues on, the StatefulSet (and all that depends on its size) stays as is
             DesiredState desired = DesiredState.of(withReplicas(client, relay, scaleDown.replicas()),
                     settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
                     SupportFactory.adminToken(existingAdminSecret(client, relay)),
-                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)));
+                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)), dkimSecrets);
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
             workload = WorkloadState.of(applier.apply(relay, desired, leaving != null));
@@ -206,7 +212,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (queues != null) {
             queues.track(relay, workload.exists());
         }
-        publish(relay, context, events, problems, workload, null, scaleDown);
+        publish(relay, context, events, problems, workload, null, scaleDown, dkim);
         if (scaleDown.draining()) {
             return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(DRAIN_RECHECK); // the queues change unseen
         }
@@ -272,7 +278,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
                     WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
-                    failure, null);
+                    failure, null, null);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
         }
@@ -281,8 +287,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
 
     /** Composes the status in one place (with the latest probe run), records its transitions, writes it. */
     /** @param scaleDown this reconciliation's, null when it did not get that far (the Draining condition stays) */
+    /** @param dkim this reconciliation's DKIM records, null when it did not get that far (the previous ones stay) */
     private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
-            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown) {
+            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, List<DkimRecordStatus> dkim) {
         MailRelayStatus before = relay.getStatus();
         Instant now = Instant.now();
         MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec(),
@@ -307,6 +314,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         }
         if (scaleDown != null) { // else the composer kept the previous Draining condition
             StatusComposer.draining(relay, after, scaleDown, now);
+        }
+        if (dkim != null) {
+            StatusComposer.dkim(after, dkim);
         }
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
@@ -343,6 +353,27 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
     /** Only one of ours counts: a foreign Secret under that name is refused by the applier, never read. */
     private static Secret existingAdminSecret(KubernetesClient client, MailRelay relay) {
         return ownedSecret(client, relay, DependentNames.adminSecret(relay));
+    }
+
+    /** The generated DKIM keys' Secrets: each as it is on the cluster when it is ours, else a new key. */
+    private static List<Secret> dkimSecrets(KubernetesClient client, MailRelay relay) {
+        List<DkimSigning> signing = relay.getSpec().dkim == null ? List.of() : relay.getSpec().dkim;
+        return signing.stream().filter(entry -> entry.secretName == null)
+                .map(entry -> DkimSecrets.generatedSecret(relay, entry,
+                        ownedSecret(client, relay, DependentNames.dkimSecret(relay, entry.selector))))
+                .toList();
+    }
+
+    /** status.dkim: the generated keys from what is applied, the named Secrets as they are on the cluster. */
+    private static List<DkimRecordStatus> dkimRecords(KubernetesClient client, MailRelay relay, List<Secret> generated) {
+        List<DkimSigning> signing = relay.getSpec().dkim == null ? List.of() : relay.getSpec().dkim;
+        return signing.stream().map(entry -> {
+            String name = DkimSecrets.secretName(relay, entry);
+            Secret secret = entry.secretName == null
+                    ? generated.stream().filter(s -> s.getMetadata().getName().equals(name)).findFirst().orElse(null)
+                    : client.secrets().inNamespace(relay.getMetadata().getNamespace()).withName(name).get();
+            return DkimSecrets.record(relay, entry, secret);
+        }).toList();
     }
 
     private static Secret existingPeerSecret(KubernetesClient client, MailRelay relay) {

@@ -18,6 +18,11 @@ public final class DependentNames {
     }
 
     /** The replica-to-replica hand-off credentials, which the operator creates and every relay pod mounts. */
+    /** The Secret the operator generates a DKIM key into (spec.dkim without secretName). */
+    public static String dkimSecret(MailRelay relay, String selector) {
+        return relay.getMetadata().getName() + "-dkim-" + selector;
+    }
+
     public static String peerSecret(MailRelay relay) {
         return relay.getMetadata().getName() + "-peer";
     }

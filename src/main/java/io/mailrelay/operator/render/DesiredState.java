@@ -27,11 +27,18 @@ public record DesiredState(String configHash, List<HasMetadata> objects) {
      */
     public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
             String adminToken, SupportFactory.PeerCredentials peer) {
+        return of(relay, settings, relayYaml, configHash, adminToken, peer, List.of());
+    }
+
+    /** @param dkimSecrets the generated DKIM keys' Secrets ({@link DkimSecrets#generatedSecret}) */
+    public static DesiredState of(MailRelay relay, OperatorSettings settings, String relayYaml, String configHash,
+            String adminToken, SupportFactory.PeerCredentials peer, List<? extends HasMetadata> dkimSecrets) {
         String image = relay.getSpec().image != null ? relay.getSpec().image : settings.relayImage();
         List<HasMetadata> objects = new ArrayList<>();
         objects.add(SupportFactory.configMap(relay, relayYaml));
         objects.add(SupportFactory.adminSecret(relay, adminToken));
         objects.add(SupportFactory.peerSecret(relay, peer));
+        objects.addAll(dkimSecrets);
         objects.add(SupportFactory.serviceAccount(relay));
         objects.add(ServiceFactory.service(relay));
         objects.add(NetworkPolicyFactory.networkPolicy(relay, settings.operatorNamespace()));

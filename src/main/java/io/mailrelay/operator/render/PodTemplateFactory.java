@@ -208,6 +208,9 @@ public final class PodTemplateFactory {
         }
         mounts.add(mount("admin", RelayPod.ADMIN_DIR, true));
         mounts.add(mount("peer", RelayPod.PEER_DIR, true));
+        for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
+            mounts.add(mount("dkim-" + i, RelayPod.DKIM_DIR + "/" + i, true));
+        }
         mounts.add(mount(SPOOL_VOLUME, RelayPod.SPOOL_DIR, false));
         mounts.add(mount("tmp", RelayPod.TMP_DIR, false));
         return mounts;
@@ -237,6 +240,9 @@ public final class PodTemplateFactory {
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
         volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY,
                 RelayPod.USERS_KEY));
+        for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
+            volumes.add(secretVolume("dkim-" + i, DkimSecrets.secretName(relay, spec.dkim.get(i)), RelayPod.DKIM_KEY));
+        }
         if (!persistentSpool) {
             // bounded like the claim would be: a full node disk evicts every pod on it, not just this one
             volumes.add(new VolumeBuilder().withName(SPOOL_VOLUME).withNewEmptyDir()

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNullElse;
 
 import java.math.RoundingMode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -11,6 +12,7 @@ import java.util.stream.IntStream;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.Authentication;
+import io.mailrelay.api.DkimSigning;
 import io.mailrelay.api.Limits;
 import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
@@ -21,6 +23,7 @@ import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.config.ByteSize;
 import io.mailrelay.config.Cidr;
+import io.mailrelay.config.Dkim;
 import io.mailrelay.config.Durations;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
@@ -82,7 +85,7 @@ public final class RelayConfigRenderer {
                         mounted(RelayPod.PEER_DIR, RelayPod.USERNAME_KEY), mounted(RelayPod.PEER_DIR, RelayPod.PASSWORD_KEY),
                         spec.tls == null, null, null),
                 null, // upstreamCheck: the relay's defaults
-                null);
+                dkim(spec.dkim));
     }
 
     /**
@@ -166,6 +169,19 @@ public final class RelayConfigRenderer {
         }
         return IntStream.range(0, texts.size())
                 .mapToObj(i -> parsed(field + "[" + i + "]", texts.get(i), Cidr::parse)).toList();
+    }
+
+    /** Each key mounted at DKIM_DIR/i (PodTemplateFactory); the relay's defaults: relaxed/relaxed, From oversigned. */
+    static Dkim dkim(List<DkimSigning> signing) {
+        if (signing == null || signing.isEmpty()) {
+            return null;
+        }
+        List<Dkim.SigningDomain> domains = new ArrayList<>();
+        for (int i = 0; i < signing.size(); i++) {
+            domains.add(new Dkim.SigningDomain(signing.get(i).domain, signing.get(i).selector,
+                    mounted(RelayPod.DKIM_DIR + "/" + i, RelayPod.DKIM_KEY)));
+        }
+        return new Dkim(domains, null, null, null);
     }
 
     private static Path mounted(String directory, String key) {

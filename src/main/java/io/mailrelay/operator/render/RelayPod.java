@@ -21,6 +21,9 @@ public final class RelayPod {
     public static final String ADMIN_TOKEN_KEY = "token";
     /** The {@code <name>-peer} Secret: username, password, users (the hand-off credentials). */
     public static final String PEER_DIR = "/etc/mailrelay/peer";
+    /** spec.dkim[i]'s Secret (key private.pem) is mounted at DKIM_DIR/i. */
+    public static final String DKIM_DIR = "/etc/mailrelay/dkim";
+    public static final String DKIM_KEY = "private.pem";
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 

@@ -9,6 +9,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.QueueSpec;
+import io.mailrelay.api.DkimRecordStatus;
 import io.mailrelay.api.QueueStatus;
 import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.config.Durations;
@@ -71,7 +72,13 @@ public final class StatusComposer {
         status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceFactory.port(relay)) : null;
         status.allowedNetworkCount = relay.getSpec().allowedNetworks == null ? 0 : relay.getSpec().allowedNetworks.size();
         status.probe = previous == null ? null : previous.probe;
+        status.dkim = previous == null ? null : previous.dkim;
         return status;
+    }
+
+    /** status.dkim: the DNS record of each spec.dkim key (docs/operator.md, "DKIM"); none without spec.dkim. */
+    public static void dkim(MailRelayStatus status, List<DkimRecordStatus> records) {
+        status.dkim = records.isEmpty() ? null : List.copyOf(records);
     }
 
     private static void spoolEphemeral(Conditions conditions, MailRelay relay) {

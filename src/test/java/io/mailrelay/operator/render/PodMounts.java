@@ -37,6 +37,12 @@ public final class PodMounts {
             Files.writeString(peerDir.resolve(RelayPod.USERS_KEY), peer.usersLine());
             Files.writeString(peerDir.resolve(RelayPod.USERNAME_KEY), peer.username());
             Files.writeString(peerDir.resolve(RelayPod.PASSWORD_KEY), peer.password());
+            // spec.dkim[i]'s keys (the examples have at most a few): RSA and Ed25519 alternately
+            for (int i = 0; i < 4; i++) {
+                Files.writeString(directory(RelayPod.DKIM_DIR + "/" + i).resolve(RelayPod.DKIM_KEY),
+                        io.mailrelay.config.DkimKey.generate(i % 2 == 0 ? io.mailrelay.config.DkimKey.Algorithm.RSA
+                                : io.mailrelay.config.DkimKey.Algorithm.ED25519).privateKeyPem());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
