@@ -8,6 +8,7 @@ import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.mailrelay.api.MailRelaySpec;
+import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.UsersFile;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.operator.render.SecretRefs;
@@ -44,6 +45,13 @@ public final class ReferencedSecrets {
         if (credentials != null) {
             result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null,
                     RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY);
+        }
+        for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
+            String name = spec.dkim.get(i).secretName;
+            Secret key = name == null ? null : lookup.apply(name);
+            if (name != null && result.require("dkim[" + i + "].secretName", key, name, null, RelayPod.DKIM_KEY)) {
+                result.checkDkimKey("dkim[" + i + "].secretName", name, key);
+            }
         }
         return result;
     }
@@ -83,6 +91,15 @@ public final class ReferencedSecrets {
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
                     + " key 'users' " + e.getMessage()));
+        }
+    }
+
+    /** The relay's own check (DkimKey): an RSA or Ed25519 PEM private key. */
+    private void checkDkimKey(String field, String name, Secret secret) {
+        try {
+            DkimKey.parse(value(secret, RelayPod.DKIM_KEY), "Secret " + name + " key '" + RelayPod.DKIM_KEY + "'");
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(SECRET_INVALID, field + ": " + e.getMessage()));
         }
     }
 

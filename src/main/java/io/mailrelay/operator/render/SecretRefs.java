@@ -13,7 +13,7 @@ public final class SecretRefs {
     private SecretRefs() {
     }
 
-    /** Every Secret the spec names (TLS, users, smarthost credentials), all in the MailRelay's namespace. */
+    /** Every Secret the spec names (TLS, users, smarthost credentials, DKIM keys), all in the MailRelay's namespace. */
     public static Set<String> names(MailRelaySpec spec) {
         Set<String> names = new LinkedHashSet<>();
         if (spec.tls != null && spec.tls.secretName != null) {
@@ -25,6 +25,9 @@ public final class SecretRefs {
         String credentials = smarthostCredentials(spec);
         if (credentials != null) {
             names.add(credentials);
+        }
+        if (spec.dkim != null) {
+            spec.dkim.stream().filter(signing -> signing.secretName != null).forEach(signing -> names.add(signing.secretName));
         }
         return names;
     }

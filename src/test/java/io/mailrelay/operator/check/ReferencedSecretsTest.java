@@ -71,6 +71,31 @@ class ReferencedSecretsTest {
         assertThat(result.valid()).isTrue();
     }
 
+    @Test
+    void namedDkimSecretsMustHoldAnRsaOrEd25519Key() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.dkim = new java.util.ArrayList<>();
+        for (String name : new String[] { "missing", "nokey", "junk", "good", null }) {
+            io.mailrelay.api.DkimSigning signing = new io.mailrelay.api.DkimSigning();
+            signing.domain = "example.com";
+            signing.selector = name == null ? "generated" : name;
+            signing.secretName = name;
+            spec.dkim.add(signing);
+        }
+        put("nokey", "Opaque", Map.of("key.pem", "x"));
+        put("junk", "Opaque", Map.of("private.pem", "not a key"));
+        put("good", "Opaque", Map.of("private.pem", io.mailrelay.config.DkimKey.generate(
+                io.mailrelay.config.DkimKey.Algorithm.ED25519).privateKeyPem()));
+
+        ReferencedSecrets result = ReferencedSecrets.check(spec, secrets::get);
+
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
+                "dkim[0].secretName: Secret missing not found",
+                "dkim[1].secretName: Secret nokey has no key 'private.pem'",
+                "dkim[2].secretName: Secret junk key 'private.pem' holds no unencrypted PEM private key (PKCS#1 or PKCS#8)");
+        assertThat(io.mailrelay.operator.render.SecretRefs.names(spec)).containsExactly("missing", "nokey", "junk", "good");
+    }
+
     private void put(String name, String type, Map<String, String> data) {
         Map<String, String> encoded = new HashMap<>();
         data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
