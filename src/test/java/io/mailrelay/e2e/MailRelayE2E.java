@@ -3,6 +3,7 @@ package io.mailrelay.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -165,6 +166,92 @@ class MailRelayE2E {
     }
 
     @Test
+    @Order(9)
+    void statefulSetSpoolIsOnAPersistentVolume() {
+        // the default persistence: a StatefulSet whose pod's spool is a claim bound to one of node.sh's static PVs
+        String kind = NODE.kubectl("-n", MAIL_NS, "get", "statefulset", "outbound", "-o",
+                "jsonpath={.status.readyReplicas}/{.spec.replicas}").assertSuccess().stdout().trim();
+        assertThat(kind).isEqualTo("1/1");
+        String claim = NODE.kubectl("-n", MAIL_NS, "get", "pod", "outbound-0", "-o",
+                "jsonpath={.spec.volumes[*].persistentVolumeClaim.claimName}").assertSuccess().stdout().trim();
+        assertThat(claim).isNotBlank();
+        String bound = NODE.kubectl("-n", MAIL_NS, "get", "pvc", claim, "-o",
+                "jsonpath={.status.phase} {.spec.volumeName}").assertSuccess().stdout().trim();
+        assertThat(bound).matches("Bound mailrelay-node-pv\\d+");
+        String hostPath = NODE.kubectl("get", "pv", bound.split(" ")[1], "-o", "jsonpath={.spec.hostPath.path}")
+                .assertSuccess().stdout().trim();
+        // the volume mounted in the relay container is that directory on the node: a file written in the pod appears there
+        String volume = NODE.kubectl("-n", MAIL_NS, "get", "pod", "outbound-0", "-o",
+                "jsonpath={.spec.volumes[?(@.persistentVolumeClaim.claimName==\"" + claim + "\")].name}")
+                .assertSuccess().stdout().trim();
+        String mountPath = NODE.kubectl("-n", MAIL_NS, "get", "pod", "outbound-0", "-o",
+                "jsonpath={.spec.containers[0].volumeMounts[?(@.name==\"" + volume + "\")].mountPath}")
+                .assertSuccess().stdout().trim();
+        assertThat(mountPath).startsWith("/");
+        String probeFile = ".e2e-" + RUN;
+        NODE.kubectl("-n", MAIL_NS, "exec", "outbound-0", "--", "sh", "-c", "echo " + RUN + " > " + mountPath + "/" + probeFile)
+                .assertSuccess();
+        try {
+            assertThat(java.nio.file.Path.of(hostPath, probeFile)).hasContent(RUN);
+        } finally {
+            NODE.kubectl("-n", MAIL_NS, "exec", "outbound-0", "--", "rm", "-f", mountPath + "/" + probeFile);
+        }
+        System.out.printf("spool: claim %s bound to %s (%s)%n", claim, bound.split(" ")[1], hostPath);
+    }
+
+    @Test
+    @Order(10)
+    void configChangeRollsThePodsWithRealSigtermAndNoAcknowledgedMessageIsLost() throws Exception {
+        String prefix = "roll-" + RUN + "-";
+        String oldUid = NODE.kubectl("-n", MAIL_NS, "get", "pod", "outbound-0", "-o", "jsonpath={.metadata.uid}")
+                .assertSuccess().stdout().trim();
+        // the old pod's log, streamed until the kubelet has stopped it: proves the SIGTERM reached the relay
+        java.nio.file.Path oldLog = java.nio.file.Files.createTempFile("e2e-outbound-0", ".log");
+        Process follow = new ProcessBuilder(NODE.kubectlCommand("-n", MAIL_NS, "logs", "-f", "outbound-0"))
+                .redirectErrorStream(true).redirectOutput(oldLog.toFile()).start();
+        // the client pod sends one message after another until told to stop, logging "ok N" for each 250
+        String loop = "rm -f /tmp/stop /tmp/roll.log; i=0; while [ ! -f /tmp/stop ]; do i=$((i+1)); "
+                + "if swaks --server " + OUTBOUND + ":25 --from sender@" + MAIL_NS + ".example --to someone@elsewhere.example"
+                + " --header \"X-E2E-Marker: " + prefix + "$i\" --body roll --timeout 30 >/dev/null 2>&1;"
+                + " then echo \"ok $i\"; else echo \"fail $i\"; fi >> /tmp/roll.log; sleep 0.5; done; echo stopped >> /tmp/roll.log";
+        NODE.kubectl("-n", MAIL_NS, "exec", "client", "--", "sh", "-c", "nohup sh -c '" + loop + "' >/dev/null 2>&1 &")
+                .assertSuccess();
+        try {
+            NodeCluster.await("10 messages acknowledged before the roll", DEADLINE, () -> acknowledged().size() >= 10);
+            NODE.kubectl("-n", MAIL_NS, "patch", "mailrelay", "outbound", "--type", "merge", "-p",
+                    "{\"spec\":{\"limits\":{\"maxRecipients\":50}}}").assertSuccess();
+            NodeCluster.await("outbound-0 replaced by a new Ready pod", Duration.ofSeconds(420), () -> {
+                String now = NODE.kubectl("-n", MAIL_NS, "get", "pod", "outbound-0", "-o",
+                        "jsonpath={.metadata.uid} {.status.conditions[?(@.type==\"Ready\")].status}").stdout().trim();
+                return !now.isEmpty() && !now.startsWith(oldUid) && now.endsWith(" True");
+            });
+            int afterRoll = acknowledged().size();
+            NodeCluster.await("10 more messages acknowledged by the new pod", DEADLINE,
+                    () -> acknowledged().size() >= afterRoll + 10);
+        } finally {
+            NODE.kubectl("-n", MAIL_NS, "exec", "client", "--", "touch", "/tmp/stop");
+        }
+        // the loop ends after its message in flight
+        NodeCluster.await("the client's loop to stop", Duration.ofSeconds(120), () -> rollLog().lines().anyMatch("stopped"::equals));
+        follow.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        follow.destroy();
+        String oldPodLog = java.nio.file.Files.readString(oldLog);
+        java.nio.file.Files.deleteIfExists(oldLog);
+        assertThat(oldPodLog).as("the old pod's relay log").contains("SIGTERM received: draining");
+
+        java.util.Set<String> acked = acknowledged();
+        NodeCluster.await("every acknowledged message in the sink", DEADLINE,
+                () -> sinkMarkers(prefix).keySet().containsAll(acked));
+        Map<String, Integer> arrived = sinkMarkers(prefix);
+        int duplicates = arrived.values().stream().mapToInt(n -> n - 1).sum();
+        long failed = rollLog().lines().filter(line -> line.startsWith("fail ")).count();
+        System.out.printf("roll: acknowledged=%d arrived=%d duplicates=%d (not acknowledged during the roll: %d)%n",
+                acked.size(), arrived.size(), duplicates, failed);
+        assertThat(acked.size()).isGreaterThanOrEqualTo(20);
+        assertThat(arrived.keySet()).containsAll(acked);
+    }
+
+    @Test
     @Order(20)
     void deletingRelaysAndHelmUninstallLeaveNothingBehind() {
         NODE.kubectlWithTimeout(300, "-n", MAIL_NS, "delete", "mailrelay", "--all", "--wait=true", "--timeout=240s")
@@ -209,14 +296,30 @@ class MailRelayE2E {
 
     /** Messages the sink received with the marker (prefix) in their X-E2E-Marker header. */
     private static int sinkCount(String markerPrefix) {
+        return sinkMarkers(markerPrefix).values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Each X-E2E-Marker value starting with the prefix that the sink received, with how many times. */
+    private static Map<String, Integer> sinkMarkers(String markerPrefix) {
         Exec.Result dump = NODE.kubectl("-n", MAIL_NS, "exec", "sink", "--", "sh", "-c", "cat /sink/* 2>/dev/null || true");
-        Matcher matcher = Pattern.compile("^X-E2E-Marker: " + Pattern.quote(markerPrefix), Pattern.MULTILINE)
+        Matcher matcher = Pattern.compile("^X-E2E-Marker: (" + Pattern.quote(markerPrefix) + "\\S*)\\s*$", Pattern.MULTILINE)
                 .matcher(dump.stdout());
-        int count = 0;
+        Map<String, Integer> markers = new java.util.TreeMap<>();
         while (matcher.find()) {
-            count++;
+            markers.merge(matcher.group(1), 1, Integer::sum);
         }
-        return count;
+        return markers;
+    }
+
+    private static String rollLog() {
+        return NODE.kubectl("-n", MAIL_NS, "exec", "client", "--", "sh", "-c", "cat /tmp/roll.log 2>/dev/null || true").stdout();
+    }
+
+    /** The markers of the roll's messages that the client pod's swaks saw acknowledged (250 to the DATA). */
+    private static java.util.Set<String> acknowledged() {
+        java.util.Set<String> acked = new java.util.TreeSet<>();
+        rollLog().lines().filter(line -> line.startsWith("ok ")).forEach(line -> acked.add("roll-" + RUN + "-" + line.substring(3).trim()));
+        return acked;
     }
 
     private static String peers() {

@@ -79,9 +79,14 @@ public final class NodeCluster implements BeforeAllCallback, AfterAllCallback {
     }
 
     public Exec.Result kubectlWithTimeout(long seconds, String... args) {
+        return Exec.run(kubectlCommand(args), Map.of(), seconds);
+    }
+
+    /** The kubectl command line against the node, for a process the test runs itself (e.g. logs -f). */
+    public List<String> kubectlCommand(String... args) {
         List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
-        return Exec.run(command, Map.of(), seconds);
+        return command;
     }
 
     /** kubectl apply of a manifest given as text. */
