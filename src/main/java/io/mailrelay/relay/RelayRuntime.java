@@ -52,7 +52,7 @@ public final class RelayRuntime implements AutoCloseable {
         delivery.start();
         UpstreamCheck check = config.upstreamCheck();
         UpstreamChecker upstreams = new UpstreamChecker(settings, check.interval(), check.certificateExpiryWarning(),
-                registry, Clock.systemUTC());
+                registry, Clock.systemUTC(), selfAddresses(config));
         if (check.enabled()) {
             upstreams.start();
         }

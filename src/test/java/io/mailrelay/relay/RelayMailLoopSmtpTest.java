@@ -138,6 +138,14 @@ class RelayMailLoopSmtpTest {
         }
         await().atMost(Duration.ofSeconds(120)).until(() -> sink.messages().size() == 1);
         assertThat(sink.messages()).extracting(SinkMessage::recipients).containsExactly(List.of("bob@company.test"));
+        // the upstream check reports the loop and never connects to the relay itself (no third session)
+        await().atMost(Duration.ofSeconds(60)).until(() -> runtime.upstreams().upstreams().stream()
+                .anyMatch(u -> u.name().startsWith("smarthost") && u.reply() != null));
+        assertThat(runtime.upstreams().upstreams()).filteredOn(u -> u.name().startsWith("smarthost")).singleElement()
+                .satisfies(u -> {
+                    assertThat(u.ok()).isFalse();
+                    assertThat(u.reply()).contains("5.4.6").contains("loops back to myself");
+                });
         assertThat(connections()).isEqualTo(2);
     }
 }

@@ -43,6 +43,7 @@ public final class UpstreamChecker implements AutoCloseable {
     private final Duration expiryWarning;
     private final Clock clock;
     private final List<Upstream> upstreams;
+    private final SelfAddresses self;
     private final Map<String, UpstreamStatus> latest = new ConcurrentHashMap<>();
     private ScheduledExecutorService timer;
 
@@ -52,6 +53,13 @@ public final class UpstreamChecker implements AutoCloseable {
      */
     public UpstreamChecker(DeliverySettings settings, Duration interval, Duration expiryWarning, MeterRegistry registry,
             Clock clock) {
+        this(settings, interval, expiryWarning, registry, clock, SelfAddresses.named(settings.hostname()));
+    }
+
+    /** @param self the relay's own addresses: an upstream among them is a mail loop, reported, never connected to */
+    public UpstreamChecker(DeliverySettings settings, Duration interval, Duration expiryWarning, MeterRegistry registry,
+            Clock clock, SelfAddresses self) {
+        this.self = self;
         this.settings = settings;
         this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), 1);
         this.interval = interval;
@@ -141,6 +149,13 @@ public final class UpstreamChecker implements AutoCloseable {
         } catch (NextHopException e) { // the credentials files cannot be read: what delivery would say
             return new UpstreamStatus(upstream.name(), upstream.address().toString(), false,
                     UpstreamStatus.Stage.AUTH, e.outcome().reply(), false, null, false, clock.instant());
+        }
+        try {
+            hop = self.withoutSelf(hop, upstream.name());
+        } catch (NextHopException e) { // delivery refuses it the same way: the relay itself is no upstream
+            return new UpstreamStatus(upstream.name(), upstream.address().toString(), false,
+                    UpstreamStatus.Stage.CONNECT, e.outcome().reply() + ": not checked", false, null, false,
+                    clock.instant());
         }
         SmtpSender.Handshake handshake;
         try {
