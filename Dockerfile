@@ -25,7 +25,9 @@ COPY --chown=10025:0 target/quarkus-app/quarkus/ /app/quarkus/
 
 USER 10025:10025
 WORKDIR /app
-ENV JAVA_OPTS_APPEND="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
+# UTF-8 whatever the locale: Java 17 takes its default charset from it (ASCII in a bare image), and DKIM signing
+# (jDKIM) turns header fields into bytes with the default charset: under ASCII, 8-bit headers would go unsigned
+ENV JAVA_OPTS_APPEND="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp -Dfile.encoding=UTF-8"
 # 2525: SMTP (relay mode, unprivileged); 8080: health and Prometheus metrics (relay and operator modes)
 EXPOSE 2525 8080
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS_APPEND -jar /app/quarkus-run.jar \"$@\"", "--"]

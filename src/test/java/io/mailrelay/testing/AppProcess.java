@@ -150,6 +150,7 @@ public final class AppProcess implements AutoCloseable {
                 }
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 command.add("-Xmx256m");
+                command.add("-Dfile.encoding=UTF-8"); // as the image runs it (Dockerfile), whatever the locale
                 systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
                 command.add("-jar");
                 command.add(applicationJar().toAbsolutePath().toString());
