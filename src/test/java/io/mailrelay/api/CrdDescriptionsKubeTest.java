@@ -122,6 +122,35 @@ class CrdDescriptionsKubeTest {
                 .containsExactly("Ready", "ConfigValid");
     }
 
+    @Test
+    void upstreamsAreAListKeyedByUpstreamSoADuplicateIsRefused() {
+        String ns = "upstreams";
+        api.client().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+        MailRelay relay = api.client().resources(MailRelay.class).load(java.nio.file.Path.of("deploy", "examples",
+                "minimal.yaml").toFile()).item();
+        relay.getMetadata().setNamespace(ns);
+        MailRelay created = api.client().resource(relay).create();
+        created.setStatus(new MailRelayStatus());
+        created.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("mail.example.com:25"));
+        MailRelay accepted = api.client().resource(created).updateStatus();
+        assertThat(accepted.getStatus().upstreams).extracting(u -> u.upstream)
+                .containsExactly("smtp.example.net:587", "mail.example.com:25");
+
+        accepted.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("smtp.example.net:587"));
+        assertThatThrownBy(() -> api.client().resource(accepted).updateStatus())
+                .isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+                .hasMessageContaining("status.upstreams[1]").hasMessageContaining("Duplicate value");
+    }
+
+    private static UpstreamStatus upstream(String address) {
+        UpstreamStatus upstream = new UpstreamStatus();
+        upstream.upstream = address;
+        upstream.route = "smarthost " + address;
+        upstream.state = UpstreamStatus.OK;
+        return upstream;
+    }
+
     private static Condition condition(String type, String status) {
         return new ConditionBuilder().withType(type).withStatus(status).withReason("Test").withMessage("test")
                 .withLastTransitionTime("2026-01-01T00:00:00Z").build();
