@@ -26,6 +26,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "service.externalTrafficPolicy needs service.type LoadBalancer or NodePort", fieldPath = ".externalTrafficPolicy")
 public class ServiceSpec {
 
+    public static final int DEFAULT_PORT = 25;
+    /** The name of the SMTP port of the Service and of the relay pods. */
+    public static final String SMTP_PORT_NAME = "smtp";
+
     public enum Type {
         ClusterIP, NodePort, LoadBalancer
     }
@@ -67,4 +71,19 @@ public class ServiceSpec {
     @Size(max = 64)
     @ValidationRule(value = "self.all(c, isCIDR(c))", message = "trustedProxies must contain only CIDRs")
     public List<@Size(max = 43) String> trustedProxies;
+
+    /** The Service's SMTP port (the pods listen on 2525 whatever it is). */
+    public static int port(ServiceSpec service) {
+        return service == null || service.port == null ? DEFAULT_PORT : service.port;
+    }
+
+    public static Type type(ServiceSpec service) {
+        return service == null || service.type == null ? Type.ClusterIP : service.type;
+    }
+
+    /** Local unless asked otherwise: Cluster SNATs clients to node addresses and every client would look internal. */
+    public static TrafficPolicy externalTrafficPolicy(ServiceSpec service) {
+        return service == null || service.externalTrafficPolicy == null ? TrafficPolicy.Local
+                : service.externalTrafficPolicy;
+    }
 }

@@ -2,14 +2,12 @@ package io.mailrelay.operator;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -31,25 +29,8 @@ public class LeaderElection implements ConfigurationServiceCustomizer {
 
     private static final Logger LOG = Logger.getLogger(LeaderElection.class);
 
-    @ConfigProperty(name = "mailrelay.leader-election.enabled", defaultValue = "true")
-    boolean enabled;
-
-    @ConfigProperty(name = "mailrelay.leader-election.lease-name", defaultValue = "mailrelay-operator")
-    String leaseName;
-
-    /** How long a standby waits for a leader that stopped renewing (crashed, partitioned) before taking over. */
-    @ConfigProperty(name = "mailrelay.leader-election.lease-duration", defaultValue = "15s")
-    Duration leaseDuration;
-
-    @ConfigProperty(name = "mailrelay.leader-election.renew-deadline", defaultValue = "10s")
-    Duration renewDeadline;
-
-    @ConfigProperty(name = "mailrelay.leader-election.retry-period", defaultValue = "2s")
-    Duration retryPeriod;
-
-    /** Default: POD_NAME (downward API), else host name and process id, unique per replica. */
-    @ConfigProperty(name = "mailrelay.leader-election.identity")
-    Optional<String> identity;
+    @Inject
+    OperatorConfig config;
 
     @Inject
     OperatorSettings settings;
@@ -60,28 +41,32 @@ public class LeaderElection implements ConfigurationServiceCustomizer {
     }
 
     Optional<LeaderElectionConfiguration> configuration() {
-        if (!enabled) {
+        OperatorConfig.LeaderElectionSettings lease = config.leaderElection();
+        if (!lease.enabled()) {
             LOG.info("leader election is off (mailrelay.leader-election.enabled=false): run one replica only");
             return Optional.empty();
         }
         String namespace = settings.operatorNamespace();
         if (namespace == null) {
-            LOG.warn("leader election is off: the operator's namespace is unknown (set POD_NAMESPACE or "
-                    + "mailrelay.operator-namespace); run one replica only");
+            LOG.warn("leader election is off: the operator's namespace is unknown (not in a pod, and neither "
+                    + "mailrelay.operator-namespace nor the Kubernetes client's namespace is set); run one replica only");
             return Optional.empty();
         }
-        if (!(leaseDuration.compareTo(renewDeadline) > 0 && renewDeadline.compareTo(retryPeriod) > 0)) {
+        if (!(lease.leaseDuration().compareTo(lease.renewDeadline()) > 0
+                && lease.renewDeadline().compareTo(lease.retryPeriod()) > 0)) {
             throw new IllegalArgumentException("mailrelay.leader-election needs lease-duration > renew-deadline > "
-                    + "retry-period, got " + leaseDuration + ", " + renewDeadline + ", " + retryPeriod);
+                    + "retry-period, got " + lease.leaseDuration() + ", " + lease.renewDeadline() + ", "
+                    + lease.retryPeriod());
         }
-        String self = identity.filter(id -> !id.isBlank()).orElseGet(LeaderElection::defaultIdentity);
-        LOG.infof("leader election on: Lease %s/%s as %s (lease %s)", namespace, leaseName, self, leaseDuration);
+        String self = lease.identity().filter(id -> !id.isBlank()).orElseGet(LeaderElection::defaultIdentity);
+        LOG.infof("leader election on: Lease %s/%s as %s (lease %s)", namespace, lease.leaseName(), self,
+                lease.leaseDuration());
         LeaderCallbacks callbacks = new LeaderCallbacks(
                 () -> LOG.infof("%s is the leader: reconciling and probing", self),
                 () -> LOG.infof("%s lost the lease", self),
                 leader -> LOG.infof("leader is now %s", leader));
-        return Optional.of(new LeaderElectionConfiguration(leaseName, namespace, leaseDuration, renewDeadline,
-                retryPeriod, self, callbacks, true));
+        return Optional.of(new LeaderElectionConfiguration(lease.leaseName(), namespace, lease.leaseDuration(),
+                lease.renewDeadline(), lease.retryPeriod(), self, callbacks, true));
     }
 
     private static String defaultIdentity() {

@@ -40,23 +40,23 @@ import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
 import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
-import io.mailrelay.operator.probing.ProbeStatusMapper;
 import io.mailrelay.operator.probing.RelayProber;
 import io.mailrelay.operator.identity.WorkloadClientsPusher;
 import io.mailrelay.operator.queue.RelayQueueReader;
 import io.mailrelay.operator.queue.ScaleDownPlan;
 import io.mailrelay.operator.queue.ScaleDownSequencer;
 import io.mailrelay.operator.render.ConfigHash;
-import io.mailrelay.operator.render.DependentNames;
+import io.mailrelay.operator.naming.DependentNames;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.render.RelayConfigRenderer;
-import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.render.SupportFactory;
 import io.mailrelay.operator.render.WorkloadFactory;
 import io.mailrelay.operator.status.ApplyFailure;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.operator.status.RelayEvents;
+import io.mailrelay.operator.status.Observations;
 import io.mailrelay.operator.status.StatusComposer;
 import io.mailrelay.operator.render.DkimSecrets;
 import io.mailrelay.api.DkimRecordStatus;
@@ -285,39 +285,29 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         return ErrorStatusUpdateControl.noStatusUpdate();
     }
 
-    /** Composes the status in one place (with the latest probe run), records its transitions, writes it. */
-    /** @param scaleDown this reconciliation's, null when it did not get that far (the Draining condition stays) */
-    /** @param dkim this reconciliation's DKIM records, null when it did not get that far (the previous ones stay) */
+    /**
+     * Gathers what this reconciliation and the operator's observers (probe, queue reader, relayFor pusher) know, has
+     * {@link StatusComposer} build the whole status from it, records its transitions and writes it.
+     *
+     * @param scaleDown this reconciliation's, null when it did not get that far (the Draining condition stays)
+     * @param dkim      this reconciliation's DKIM records, null when it did not get that far (the previous ones stay)
+     */
     private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
             WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, List<DkimRecordStatus> dkim) {
         MailRelayStatus before = relay.getStatus();
-        Instant now = Instant.now();
-        MailRelayStatus after = StatusComposer.compose(relay, problems, RiskAnalysis.analyse(relay.getSpec(),
-                clusterNetworks.read(context.getClient())),
-                workload, failure, now);
+        Observations seen = Observations.of(problems,
+                RiskAnalysis.analyse(relay.getSpec(), clusterNetworks.read(context.getClient())), workload)
+                .withFailure(failure).withScaleDown(scaleDown).withDkim(dkim);
         if (prober != null) {
-            prober.latest(relay).ifPresent(run -> {
-                // RelayClosed observed the generation that was probed, not the one just applied
-                Conditions conditions = new Conditions(after.conditions,
-                        run.probedGeneration().orElse(relay.getMetadata().getGeneration()), now);
-                ProbeStatusMapper.applyCondition(conditions, run);
-                after.conditions = conditions.list();
-                after.probe = ProbeStatusMapper.status(run);
-            });
+            seen = seen.withProbe(prober.latest(relay).orElse(null));
         }
         if (queues != null) {
-            StatusComposer.queue(relay, after, queues.latest(relay).orElse(null), now);
-            StatusComposer.upstreams(relay, after, queues.latestUpstreams(relay).orElse(null), now);
+            seen = seen.withPodsRead(queues.latest(relay).orElse(null), queues.latestUpstreams(relay).orElse(null));
         }
         if (workloadClients != null) {
-            after.relayFor = workloadClients.latest(relay).orElse(null);
+            seen = seen.withRelayFor(workloadClients.latest(relay).orElse(null));
         }
-        if (scaleDown != null) { // else the composer kept the previous Draining condition
-            StatusComposer.draining(relay, after, scaleDown, now);
-        }
-        if (dkim != null) {
-            StatusComposer.dkim(after, dkim);
-        }
+        MailRelayStatus after = StatusComposer.compose(relay, seen, Instant.now());
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);

@@ -19,7 +19,7 @@ import io.javaoperatorsdk.operator.processing.event.source.cache.BoundedCache;
 import io.javaoperatorsdk.operator.processing.event.source.cache.BoundedItemStore;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.render.SecretRefs;
+import io.mailrelay.api.SecretRefs;
 
 /**
  * Watches the Secrets that MailRelays reference (TLS, users, smarthost credentials), so that a Secret created

@@ -13,7 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.status.WorkloadState;
 
 /**

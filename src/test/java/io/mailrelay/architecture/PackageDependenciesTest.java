@@ -4,6 +4,7 @@ import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -82,5 +83,22 @@ class PackageDependenciesTest {
         noClasses().that().resideInAPackage("io.mailrelay.api..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.mailrelay.operator..", "io.mailrelay.relay..")
                 .check(classes);
+    }
+
+    /**
+     * Checks, status and probing read the spec through the api model's defaults (ServiceSpec.port, SecretRefs,
+     * SecretKeys) and the owned objects' names (operator.naming), never through how manifests are rendered.
+     */
+    @Test
+    void checksStatusAndProbingDoNotDependOnRendering() {
+        noClasses().that().resideInAnyPackage("io.mailrelay.operator.check..", "io.mailrelay.operator.status..",
+                        "io.mailrelay.operator.probing..", "io.mailrelay.operator.naming..")
+                .should().dependOnClassesThat().resideInAPackage("io.mailrelay.operator.render..")
+                .check(classes);
+    }
+
+    @Test
+    void theOperatorsPackagesFormNoCycle() {
+        slices().matching("io.mailrelay.operator.(*)..").should().beFreeOfCycles().check(classes);
     }
 }

@@ -25,7 +25,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.testing.Exec;
 

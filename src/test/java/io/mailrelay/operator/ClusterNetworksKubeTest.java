@@ -27,7 +27,7 @@ import io.mailrelay.operator.check.ClusterNetworks;
 import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.probing.PlannedProbe;
 import io.mailrelay.operator.probing.ProbeTargets;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /**

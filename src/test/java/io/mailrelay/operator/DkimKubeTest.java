@@ -20,7 +20,7 @@ import io.mailrelay.api.DkimRecordStatus;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.RelayYaml;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /**

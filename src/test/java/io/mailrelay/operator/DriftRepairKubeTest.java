@@ -21,9 +21,9 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.check.ReferencedSecrets;
-import io.mailrelay.operator.render.DependentNames;
-import io.mailrelay.operator.render.RelayLabels;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.operator.naming.RelayLabels;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.RealKubeApiServer;
 

@@ -27,7 +27,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.mailrelay.api.CrdsUpToDateTest;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.render.PodTemplateFactory;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 
 /** The checked-in CRD, a JOSDK operator running the reconciler with the test's client, and small helpers. */
 final class KubeFixture {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /** What an admin types: kubectl get mail, get mr -o wide, scale mr; against the real API server. */

@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.render.PodTemplateFactory;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /** The reconciler against a real API server: every dependent, status, events, invalid references, kubectl. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /**

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.RealKubeApiServer;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.RawSmtp;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.FreePort;

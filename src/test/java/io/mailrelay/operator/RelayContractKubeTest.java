@@ -38,7 +38,7 @@ import io.mailrelay.config.InvalidConfigException;
 import io.mailrelay.operator.render.PodMounts;
 import io.mailrelay.operator.render.RandomSpecs;
 import io.mailrelay.operator.render.RelayConfigRenderer;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.testing.Exec;
 import io.mailrelay.testing.RealKubeApiServer;

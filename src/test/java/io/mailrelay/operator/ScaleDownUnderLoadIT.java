@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.LocalKubelet;

@@ -9,7 +9,7 @@ import org.awaitility.Awaitility;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.AppProcess;
 
 /** One MailRelay watched while the packaged operator works on it: its status, its events. */

@@ -20,7 +20,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.operator.render.PodTemplateFactory;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.relay.delivery.TestPki;
 import io.mailrelay.testing.AppProcess;

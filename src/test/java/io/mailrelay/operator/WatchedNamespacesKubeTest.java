@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.check.ReferencedSecrets;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.RealKubeApiServer;
 

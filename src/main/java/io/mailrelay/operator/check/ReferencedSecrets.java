@@ -1,5 +1,6 @@
 package io.mailrelay.operator.check;
 
+import io.mailrelay.api.SecretKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -10,8 +11,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.UsersFile;
-import io.mailrelay.operator.render.RelayPod;
-import io.mailrelay.operator.render.SecretRefs;
+import io.mailrelay.api.SecretRefs;
 
 /**
  * Checks what the schema cannot: that each Secret the spec names exists and holds the keys the relay
@@ -37,19 +37,19 @@ public final class ReferencedSecrets {
         if (spec.authentication != null) {
             Secret users = lookup.apply(spec.authentication.usersSecret);
             if (result.require("authentication.usersSecret", users, spec.authentication.usersSecret, null,
-                    RelayPod.USERS_KEY)) {
+                    SecretKeys.USERS)) {
                 result.checkUserLines(spec.authentication.usersSecret, users);
             }
         }
         String credentials = SecretRefs.smarthostCredentials(spec);
         if (credentials != null) {
             result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null,
-                    RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY);
+                    SecretKeys.USERNAME, SecretKeys.PASSWORD);
         }
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
             String name = spec.dkim.get(i).secretName;
             Secret key = name == null ? null : lookup.apply(name);
-            if (name != null && result.require("dkim[" + i + "].secretName", key, name, null, RelayPod.DKIM_KEY)) {
+            if (name != null && result.require("dkim[" + i + "].secretName", key, name, null, SecretKeys.DKIM_PRIVATE_KEY)) {
                 result.checkDkimKey("dkim[" + i + "].secretName", name, key);
             }
         }
@@ -87,7 +87,7 @@ public final class ReferencedSecrets {
 
     private void checkUserLines(String name, Secret secret) {
         try {
-            UsersFile.parse(value(secret, RelayPod.USERS_KEY));
+            UsersFile.parse(value(secret, SecretKeys.USERS));
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(SECRET_INVALID, "authentication.usersSecret: Secret " + name
                     + " key 'users' " + e.getMessage()));
@@ -97,7 +97,7 @@ public final class ReferencedSecrets {
     /** The relay's own check (DkimKey): an RSA or Ed25519 PEM private key. */
     private void checkDkimKey(String field, String name, Secret secret) {
         try {
-            DkimKey.parse(value(secret, RelayPod.DKIM_KEY), "Secret " + name + " key '" + RelayPod.DKIM_KEY + "'");
+            DkimKey.parse(value(secret, SecretKeys.DKIM_PRIVATE_KEY), "Secret " + name + " key '" + SecretKeys.DKIM_PRIVATE_KEY + "'");
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(SECRET_INVALID, field + ": " + e.getMessage()));
         }

@@ -10,7 +10,6 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.identity.LabelSelectors;
-import io.mailrelay.operator.render.ServiceFactory;
 
 /**
  * Static risk analysis of a spec: allow-lists or trusted proxies wider than any real client network or
@@ -69,7 +68,7 @@ public final class RiskAnalysis {
             }
         }
         if (service != null && service.type != null && service.type != ServiceSpec.Type.ClusterIP
-                && ServiceFactory.externalTrafficPolicy(service) == ServiceSpec.TrafficPolicy.Cluster
+                && ServiceSpec.externalTrafficPolicy(service) == ServiceSpec.TrafficPolicy.Cluster
                 && !Boolean.TRUE.equals(service.proxyProtocol)) {
             risks.add(new Risk(Risk.CLIENT_ADDRESS_HIDDEN, "service.externalTrafficPolicy Cluster on a "
                     + service.type + " Service SNATs clients to node addresses: the relay sees node IPs, "

@@ -32,7 +32,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.RelayForStatus;
 import io.mailrelay.operator.queue.RelayAdminClient;
 import io.mailrelay.operator.queue.RelayPods;
-import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.naming.RelayLabels;
 
 /**
  * Keeps every relay pod's set of workload clients ({@code PUT /admin/workload-clients}) equal to the addresses of the

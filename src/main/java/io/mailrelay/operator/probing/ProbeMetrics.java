@@ -32,7 +32,7 @@ public final class ProbeMetrics {
     }
 
     void record(String namespace, String name, ProbeRun run) {
-        String verdict = ProbeStatusMapper.verdictLabel(run);
+        String verdict = run.verdict().name();
         Counter.builder(RUNS).description("Open-relay probe runs by verdict").tag("verdict", verdict)
                 .register(registry).increment();
         RelayGauges relay = gauges.computeIfAbsent(namespace + "/" + name, key -> register(namespace, name));

@@ -16,8 +16,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.config.Cidr;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.operator.check.ClusterNetworks;
-import io.mailrelay.operator.render.RelayPod;
-import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.probe.ProxyHeader;
 
 /**
@@ -43,7 +42,7 @@ public final class ProbeTargets {
      * path), the load balancer ingress and external IPs, then the other nodes' NodePorts.
      */
     public static Plan plan(MailRelay relay, Service service, ClusterNetworks cluster, int cap) {
-        int port = ServiceFactory.port(relay);
+        int port = ServiceSpec.port(relay.getSpec().service);
         if (service == null || service.getSpec() == null) {
             return probes(relay, List.of(new Exposed(ExposurePath.ClusterIP, serviceName(relay), null)), cap);
         }
@@ -144,13 +143,13 @@ public final class ProbeTargets {
             return Optional.empty();
         }
         return service.getSpec().getPorts().stream()
-                .filter(p -> RelayPod.SMTP_PORT_NAME.equals(p.getName()) || Integer.valueOf(port).equals(p.getPort()))
+                .filter(p -> ServiceSpec.SMTP_PORT_NAME.equals(p.getName()) || Integer.valueOf(port).equals(p.getPort()))
                 .map(ServicePort::getNodePort).filter(nodePort -> nodePort != null && nodePort > 0).findFirst();
     }
 
     private static HostPort serviceName(MailRelay relay) {
         return new HostPort(relay.getMetadata().getName() + "." + relay.getMetadata().getNamespace() + ".svc",
-                ServiceFactory.port(relay));
+                ServiceSpec.port(relay.getSpec().service));
     }
 
     private static ExposurePath path(String name) {

@@ -25,7 +25,7 @@ import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.check.ClusterNetworks;
 import io.mailrelay.operator.check.ClusterNetworksReader;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.probe.ProbeOptions;
 import io.mailrelay.probe.ProbeReport;
 import io.mailrelay.probe.RelayProbe;

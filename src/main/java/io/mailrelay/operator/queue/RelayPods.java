@@ -13,8 +13,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.operator.render.DependentNames;
-import io.mailrelay.operator.render.RelayLabels;
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.render.RelayPod;
 
 /**

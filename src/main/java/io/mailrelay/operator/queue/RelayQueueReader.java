@@ -26,7 +26,7 @@ import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.QueueStatus;
 import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.concurrent.DaemonThreads;
-import io.mailrelay.operator.render.DependentNames;
+import io.mailrelay.operator.naming.DependentNames;
 import io.mailrelay.relay.admin.AdminRoutes;
 import io.mailrelay.relay.admin.QueueReport;
 import io.mailrelay.relay.admin.UpstreamReport;

@@ -1,5 +1,7 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.api.SecretKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -37,16 +39,16 @@ public final class DkimSecrets {
                 .withMetadata(Owned.meta(relay, DependentNames.dkimSecret(relay, signing.selector)))
                 .withType("Opaque")
                 .withData(existing != null && pem(existing) != null ? existing.getData()
-                        : Map.of(RelayPod.DKIM_KEY, Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII))))
+                        : Map.of(SecretKeys.DKIM_PRIVATE_KEY, Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII))))
                 .build();
     }
 
     /** The private key a Secret holds (key private.pem), or null. */
     public static String pem(Secret secret) {
-        if (secret == null || secret.getData() == null || secret.getData().get(RelayPod.DKIM_KEY) == null) {
+        if (secret == null || secret.getData() == null || secret.getData().get(SecretKeys.DKIM_PRIVATE_KEY) == null) {
             return null;
         }
-        String pem = new String(Base64.getDecoder().decode(secret.getData().get(RelayPod.DKIM_KEY)), StandardCharsets.US_ASCII);
+        String pem = new String(Base64.getDecoder().decode(secret.getData().get(SecretKeys.DKIM_PRIVATE_KEY)), StandardCharsets.US_ASCII);
         return pem.isBlank() ? null : pem;
     }
 
@@ -59,7 +61,7 @@ public final class DkimSecrets {
         status.name = DkimKey.dnsName(signing.selector, signing.domain);
         String pem = pem(secret);
         if (pem == null) {
-            status.problem = "Secret " + status.secretName + " is missing or has no " + RelayPod.DKIM_KEY;
+            status.problem = "Secret " + status.secretName + " is missing or has no " + SecretKeys.DKIM_PRIVATE_KEY;
             return status;
         }
         try {

@@ -1,5 +1,7 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.RelayLabels;
+import io.mailrelay.api.ServiceSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,7 +45,7 @@ public final class NetworkPolicyFactory {
                     .withMatchLabels(RelayLabels.selector(relay)).endPodSelector().build());
         }
         if (!smtpClients.isEmpty()) {
-            ingress.add(rule(RelayPod.SMTP_PORT_NAME, smtpClients));
+            ingress.add(rule(ServiceSpec.SMTP_PORT_NAME, smtpClients));
         }
         List<NetworkPolicyPeer> management = new ArrayList<>();
         addOperator(management, operatorNamespace); // its queue reader; the admin endpoint also wants the token

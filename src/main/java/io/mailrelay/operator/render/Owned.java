@@ -1,5 +1,6 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.RelayLabels;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;

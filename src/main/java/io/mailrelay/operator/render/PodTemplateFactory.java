@@ -1,5 +1,10 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.RelayLabels;
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.api.SecretRefs;
+import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.api.SecretKeys;
 import static java.util.Objects.requireNonNullElse;
 
 import java.util.ArrayList;
@@ -139,7 +144,7 @@ public final class PodTemplateFactory {
                 .withImagePullPolicy("IfNotPresent")
                 .withArgs("relay", "--config", RelayPod.CONFIG_FILE,
                         "--grace-period", drainSeconds(relay.getSpec()) + "s")
-                .addNewPort().withName(RelayPod.SMTP_PORT_NAME).withContainerPort(RelayPod.SMTP_PORT)
+                .addNewPort().withName(ServiceSpec.SMTP_PORT_NAME).withContainerPort(RelayPod.SMTP_PORT)
                     .withProtocol("TCP").endPort()
                 .addNewPort().withName(RelayPod.HTTP_PORT_NAME).withContainerPort(RelayPod.HTTP_PORT)
                     .withProtocol("TCP").endPort()
@@ -231,17 +236,17 @@ public final class PodTemplateFactory {
             volumes.add(secretVolume("tls", spec.tls.secretName, "tls.crt", "tls.key"));
         }
         if (spec.authentication != null) {
-            volumes.add(secretVolume("auth", spec.authentication.usersSecret, RelayPod.USERS_KEY));
+            volumes.add(secretVolume("auth", spec.authentication.usersSecret, SecretKeys.USERS));
         }
         String credentials = SecretRefs.smarthostCredentials(spec);
         if (credentials != null) {
-            volumes.add(secretVolume("smarthost", credentials, RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY));
+            volumes.add(secretVolume("smarthost", credentials, SecretKeys.USERNAME, SecretKeys.PASSWORD));
         }
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
-        volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), RelayPod.USERNAME_KEY, RelayPod.PASSWORD_KEY,
-                RelayPod.USERS_KEY));
+        volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), SecretKeys.USERNAME, SecretKeys.PASSWORD,
+                SecretKeys.USERS));
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
-            volumes.add(secretVolume("dkim-" + i, DkimSecrets.secretName(relay, spec.dkim.get(i)), RelayPod.DKIM_KEY));
+            volumes.add(secretVolume("dkim-" + i, DkimSecrets.secretName(relay, spec.dkim.get(i)), SecretKeys.DKIM_PRIVATE_KEY));
         }
         if (!persistentSpool) {
             // bounded like the claim would be: a full node disk evicts every pod on it, not just this one

@@ -1,5 +1,6 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.api.SecretKeys;
 import static java.util.Objects.requireNonNullElse;
 
 import java.math.RoundingMode;
@@ -81,8 +82,8 @@ public final class RelayConfigRenderer {
                 new RelayConfig.Spool(Path.of(RelayPod.SPOOL_DIR), null, null, minFreeSpace(spec.persistence)),
                 null,
                 new RelayConfig.Admin(mounted(RelayPod.ADMIN_DIR, RelayPod.ADMIN_TOKEN_KEY), null),
-                new RelayConfig.HandOff(mounted(RelayPod.PEER_DIR, RelayPod.USERS_KEY),
-                        mounted(RelayPod.PEER_DIR, RelayPod.USERNAME_KEY), mounted(RelayPod.PEER_DIR, RelayPod.PASSWORD_KEY),
+                new RelayConfig.HandOff(mounted(RelayPod.PEER_DIR, SecretKeys.USERS),
+                        mounted(RelayPod.PEER_DIR, SecretKeys.USERNAME), mounted(RelayPod.PEER_DIR, SecretKeys.PASSWORD),
                         spec.tls == null, null, null),
                 null, // upstreamCheck: the relay's defaults
                 dkim(spec.dkim));
@@ -122,7 +123,7 @@ public final class RelayConfigRenderer {
         if (auth == null) {
             return null;
         }
-        return new RelayConfig.Authentication(mounted(RelayPod.AUTH_DIR, RelayPod.USERS_KEY),
+        return new RelayConfig.Authentication(mounted(RelayPod.AUTH_DIR, SecretKeys.USERS),
                 Boolean.TRUE.equals(auth.allowWithoutTls), null);
     }
 
@@ -142,8 +143,8 @@ public final class RelayConfigRenderer {
                 requireNonNullElse(host.port, 587),
                 requireNonNullElse(host.tls, SmarthostTls.REQUIRED),
                 requireNonNullElse(host.verifyCertificate, true), null,
-                credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.USERNAME_KEY) : null,
-                credentials ? mounted(RelayPod.SMARTHOST_DIR, RelayPod.PASSWORD_KEY) : null));
+                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.USERNAME) : null,
+                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.PASSWORD) : null));
     }
 
     private static RelayConfig.SenderRestrictions senderRestrictions(SenderRestrictions restrictions) {
@@ -179,7 +180,7 @@ public final class RelayConfigRenderer {
         List<Dkim.SigningDomain> domains = new ArrayList<>();
         for (int i = 0; i < signing.size(); i++) {
             domains.add(new Dkim.SigningDomain(signing.get(i).domain, signing.get(i).selector,
-                    mounted(RelayPod.DKIM_DIR + "/" + i, RelayPod.DKIM_KEY)));
+                    mounted(RelayPod.DKIM_DIR + "/" + i, SecretKeys.DKIM_PRIVATE_KEY)));
         }
         return new Dkim(domains, null, null, null);
     }

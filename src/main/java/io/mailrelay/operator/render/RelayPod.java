@@ -5,7 +5,6 @@ public final class RelayPod {
 
     public static final int SMTP_PORT = 2525;
     public static final int HTTP_PORT = 8080;
-    public static final String SMTP_PORT_NAME = "smtp";
     public static final String HTTP_PORT_NAME = "http";
 
     public static final String CONFIG_DIR = "/etc/mailrelay/config";
@@ -13,17 +12,13 @@ public final class RelayPod {
     public static final String CONFIG_FILE = CONFIG_DIR + "/" + CONFIG_KEY;
     public static final String TLS_DIR = "/etc/mailrelay/tls";
     public static final String AUTH_DIR = "/etc/mailrelay/auth";
-    public static final String USERS_KEY = "users";
     public static final String SMARTHOST_DIR = "/etc/mailrelay/smarthost";
-    public static final String USERNAME_KEY = "username";
-    public static final String PASSWORD_KEY = "password";
     public static final String ADMIN_DIR = "/etc/mailrelay/admin";
     public static final String ADMIN_TOKEN_KEY = "token";
     /** The {@code <name>-peer} Secret: username, password, users (the hand-off credentials). */
     public static final String PEER_DIR = "/etc/mailrelay/peer";
     /** spec.dkim[i]'s Secret (key private.pem) is mounted at DKIM_DIR/i. */
     public static final String DKIM_DIR = "/etc/mailrelay/dkim";
-    public static final String DKIM_KEY = "private.pem";
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 

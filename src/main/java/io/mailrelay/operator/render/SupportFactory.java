@@ -1,5 +1,8 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.RelayLabels;
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.api.SecretKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -90,18 +93,18 @@ public final class SupportFactory {
         return new SecretBuilder()
                 .withMetadata(Owned.meta(relay, DependentNames.peerSecret(relay)))
                 .withType("Opaque")
-                .withData(Map.of(RelayPod.USERNAME_KEY, base64(credentials.username()),
-                        RelayPod.PASSWORD_KEY, base64(credentials.password()),
-                        RelayPod.USERS_KEY, base64(credentials.usersLine())))
+                .withData(Map.of(SecretKeys.USERNAME, base64(credentials.username()),
+                        SecretKeys.PASSWORD, base64(credentials.password()),
+                        SecretKeys.USERS, base64(credentials.usersLine())))
                 .build();
     }
 
     /** What an existing peer Secret holds, else new credentials (a random 256-bit password, bcrypt cost 5). */
     public static PeerCredentials peerCredentials(Secret existing) {
         if (existing != null && existing.getData() != null) {
-            String username = decoded(existing, RelayPod.USERNAME_KEY);
-            String password = decoded(existing, RelayPod.PASSWORD_KEY);
-            String users = decoded(existing, RelayPod.USERS_KEY);
+            String username = decoded(existing, SecretKeys.USERNAME);
+            String password = decoded(existing, SecretKeys.PASSWORD);
+            String users = decoded(existing, SecretKeys.USERS);
             if (username != null && password != null && users != null) {
                 return new PeerCredentials(username, password, users);
             }

@@ -1,5 +1,6 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.operator.naming.RelayLabels;
 import static java.util.Objects.requireNonNullElse;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;

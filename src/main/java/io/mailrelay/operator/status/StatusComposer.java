@@ -1,5 +1,6 @@
 package io.mailrelay.operator.status;
 
+import io.mailrelay.api.Conditions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,9 +17,10 @@ import io.mailrelay.config.Durations;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
 import io.mailrelay.operator.queue.ScaleDownPlan;
-import io.mailrelay.operator.render.DependentNames;
-import io.mailrelay.operator.render.RelayLabels;
-import io.mailrelay.operator.render.ServiceFactory;
+import io.mailrelay.operator.naming.DependentNames;
+import io.mailrelay.operator.naming.RelayLabels;
+import io.mailrelay.operator.probing.ProbeRun;
+import io.mailrelay.api.ServiceSpec;
 
 /** The MailRelay status for one reconciliation: what was checked, what runs. */
 public final class StatusComposer {
@@ -29,14 +31,17 @@ public final class StatusComposer {
     private StatusComposer() {
     }
 
-    /** @param failure why the owned objects were not applied; null when they were (or nothing was tried) */
-    public static MailRelayStatus compose(MailRelay relay, List<ConfigProblem> problems, List<Risk> risks,
-            WorkloadState workload, ApplyFailure failure, Instant now) {
+    /**
+     * The whole status from what one reconciliation observed: the conditions in the order {@code kubectl describe}
+     * lists them, the probe's verdict, the queue, the upstreams, relayFor, Draining and the DKIM records.
+     */
+    public static MailRelayStatus compose(MailRelay relay, Observations seen, Instant now) {
         MailRelayStatus previous = relay.getStatus();
         Conditions conditions = new Conditions(previous == null ? null : previous.conditions,
                 relay.getMetadata().getGeneration(), now);
-
-        ready(conditions, problems.isEmpty(), workload, failure); // first: kubectl describe lists them in this order
+        List<ConfigProblem> problems = seen.problems();
+        WorkloadState workload = seen.workload();
+        ready(conditions, problems.isEmpty(), workload, seen.failure()); // first: kubectl describe lists them in this order
         if (problems.isEmpty()) {
             conditions.set(Conditions.CONFIG_VALID, Conditions.TRUE, "Valid",
                     "the spec and its Secrets make a valid relay");
@@ -45,13 +50,13 @@ public final class StatusComposer {
                     problems.stream().map(ConfigProblem::message).collect(Collectors.joining("; "))
                             + (workload.exists() ? " (the previous configuration keeps running)" : ""));
         }
-        applied(conditions, problems.isEmpty(), failure);
-        if (risks.isEmpty()) {
+        applied(conditions, problems.isEmpty(), seen.failure());
+        if (seen.risks().isEmpty()) {
             conditions.set(Conditions.NETWORK_RISK, Conditions.FALSE, "NoRiskFound",
                     "allow-lists and client address handling look safe");
         } else {
-            conditions.set(Conditions.NETWORK_RISK, Conditions.TRUE, risks.get(0).reason(),
-                    risks.stream().map(Risk::message).collect(Collectors.joining("; ")));
+            conditions.set(Conditions.NETWORK_RISK, Conditions.TRUE, seen.risks().get(0).reason(),
+                    seen.risks().stream().map(Risk::message).collect(Collectors.joining("; ")));
         }
         spoolEphemeral(conditions, relay);
         if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
@@ -63,22 +68,36 @@ public final class StatusComposer {
 
         MailRelayStatus status = new MailRelayStatus();
         status.observedGeneration = relay.getMetadata().getGeneration();
-        status.conditions = conditions.list();
         status.replicas = workload.exists() ? workload.desired() : 0;
         status.readyReplicas = workload.ready();
         status.selector = RelayLabels.selector(relay).entrySet().stream()
                 .map(label -> label.getKey() + "=" + label.getValue()).collect(Collectors.joining(","));
         // the Service exists exactly when the workload does: both are applied together or not at all
-        status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceFactory.port(relay)) : null;
+        status.endpoint = workload.exists() ? DependentNames.endpoint(relay, ServiceSpec.port(relay.getSpec().service)) : null;
         status.allowedNetworkCount = relay.getSpec().allowedNetworks == null ? 0 : relay.getSpec().allowedNetworks.size();
         status.probe = previous == null ? null : previous.probe;
-        status.dkim = previous == null ? null : previous.dkim;
+        if (seen.probe() != null) {
+            probe(relay, conditions, status, seen.probe());
+        }
+        if (seen.podsRead()) {
+            queue(relay, conditions, status, seen.queue());
+            upstreams(relay, conditions, status, seen.upstreams());
+        }
+        status.relayFor = seen.relayFor();
+        if (seen.scaleDown() != null) { // else the previous Draining condition stays
+            draining(conditions, seen.scaleDown());
+        }
+        status.dkim = seen.dkim() == null ? (previous == null ? null : previous.dkim)
+                : seen.dkim().isEmpty() ? null : List.copyOf(seen.dkim());
+        status.conditions = conditions.list();
         return status;
     }
 
-    /** status.dkim: the DNS record of each spec.dkim key (docs/operator.md, "DKIM"); none without spec.dkim. */
-    public static void dkim(MailRelayStatus status, List<DkimRecordStatus> records) {
-        status.dkim = records.isEmpty() ? null : List.copyOf(records);
+    /** status.probe and RelayClosed, which observes the generation that was probed, not the one just applied. */
+    private static void probe(MailRelay relay, Conditions conditions, MailRelayStatus status, ProbeRun run) {
+        ProbeStatusMapper.applyCondition(conditions.atGeneration(run.probedGeneration()
+                .orElse(relay.getMetadata().getGeneration())), run);
+        status.probe = ProbeStatusMapper.status(run);
     }
 
     private static void spoolEphemeral(Conditions conditions, MailRelay relay) {
@@ -98,14 +117,12 @@ public final class StatusComposer {
      * status.queue from the latest reading of the pods' queues, and QueueHealthy against spec.queue.alert (default
      * 1000 messages, 1h). Without a reading the previous figures stay and the condition says why it is Unknown.
      */
-    public static void queue(MailRelay relay, MailRelayStatus status, QueueStatus reading, Instant now) {
+    private static void queue(MailRelay relay, Conditions conditions, MailRelayStatus status, QueueStatus reading) {
         MailRelayStatus previous = relay.getStatus();
-        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
         if (reading == null) {
             status.queue = previous == null ? null : previous.queue;
             conditions.seed(Conditions.QUEUE_HEALTHY, Conditions.UNKNOWN, "NotReadYet",
                     "the relay pods' queues have not been read yet");
-            status.conditions = conditions.list();
             return;
         }
         status.queue = reading;
@@ -126,7 +143,6 @@ public final class StatusComposer {
             conditions.set(Conditions.QUEUE_HEALTHY, Conditions.TRUE, "WithinThresholds", "queue within "
                     + maxDepth + " messages and " + Durations.formatAge(maxAge.toSeconds()));
         }
-        status.conditions = conditions.list();
     }
 
     /**
@@ -135,14 +151,13 @@ public final class StatusComposer {
      * one's stage: ConnectFailed, GreetingFailed, EhloFailed, StartTlsFailed, CertificateFailed, AuthFailed), Unknown
      * before a check ended. Without a reading the previous list stays.
      */
-    public static void upstreams(MailRelay relay, MailRelayStatus status, List<UpstreamStatus> reading, Instant now) {
+    private static void upstreams(MailRelay relay, Conditions conditions, MailRelayStatus status,
+            List<UpstreamStatus> reading) {
         MailRelayStatus previous = relay.getStatus();
-        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
         if (reading == null) {
             status.upstreams = previous == null ? null : previous.upstreams;
             conditions.seed(Conditions.UPSTREAM_READY, Conditions.UNKNOWN, "NotCheckedYet",
                     "the relay pods have not reported an upstream check yet");
-            status.conditions = conditions.list();
             return;
         }
         status.upstreams = reading;
@@ -163,7 +178,6 @@ public final class StatusComposer {
             conditions.set(Conditions.UPSTREAM_READY, Conditions.TRUE, "Reachable", reading.stream()
                     .map(StatusComposer::describeOk).collect(Collectors.joining("; ")));
         }
-        status.conditions = conditions.list();
     }
 
     private static String describeOk(UpstreamStatus upstream) {
@@ -179,14 +193,12 @@ public final class StatusComposer {
      *
      * @param plan the scale-down (or persistence switch) of this reconciliation
      */
-    public static void draining(MailRelay relay, MailRelayStatus status, ScaleDownPlan plan, Instant now) {
-        Conditions conditions = new Conditions(status.conditions, relay.getMetadata().getGeneration(), now);
+    private static void draining(Conditions conditions, ScaleDownPlan plan) {
         if (plan.draining()) {
             conditions.set(Conditions.DRAINING, Conditions.TRUE, "HandingOff", plan.describe());
         } else {
             conditions.set(Conditions.DRAINING, Conditions.FALSE, "NotDraining", "no replica is handing its queue on");
         }
-        status.conditions = conditions.list();
     }
 
     private static String lastError(QueueStatus reading) {

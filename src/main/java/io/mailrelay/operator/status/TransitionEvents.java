@@ -1,5 +1,6 @@
 package io.mailrelay.operator.status;
 
+import io.mailrelay.api.Conditions;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.mailrelay.operator.check;
 
+import io.mailrelay.api.SecretRefs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,7 @@ class ReferencedSecretsTest {
                 "dkim[0].secretName: Secret missing not found",
                 "dkim[1].secretName: Secret nokey has no key 'private.pem'",
                 "dkim[2].secretName: Secret junk key 'private.pem' holds no unencrypted PEM private key (PKCS#1 or PKCS#8)");
-        assertThat(io.mailrelay.operator.render.SecretRefs.names(spec)).containsExactly("missing", "nokey", "junk", "good");
+        assertThat(io.mailrelay.api.SecretRefs.names(spec)).containsExactly("missing", "nokey", "junk", "good");
     }
 
     private void put(String name, String type, Map<String, String> data) {

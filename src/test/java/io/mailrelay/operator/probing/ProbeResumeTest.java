@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
 import io.mailrelay.api.ProbeStatus;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 
 /** A replica that becomes leader resumes every relay's probe schedule from the relay's status. */
 class ProbeResumeTest {

@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.mailrelay.operator.status.ProbeStatusMapper;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.api.ServiceSpec;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.relay.RelayFixture;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.PostfixInstance;

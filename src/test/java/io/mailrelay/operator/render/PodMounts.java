@@ -1,5 +1,6 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.api.SecretKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,20 +27,20 @@ public final class PodMounts {
             RelayFixture.selfSignedCertificate(tls, "tls.crt", "tls.key", "relay.test");
             byte[] salt = new byte[16];
             new SecureRandom().nextBytes(salt);
-            Files.writeString(directory(RelayPod.AUTH_DIR).resolve(RelayPod.USERS_KEY),
+            Files.writeString(directory(RelayPod.AUTH_DIR).resolve(SecretKeys.USERS),
                     "alice:" + OpenBSDBCrypt.generate("2y", "secret".toCharArray(), salt, 4) + "\n");
             Path smarthost = directory(RelayPod.SMARTHOST_DIR);
-            Files.writeString(smarthost.resolve(RelayPod.USERNAME_KEY), "relay");
-            Files.writeString(smarthost.resolve(RelayPod.PASSWORD_KEY), "pw");
+            Files.writeString(smarthost.resolve(SecretKeys.USERNAME), "relay");
+            Files.writeString(smarthost.resolve(SecretKeys.PASSWORD), "pw");
             Files.writeString(directory(RelayPod.ADMIN_DIR).resolve(RelayPod.ADMIN_TOKEN_KEY), "t0ken\n");
             SupportFactory.PeerCredentials peer = SupportFactory.peerCredentials(null);
             Path peerDir = directory(RelayPod.PEER_DIR);
-            Files.writeString(peerDir.resolve(RelayPod.USERS_KEY), peer.usersLine());
-            Files.writeString(peerDir.resolve(RelayPod.USERNAME_KEY), peer.username());
-            Files.writeString(peerDir.resolve(RelayPod.PASSWORD_KEY), peer.password());
+            Files.writeString(peerDir.resolve(SecretKeys.USERS), peer.usersLine());
+            Files.writeString(peerDir.resolve(SecretKeys.USERNAME), peer.username());
+            Files.writeString(peerDir.resolve(SecretKeys.PASSWORD), peer.password());
             // spec.dkim[i]'s keys (the examples have at most a few): RSA and Ed25519 alternately
             for (int i = 0; i < 4; i++) {
-                Files.writeString(directory(RelayPod.DKIM_DIR + "/" + i).resolve(RelayPod.DKIM_KEY),
+                Files.writeString(directory(RelayPod.DKIM_DIR + "/" + i).resolve(SecretKeys.DKIM_PRIVATE_KEY),
                         io.mailrelay.config.DkimKey.generate(i % 2 == 0 ? io.mailrelay.config.DkimKey.Algorithm.RSA
                                 : io.mailrelay.config.DkimKey.Algorithm.ED25519).privateKeyPem());
             }

@@ -1,5 +1,6 @@
 package io.mailrelay.operator.render;
 
+import io.mailrelay.api.SecretKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -47,14 +48,14 @@ class RelayConfigRendererTest {
         Path token = Files.writeString(mounts.resolve("token"), "t0ken\n");
         Path peer = Files.createDirectories(mounts.resolve("peer"));
         SupportFactory.PeerCredentials credentials = SupportFactory.peerCredentials(null);
-        Files.writeString(peer.resolve(RelayPod.USERS_KEY), credentials.usersLine());
-        Files.writeString(peer.resolve(RelayPod.USERNAME_KEY), credentials.username());
-        Files.writeString(peer.resolve(RelayPod.PASSWORD_KEY), credentials.password());
+        Files.writeString(peer.resolve(SecretKeys.USERS), credentials.usersLine());
+        Files.writeString(peer.resolve(SecretKeys.USERNAME), credentials.username());
+        Files.writeString(peer.resolve(SecretKeys.PASSWORD), credentials.password());
         io.mailrelay.config.RelayConfig relay = RelayConfigLoader.parse(
                 yaml.replace(RelayPod.ADMIN_DIR + "/" + RelayPod.ADMIN_TOKEN_KEY, token.toString())
                         .replace(RelayPod.PEER_DIR + "/", peer + "/"));
         assertThat(relay.admin().tokenFile()).isEqualTo(token);
-        assertThat(relay.handOff().usersFile()).isEqualTo(peer.resolve(RelayPod.USERS_KEY));
+        assertThat(relay.handOff().usersFile()).isEqualTo(peer.resolve(SecretKeys.USERS));
         return relay;
     }
 

@@ -1,5 +1,6 @@
 package io.mailrelay.operator.status;
 
+import io.mailrelay.api.Conditions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
@@ -18,6 +19,7 @@ import io.mailrelay.api.Persistence;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.api.QueueSpec;
 import io.mailrelay.api.QueueStatus;
+import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.operator.Specs;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.Risk;
@@ -37,13 +39,12 @@ class StatusComposerTest {
     @Test
     void lastTransitionTimeMovesOnlyWhenTheStatusDoes() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        relay.setStatus(StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0));
+        relay.setStatus(StatusComposer.compose(relay, Observations.of(List.of(), List.of(), progressing()), T0));
 
-        MailRelayStatus same = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T1);
+        MailRelayStatus same = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), progressing()), T1);
         assertThat(condition(same, "Ready").getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
 
-        MailRelayStatus ready = StatusComposer.compose(relay, List.of(), List.of(),
-                WorkloadState.rolling(1, 1, 1), null, T1);
+        MailRelayStatus ready = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(1, 1, 1)), T1);
         assertThat(condition(ready, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-01T00:05:00Z");
@@ -55,9 +56,7 @@ class StatusComposerTest {
     @Test
     void invalidConfigAndRisksAreExplained() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        MailRelayStatus status = StatusComposer.compose(relay,
-                List.of(new ConfigProblem("SecretMissing", "tls.secretName: Secret t not found")),
-                List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT, null, T0);
+        MailRelayStatus status = StatusComposer.compose(relay, Observations.of(List.of(new ConfigProblem("SecretMissing", "tls.secretName: Secret t not found")), List.of(new Risk("RiskyAllowList", "too wide")), WorkloadState.ABSENT), T0);
 
         assertThat(condition(status, "ConfigValid").getReason()).isEqualTo("SecretMissing");
         assertThat(condition(status, "ConfigValid").getMessage()).isEqualTo("tls.secretName: Secret t not found");
@@ -69,7 +68,7 @@ class StatusComposerTest {
         assertThat(status.allowedNetworkCount).isEqualTo(1);
         assertThat(status.conditions).extracting(Condition::getType)
                 .containsExactly("Ready", "ConfigValid", "Applied", "NetworkRisk", "SpoolEphemeral", "RelayClosed");
-        assertThat(StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0).endpoint)
+        assertThat(StatusComposer.compose(relay, Observations.of(List.of(), List.of(), progressing()), T0).endpoint)
                 .isEqualTo("r.mail.svc:25");
     }
 
@@ -79,8 +78,7 @@ class StatusComposerTest {
         ApplyFailure failure = new ApplyFailure(ApplyFailure.APPLY_FAILED,
                 "Deployment r: spec.template.spec.containers[0].resources.limits: Invalid value: \"lots\"");
 
-        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(),
-                WorkloadState.rolling(1, 1, 1), failure, T0);
+        MailRelayStatus status = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(1, 1, 1)).withFailure(failure), T0);
 
         assertThat(condition(status, "Applied")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
@@ -94,8 +92,7 @@ class StatusComposerTest {
         assertThat(condition(status, "ConfigValid").getStatus()).isEqualTo("True");
 
         relay.setStatus(status);
-        MailRelayStatus fixed = StatusComposer.compose(relay, List.of(), List.of(),
-                WorkloadState.rolling(1, 1, 1), null, T1);
+        MailRelayStatus fixed = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(1, 1, 1)), T1);
         assertThat(condition(fixed, "Applied").getStatus()).isEqualTo("True");
         assertThat(condition(fixed, "Ready").getStatus()).isEqualTo("True");
     }
@@ -104,32 +101,28 @@ class StatusComposerTest {
     void readyFollowsTheRolloutNotJustTheCountOfAvailablePods() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
 
-        MailRelayStatus oldPodsOnly = StatusComposer.compose(relay, List.of(), List.of(),
-                WorkloadState.rolling(2, 2, 1), null, T0);
+        MailRelayStatus oldPodsOnly = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(2, 2, 1)), T0);
         assertThat(condition(oldPodsOnly, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("Progressing");
             assertThat(c.getMessage()).isEqualTo("2/2 relay pods available, 1 updated to the latest configuration");
         });
 
-        MailRelayStatus stuck = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 2, 2, 2, 1, true, "ReplicaSet \"r-5d\" has timed out progressing."), null, T0);
+        MailRelayStatus stuck = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), new WorkloadState(true, 2, 2, 2, 1, true, "ReplicaSet \"r-5d\" has timed out progressing.")), T0);
         assertThat(condition(stuck, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("RolloutStuck");
             assertThat(c.getMessage()).contains("has timed out progressing");
         });
 
-        MailRelayStatus notObserved = StatusComposer.compose(relay, List.of(), List.of(),
-                new WorkloadState(true, 2, 2, 2, 2, false, null), null, T0);
+        MailRelayStatus notObserved = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), new WorkloadState(true, 2, 2, 2, 2, false, null)), T0);
         assertThat(condition(notObserved, "Ready").getStatus()).as("counts of an older generation").isEqualTo("False");
 
-        MailRelayStatus done = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 2, 2), null, T0);
+        MailRelayStatus done = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(2, 2, 2)), T0);
         assertThat(condition(done, "Ready").getStatus()).isEqualTo("True");
 
-        MailRelayStatus pending = StatusComposer.compose(relay, List.of(), List.of(), WorkloadState.rolling(2, 1, 2)
-                .withPendingVolume("PersistentVolumeClaim spool-r-1 is Pending: FailedBinding: no storage class is set"),
-                null, T0);
+        MailRelayStatus pending = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), WorkloadState.rolling(2, 1, 2)
+                .withPendingVolume("PersistentVolumeClaim spool-r-1 is Pending: FailedBinding: no storage class is set")), T0);
         assertThat(condition(pending, "Ready")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("SpoolVolumePending");
@@ -140,7 +133,7 @@ class StatusComposerTest {
     @Test
     void spoolEphemeralOnlyForAnEmptyDirAskedFor() {
         MailRelay durable = Specs.relay("r", Specs.minimal());
-        assertThat(condition(StatusComposer.compose(durable, List.of(), List.of(), progressing(), null, T0), "SpoolEphemeral"))
+        assertThat(condition(StatusComposer.compose(durable, Observations.of(List.of(), List.of(), progressing()), T0), "SpoolEphemeral"))
                 .satisfies(c -> {
                     assertThat(c.getStatus()).isEqualTo("False");
                     assertThat(c.getReason()).isEqualTo("PersistentVolumeClaim");
@@ -152,7 +145,7 @@ class StatusComposerTest {
         spec.persistence.type = Persistence.Type.EmptyDir;
         spec.persistence.size = new Quantity("200Mi");
         MailRelay ephemeral = Specs.relay("r", spec);
-        assertThat(condition(StatusComposer.compose(ephemeral, List.of(), List.of(), progressing(), null, T0), "SpoolEphemeral"))
+        assertThat(condition(StatusComposer.compose(ephemeral, Observations.of(List.of(), List.of(), progressing()), T0), "SpoolEphemeral"))
                 .satisfies(c -> {
                     assertThat(c.getStatus()).isEqualTo("True");
                     assertThat(c.getReason()).isEqualTo("EmptyDirRequested");
@@ -163,7 +156,7 @@ class StatusComposerTest {
     @Test
     void probeResultsAreLeftToTheProbe() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        MailRelayStatus previous = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
+        MailRelayStatus previous = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), progressing()), T0);
         previous.probe = new ProbeStatus();
         previous.probe.verdict = "Closed";
         Conditions probed = new Conditions(previous.conditions, 1, T0);
@@ -171,7 +164,7 @@ class StatusComposerTest {
         previous.conditions = probed.list();
         relay.setStatus(previous);
 
-        MailRelayStatus next = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T1);
+        MailRelayStatus next = StatusComposer.compose(relay, Observations.of(List.of(), List.of(), progressing()), T1);
 
         assertThat(next.probe.verdict).isEqualTo("Closed");
         assertThat(condition(next, "RelayClosed").getReason()).isEqualTo("ProbeRejectedEveryAttempt");
@@ -179,6 +172,22 @@ class StatusComposerTest {
 
     private static WorkloadState progressing() {
         return WorkloadState.rolling(1, 0, 0);
+    }
+
+    private static Observations running() {
+        return Observations.of(List.of(), List.of(), progressing());
+    }
+
+    /** Composes the status and keeps it as the relay's, so that the next composition starts from it. */
+    private static MailRelayStatus composed(MailRelay relay, Observations seen, Instant now) {
+        MailRelayStatus status = StatusComposer.compose(relay, seen, now);
+        relay.setStatus(status);
+        return status;
+    }
+
+    private static MailRelayStatus podsRead(MailRelay relay, QueueStatus queue, List<UpstreamStatus> upstreams,
+            Instant now) {
+        return composed(relay, running().withPodsRead(queue, upstreams), now);
     }
 
     private static Condition condition(MailRelayStatus status, String type) {
@@ -192,36 +201,34 @@ class StatusComposerTest {
         relay.getSpec().queue.alert = new QueueSpec.Alert();
         relay.getSpec().queue.alert.depth = 10;
         relay.getSpec().queue.alert.oldestAge = "30m";
-        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
-
-        StatusComposer.queue(relay, status, null, T0);
+        MailRelayStatus status = podsRead(relay, null, null, T0);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
         assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("NotReadYet");
 
-        StatusComposer.queue(relay, status, reading(10, 1800), T0);
+        status = podsRead(relay, reading(10, 1800), null, T0);
         assertThat(condition(status, "QueueHealthy").getStatus()).as("at the thresholds").isEqualTo("True");
         assertThat(status.queue.depth).isEqualTo(10);
 
-        StatusComposer.queue(relay, status, reading(11, 5), T1);
+        status = podsRead(relay, reading(11, 5), null, T1);
         assertThat(condition(status, "QueueHealthy")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("QueueTooDeep");
             assertThat(c.getMessage()).contains("11 messages queued").contains("depth 10");
         });
-        StatusComposer.queue(relay, status, reading(1, 1801), T1);
+        status = podsRead(relay, reading(1, 1801), null, T1);
         assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("MessagesTooOld");
         assertThat(condition(status, "QueueHealthy").getMessage()).contains("30m");
 
         relay.getSpec().queue = null; // defaults: 1000 messages, 1h
-        StatusComposer.queue(relay, status, reading(1000, 3600), T1);
+        status = podsRead(relay, reading(1000, 3600), null, T1);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("True");
-        StatusComposer.queue(relay, status, reading(1001, 0), T1);
+        status = podsRead(relay, reading(1001, 0), null, T1);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("False");
 
         QueueStatus nobody = reading(0, 0);
         nobody.podsRead = 0;
         nobody.podsUnreachable = 2;
-        StatusComposer.queue(relay, status, nobody, T1);
+        status = podsRead(relay, nobody, null, T1);
         assertThat(condition(status, "QueueHealthy").getStatus()).isEqualTo("Unknown");
         assertThat(condition(status, "QueueHealthy").getReason()).isEqualTo("PodsUnreachable");
     }
@@ -229,8 +236,7 @@ class StatusComposerTest {
     @Test
     void upstreamReadyIsUnknownBeforeACheckThenNamesTheWorstPodsFailingStageAndReply() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
-        StatusComposer.upstreams(relay, status, null, T0);
+        MailRelayStatus status = podsRead(relay, null, null, T0);
         assertThat(condition(status, "UpstreamReady").getStatus()).isEqualTo("Unknown");
         assertThat(condition(status, "UpstreamReady").getReason()).isEqualTo("NotCheckedYet");
 
@@ -245,7 +251,7 @@ class StatusComposerTest {
                 null, false, null, false, null);
 
         // one pod's check failed, the other's passed: the failing one is reported, with its pod
-        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+        status = podsRead(relay, null, UpstreamSummary.of(Map.of(
                 "r-0", new UpstreamReport(true, List.of(ok)), "r-1", new UpstreamReport(true, List.of(refused)))), T1);
         assertThat(status.upstreams).singleElement().satisfies(u -> {
             assertThat(u.upstream).isEqualTo("smtp.provider.test:587");
@@ -264,17 +270,17 @@ class StatusComposerTest {
         });
 
         // a pod not checked yet does not hide another pod's result
-        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+        status = podsRead(relay, null, UpstreamSummary.of(Map.of(
                 "r-0", new UpstreamReport(true, List.of(unchecked)), "r-1", new UpstreamReport(true, List.of(ok)))), T1);
         assertThat(condition(status, "UpstreamReady")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getReason()).isEqualTo("Reachable");
             assertThat(c.getMessage()).contains("certificate valid until 2026-03-01T00:00:00Z");
         });
-        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+        status = podsRead(relay, null, UpstreamSummary.of(Map.of(
                 "r-0", new UpstreamReport(true, List.of(unchecked)))), T1);
         assertThat(condition(status, "UpstreamReady").getStatus()).isEqualTo("Unknown");
-        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of("r-0", new UpstreamReport(true, List.of()))), T1);
+        status = podsRead(relay, null, UpstreamSummary.of(Map.of("r-0", new UpstreamReport(true, List.of()))), T1);
         assertThat(condition(status, "UpstreamReady").getReason()).isEqualTo("NothingToCheck");
     }
 
@@ -282,12 +288,11 @@ class StatusComposerTest {
     void drainingSaysWhatEachLeavingPodHasLeftAndEndsWhenTheyAreEmpty() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
         relay.getSpec().replicas = 1;
-        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
         Map<String, String> peers = Map.of("r-0", "10.0.0.10:2525");
         ScaleDownPlan handingOff = ScaleDownPlan.of("r", 3, 1, peers, Map.of(
                 "r-2", new DrainReport(DrainReport.State.FORWARDING, "10.0.0.10:2525", T0, T0, 7, 0)));
 
-        StatusComposer.draining(relay, status, handingOff, T0);
+        MailRelayStatus status = composed(relay, running().withScaleDown(handingOff), T0);
         assertThat(condition(status, "Draining")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getReason()).isEqualTo("HandingOff");
@@ -296,7 +301,7 @@ class StatusComposerTest {
                     .contains("r-1: no answer from its admin endpoint");
         });
 
-        StatusComposer.draining(relay, status, ScaleDownPlan.none(1), T1);
+        status = composed(relay, running().withScaleDown(ScaleDownPlan.none(1)), T1);
         assertThat(condition(status, "Draining")).satisfies(c -> {
             assertThat(c.getStatus()).isEqualTo("False");
             assertThat(c.getReason()).isEqualTo("NotDraining");

@@ -1,4 +1,4 @@
-package io.mailrelay.operator.probing;
+package io.mailrelay.operator.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,13 +13,17 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.config.HostPort;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
 import io.mailrelay.probe.AttemptResult;
 import io.mailrelay.probe.Finding;
 import io.mailrelay.probe.FindingCode;
 import io.mailrelay.probe.AttemptOutcome;
 import io.mailrelay.probe.ProbeReport;
+import io.mailrelay.operator.probing.ExposurePath;
+import io.mailrelay.operator.probing.PlannedProbe;
+import io.mailrelay.operator.probing.ProbeRun;
 import io.mailrelay.operator.probing.ProbeRun.TargetRun;
+import io.mailrelay.operator.probing.TargetVerdict;
 import io.mailrelay.probe.ProxyHeader;
 import io.mailrelay.probe.Verdict;
 

@@ -1,4 +1,4 @@
-package io.mailrelay.operator.render;
+package io.mailrelay.operator.naming;
 
 import io.mailrelay.api.MailRelay;
 

@@ -1,4 +1,4 @@
-package io.mailrelay.operator.probing;
+package io.mailrelay.operator.status;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,7 +8,10 @@ import java.util.stream.Collectors;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.api.ProbeTargetStatus;
 import io.mailrelay.operator.probing.ProbeRun.TargetRun;
-import io.mailrelay.operator.status.Conditions;
+import io.mailrelay.api.Conditions;
+import io.mailrelay.operator.probing.ExposurePath;
+import io.mailrelay.operator.probing.ProbeRun;
+import io.mailrelay.operator.probing.TargetVerdict;
 import io.mailrelay.probe.Finding;
 import io.mailrelay.probe.FindingCode;
 import io.mailrelay.probe.ProbeReport;
@@ -38,7 +41,7 @@ public final class ProbeStatusMapper {
     public static ProbeStatus status(ProbeRun run) {
         ProbeStatus status = new ProbeStatus();
         status.lastRunTime = run.finished().toString();
-        status.verdict = verdictLabel(run);
+        status.verdict = run.verdict().name();
         status.durationMillis = run.durationMillis();
         status.attempts = run.targets().stream().mapToInt(target -> target.report().attempts().size()).sum();
         status.acceptedAttempts = List.copyOf(run.targets().stream()
@@ -66,11 +69,6 @@ public final class ProbeStatusMapper {
         status.acceptedAttempts = target.report().acceptedAttempts();
         status.reason = target.report().reason();
         return status;
-    }
-
-    /** The worst target verdict: Open, Inconclusive, Insider, Closed, ProxyOnly or Unreachable. */
-    public static String verdictLabel(ProbeRun run) {
-        return run.verdict().name();
     }
 
     public static void applyCondition(Conditions conditions, ProbeRun run) {

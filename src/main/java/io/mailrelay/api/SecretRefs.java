@@ -1,10 +1,8 @@
-package io.mailrelay.operator.render;
+package io.mailrelay.api;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import io.mailrelay.api.MailRelaySpec;
-import io.mailrelay.api.Outbound;
 import io.mailrelay.config.OutboundMode;
 
 /** Reads the optional Secret references out of a spec. */

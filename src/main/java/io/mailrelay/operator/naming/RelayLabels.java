@@ -1,4 +1,4 @@
-package io.mailrelay.operator.render;
+package io.mailrelay.operator.naming;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.mailrelay.operator.status;
+package io.mailrelay.api;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -9,7 +9,7 @@ import java.util.Optional;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
-/** MailRelay conditions, kept in the Kubernetes convention (lastTransitionTime moves only when status does). */
+/** MailRelay status conditions (their types are part of the API), kept in the Kubernetes convention (lastTransitionTime moves only when status does). */
 public final class Conditions {
 
     public static final String READY = "Ready";
@@ -37,9 +37,22 @@ public final class Conditions {
     private final String now;
 
     public Conditions(List<Condition> previous, long generation, Instant now) {
-        this.conditions = new ArrayList<>(previous == null ? List.of() : previous);
+        this(new ArrayList<>(previous == null ? List.of() : previous), generation,
+                now.truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+
+    private Conditions(List<Condition> conditions, long generation, String now) {
+        this.conditions = conditions;
         this.generation = generation;
-        this.now = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        this.now = now;
+    }
+
+    /**
+     * The same conditions, set as observing another generation: a condition owned by a slower observer (the probe)
+     * names the generation it saw, not the one just applied.
+     */
+    public Conditions atGeneration(long observed) {
+        return new Conditions(conditions, observed, now);
     }
 
     public static Optional<Condition> find(List<Condition> conditions, String type) {
