@@ -74,6 +74,18 @@ final class KubeFixture {
         operator.start();
     }
 
+    /**
+     * For a packaged operator process ({@link PackagedOperator}): the CRD, the operator's namespace and the relays'
+     * namespace, nothing started.
+     */
+    static KubeFixture forPackagedOperator(KubernetesClient client, String relayNamespace) {
+        KubeFixture kube = new KubeFixture(client);
+        kube.installCrdOnly();
+        kube.namespace(OPERATOR_NAMESPACE, Map.of());
+        kube.namespace(relayNamespace, Map.of());
+        return kube;
+    }
+
     void installCrdOnly() {
         try (var in = Files.newInputStream(CrdsUpToDateTest.CHECKED_IN)) {
             CustomResourceDefinition crd = client().apiextensions().v1().customResourceDefinitions().load(in).item();

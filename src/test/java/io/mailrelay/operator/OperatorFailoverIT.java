@@ -40,10 +40,7 @@ class OperatorFailoverIT {
 
     @Test
     void standbyTakesOverWhenTheLeaderDiesAndReconcilesTheNextChange() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
 
         try (AppProcess first = operator("operator-a"); AppProcess second = operator("operator-b")) {
             Map<String, AppProcess> replicas = Map.of("operator-a", first, "operator-b", second);

@@ -50,10 +50,7 @@ class PersistenceSwitchIT {
 
     @Test
     void emptyDirToClaimsHandsTheOldPodsQueuesToTheNewOnesWithoutAGapAndLosesNothing() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         int upstreamPort = FreePort.pick(); // down until the switch is done
         Set<String> drainingSeen = ConcurrentHashMap.newKeySet();
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
@@ -62,7 +59,8 @@ class PersistenceSwitchIT {
                 AppProcess operator = PackagedOperator.start(api)) {
             StatusWatch status = new StatusWatch(api.client(), operator, NAMESPACE, NAME);
             kube.create(relay());
-            status.await("two emptyDir pods ready", r -> ready(r) && r.getStatus().readyReplicas == 2);
+            status.await("two emptyDir pods ready",
+                    r -> StatusWatch.readyAndObserved(r) && r.getStatus().readyReplicas == 2);
             assertThat(deployment()).isNotNull();
             watcher.scheduleWithFixedDelay(() -> status.draining().ifPresent(drainingSeen::add), 0, 500,
                     TimeUnit.MILLISECONDS);
@@ -84,7 +82,8 @@ class PersistenceSwitchIT {
                         .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
                         .until(() -> deployment() == null);
                 MailRelay done = status.await("Draining False on the StatefulSet", r -> KubeFixture.condition(r,
-                        Conditions.DRAINING).map(c -> "False".equals(c.getStatus())).orElse(false) && ready(r));
+                        Conditions.DRAINING).map(c -> "False".equals(c.getStatus())).orElse(false)
+                        && StatusWatch.readyAndObserved(r));
                 Awaitility.await("every message acknowledged").atMost(Duration.ofSeconds(300)).until(load::done);
                 StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace(NAMESPACE).withName(NAME).get();
                 assertThat(statefulSet.getSpec().getReplicas()).isEqualTo(2);
@@ -125,10 +124,6 @@ class PersistenceSwitchIT {
         return api.client().apps().deployments().inNamespace(NAMESPACE).withName(NAME).get();
     }
 
-    private static boolean ready(MailRelay relay) {
-        return KubeFixture.condition(relay, Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false)
-                && relay.getStatus().observedGeneration >= relay.getMetadata().getGeneration();
-    }
 
     private static MailRelay relay() {
         MailRelay relay = io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 
 import org.awaitility.Awaitility;
@@ -47,10 +46,7 @@ class QueueStatusIT {
 
     @Test
     void aRealBacklogShowsInStatusAndTurnsQueueHealthyFalseThenTrue() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         int upstreamPort = FreePort.pick(); // down until the sink starts
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, "127.0.0.1:" + upstreamPort).start();
                 AppProcess operator = AppProcess.builder("operator")

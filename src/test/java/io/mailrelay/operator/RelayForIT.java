@@ -41,10 +41,7 @@ class RelayForIT {
 
     @Test
     void selectedPodsRelayAndStopWithinSecondsOfLeavingTheSelection() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(MAIL, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), MAIL);
         kube.namespace(APPS, Map.of());
         try (SmtpSink upstream = new SmtpSink().start();
                 LocalKubelet kubelet = new LocalKubelet(api.client(), MAIL, "127.0.0.1:" + upstream.port()).start();

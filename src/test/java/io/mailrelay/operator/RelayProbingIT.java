@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
@@ -45,10 +44,7 @@ class RelayProbingIT {
 
     @Test
     void probesOnScheduleAndReportsClosedOpenClosedDownAndInsider() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         int metricsPort = FreePort.pick();
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, nextHop.host() + ":" + nextHop.port()).start();
                 AppProcess operator = AppProcess.builder("operator")

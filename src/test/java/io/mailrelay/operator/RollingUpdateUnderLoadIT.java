@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.api.MailRelay;
-import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.LocalKubelet;
 import io.mailrelay.testing.RealKubeApiServer;
@@ -53,15 +51,13 @@ class RollingUpdateUnderLoadIT {
 
     @Test
     void aConfigChangeRollsThePodsUnderLoadAndNothingAcknowledgedIsLost() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         try (LocalKubelet kubelet = new LocalKubelet(api.client(), NAMESPACE, upstream.host() + ":" + upstream.port()).start();
                 AppProcess operator = PackagedOperator.start(api)) {
-
+            StatusWatch status = new StatusWatch(api.client(), operator, NAMESPACE, NAME);
             kube.create(relay());
-            awaitRelay(operator, "two pods ready", r -> ready(r) && r.getStatus().readyReplicas == 2);
+            status.await("two pods ready", Duration.ofSeconds(300),
+                    r -> StatusWatch.readyAndObserved(r) && r.getStatus().readyReplicas == 2);
             long pod0 = kubelet.podProcess(NAME, NAME + "-0").pid();
             long pod1 = kubelet.podProcess(NAME, NAME + "-1").pid();
             var spoolBefore = kubelet.spoolDirectory(NAME, NAME + "-0");
@@ -84,7 +80,8 @@ class RollingUpdateUnderLoadIT {
 
             Awaitility.await("both pods replaced").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
                     .until(() -> replaced(kubelet, NAME + "-0", pod0) && replaced(kubelet, NAME + "-1", pod1));
-            awaitRelay(operator, "ready again on the new configuration", r -> ready(r) && r.getStatus().readyReplicas == 2);
+            status.await("ready again on the new configuration", Duration.ofSeconds(300),
+                    r -> StatusWatch.readyAndObserved(r) && r.getStatus().readyReplicas == 2);
             int acknowledgedDuringRoll = load.acknowledgedCount() - acknowledgedAtChange;
             Duration roll = Duration.between(rollStarted, Instant.now());
             load.pace(0);
@@ -135,17 +132,7 @@ class RollingUpdateUnderLoadIT {
         return ProcessHandle.of(kubelet.podProcess(NAME, pod).pid()).orElseThrow().info().startInstant().orElseThrow();
     }
 
-    private static boolean ready(MailRelay relay) {
-        return KubeFixture.condition(relay, Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false)
-                && relay.getStatus().observedGeneration >= relay.getMetadata().getGeneration();
-    }
 
-    private MailRelay awaitRelay(AppProcess operator, String what, Predicate<MailRelay> until) {
-        return Awaitility.await(what).atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
-                .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
-                .until(() -> api.client().resources(MailRelay.class).inNamespace(NAMESPACE).withName(NAME).get(),
-                        r -> r != null && r.getStatus() != null && until.test(r));
-    }
 
     private static MailRelay relay() {
         return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""

@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
@@ -53,10 +52,7 @@ class ScaleDownUnderLoadIT {
 
     @Test
     void scalingThreeToOneHandsTheQueuesToTheSurvivorAndNothingAcknowledgedIsLost() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         int upstreamPort = FreePort.pick();
         SmtpSink before = new SmtpSink().onPort(upstreamPort).start();
         SmtpSink after = null;
@@ -66,7 +62,8 @@ class ScaleDownUnderLoadIT {
                 AppProcess operator = PackagedOperator.start(api)) {
             StatusWatch status = new StatusWatch(api.client(), operator, NAMESPACE, NAME);
             kube.create(relay());
-            awaitRelay(operator, "three pods ready", r -> ready(r) && r.getStatus().readyReplicas == 3);
+            status.await("three pods ready", Duration.ofSeconds(300),
+                    r -> StatusWatch.readyAndObserved(r) && r.getStatus().readyReplicas == 3);
             watcher.scheduleWithFixedDelay(() -> status.draining().ifPresent(drainingSeen::add), 0, 500,
                     TimeUnit.MILLISECONDS);
 
@@ -88,8 +85,9 @@ class ScaleDownUnderLoadIT {
                         .pollInterval(Duration.ofSeconds(1))
                         .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
                         .until(() -> statefulSetReplicas() == 1 && kubelet.endpoints(NAME).size() == 1);
-                MailRelay drained = awaitRelay(operator, "Draining False", r -> KubeFixture.condition(r,
-                        Conditions.DRAINING).map(c -> "False".equals(c.getStatus())).orElse(false));
+                MailRelay drained = status.await("Draining False", Duration.ofSeconds(300),
+                        r -> KubeFixture.condition(r, Conditions.DRAINING).map(c -> "False".equals(c.getStatus()))
+                                .orElse(false));
                 int acknowledgedDuringDrain = load.acknowledgedCount() - acknowledgedAtScale;
                 Awaitility.await("every message acknowledged").atMost(Duration.ofSeconds(300)).until(load::done);
                 for (String claim : List.of("spool-relay-1", "spool-relay-2")) {
@@ -152,17 +150,7 @@ class ScaleDownUnderLoadIT {
         }
     }
 
-    private static boolean ready(MailRelay relay) {
-        return KubeFixture.condition(relay, Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false)
-                && relay.getStatus().observedGeneration >= relay.getMetadata().getGeneration();
-    }
 
-    private MailRelay awaitRelay(AppProcess operator, String what, Predicate<MailRelay> until) {
-        return Awaitility.await(what).atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
-                .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
-                .until(() -> api.client().resources(MailRelay.class).inNamespace(NAMESPACE).withName(NAME).get(),
-                        r -> r != null && r.getStatus() != null && until.test(r));
-    }
 
     private static MailRelay relay() {
         return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""

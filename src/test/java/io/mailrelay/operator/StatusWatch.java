@@ -17,10 +17,21 @@ record StatusWatch(KubernetesClient client, AppProcess operator, String namespac
 
     /** Polls until the status satisfies {@code until} (120 s), failing at once if the operator stopped. */
     MailRelay await(String what, Predicate<MailRelay> until) {
-        return Awaitility.await(what).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        return await(what, Duration.ofSeconds(120), until);
+    }
+
+    /** As above, for steps that take long on a loaded machine (a roll, a hand-off under load). */
+    MailRelay await(String what, Duration atMost, Predicate<MailRelay> until) {
+        return Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(500))
                 .failFast("operator stopped:\n" + operator, () -> !operator.isAlive())
                 .until(() -> client.resources(MailRelay.class).inNamespace(namespace).withName(name).get(),
                         r -> r != null && r.getStatus() != null && until.test(r));
+    }
+
+    /** Ready True, and the status is about the current generation (not a status written before the change). */
+    static boolean readyAndObserved(MailRelay relay) {
+        return KubeFixture.condition(relay, Conditions.READY).map(c -> "True".equals(c.getStatus())).orElse(false)
+                && relay.getStatus().observedGeneration >= relay.getMetadata().getGeneration();
     }
 
     /** The message of the relay's Draining condition while it is True. */

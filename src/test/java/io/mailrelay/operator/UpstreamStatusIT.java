@@ -50,10 +50,7 @@ class UpstreamStatusIT {
 
     @Test
     void upstreamReadyGoesFromConnectToAuthToTrueWithTheCertificatesNotAfterAndNoMessageSent() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        kube.namespace(NAMESPACE, Map.of());
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), NAMESPACE);
         TestPki pki = TestPki.create();
         TestPki.Issued certificate = pki.issue("smarthost", 90, false);
         int smarthostPort = FreePort.pick(); // closed until the smarthost starts
