@@ -21,8 +21,6 @@ import java.time.Duration;
 public record ProbeSettings(InetAddress sourceAddress, InetAddress operatorAddress, boolean addressOverride,
         int maxConcurrentProbes, int maxTargets, String testDomain, Duration timeout, Duration maxDuration) {
 
-    public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(5);
-
     public ProbeSettings {
         if (maxTargets < 1) {
             throw new IllegalArgumentException("mailrelay.probe.max-targets must be at least 1");

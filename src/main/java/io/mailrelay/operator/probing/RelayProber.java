@@ -21,6 +21,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.mailrelay.api.MailRelay;
+import io.mailrelay.api.ProbeSpec;
 import io.mailrelay.api.ProbeStatus;
 import io.mailrelay.config.Cidr;
 import io.mailrelay.operator.check.ClusterNetworks;
@@ -81,12 +82,12 @@ public final class RelayProber implements AutoCloseable {
      */
     public void track(MailRelay relay, boolean ready, String specVersion) {
         String key = key(relay);
-        if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
+        if (!ProbeSpec.enabled(relay.getSpec().probe)) {
             forget(relay.getMetadata().getNamespace(), relay.getMetadata().getName());
             return;
         }
         targets.put(key, new Target(ResourceID.fromResource(relay), relay, specVersion));
-        Duration interval = interval(relay);
+        Duration interval = ProbeSpec.interval(relay.getSpec().probe);
         Duration firstDelay = interval;
         if (!scheduler.isScheduled(key)) {
             // first sight in this process (a start, or a failover to this replica): resume from status
@@ -226,20 +227,6 @@ public final class RelayProber implements AutoCloseable {
                 return false;
             }
         });
-    }
-
-    static Duration interval(MailRelay relay) {
-        String text = relay.getSpec().probe == null ? null : relay.getSpec().probe.interval;
-        if (text == null || text.isBlank()) {
-            return ProbeSettings.DEFAULT_INTERVAL;
-        }
-        long amount = Long.parseLong(text.substring(0, text.length() - 1));
-        return switch (text.charAt(text.length() - 1)) {
-            case 's' -> Duration.ofSeconds(amount);
-            case 'm' -> Duration.ofMinutes(amount);
-            case 'h' -> Duration.ofHours(amount);
-            default -> throw new IllegalArgumentException("spec.probe.interval: \"" + text + "\" is not like 30s, 5m, 1h");
-        };
     }
 
     private static String key(MailRelay relay) {

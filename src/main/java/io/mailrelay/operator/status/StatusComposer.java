@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.ProbeSpec;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.QueueSpec;
 import io.mailrelay.api.DkimRecordStatus;
@@ -24,9 +25,6 @@ import io.mailrelay.api.ServiceSpec;
 
 /** The MailRelay status for one reconciliation: what was checked, what runs. */
 public final class StatusComposer {
-
-    static final int DEFAULT_ALERT_DEPTH = 1000;
-    static final Duration DEFAULT_ALERT_AGE = Duration.ofHours(1);
 
     private StatusComposer() {
     }
@@ -59,7 +57,7 @@ public final class StatusComposer {
                     seen.risks().stream().map(Risk::message).collect(Collectors.joining("; ")));
         }
         spoolEphemeral(conditions, relay);
-        if (relay.getSpec().probe != null && Boolean.FALSE.equals(relay.getSpec().probe.enabled)) {
+        if (!ProbeSpec.enabled(relay.getSpec().probe)) {
             conditions.set(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "ProbeDisabled", "spec.probe.enabled is false");
         } else {
             conditions.seed(Conditions.RELAY_CLOSED, Conditions.UNKNOWN, "NotProbedYet",
@@ -126,9 +124,8 @@ public final class StatusComposer {
             return;
         }
         status.queue = reading;
-        QueueSpec.Alert alert = relay.getSpec().queue == null ? null : relay.getSpec().queue.alert;
-        int maxDepth = alert == null || alert.depth == null ? DEFAULT_ALERT_DEPTH : alert.depth;
-        Duration maxAge = alert == null || alert.oldestAge == null ? DEFAULT_ALERT_AGE : Durations.parse(alert.oldestAge);
+        int maxDepth = QueueSpec.alertDepth(relay.getSpec().queue);
+        Duration maxAge = QueueSpec.alertOldestAge(relay.getSpec().queue);
         if (reading.podsRead == 0) {
             conditions.set(Conditions.QUEUE_HEALTHY, Conditions.UNKNOWN, "PodsUnreachable",
                     "no relay pod's admin endpoint answered (" + reading.podsUnreachable + " tried)");
