@@ -111,7 +111,7 @@ final class ConnectionAdmission extends ChannelInboundHandlerAdapter {
         AtomicInteger count = perClient.computeIfAbsent(ip, key -> new AtomicInteger());
         if (count.incrementAndGet() > maxPerClient) {
             release(ip);
-            refuse(ctx, "421 4.3.2 Too many connections from " + ip + ", try again later");
+            refuse(ctx, SmtpReply.TOO_MANY_CONNECTIONS_FROM.line(ip));
             return false;
         }
         ctx.channel().attr(COUNTED_CLIENT).set(ip);

@@ -51,9 +51,9 @@ final class MailTransactionHook implements MailHook {
                     .smtpReturnCode(SmtpReply.SHUTTING_DOWN.code).smtpDescription(SmtpReply.SHUTTING_DOWN.text).build();
         }
         if (!exempt.test(session) && !admit(SessionFacts.clientIp(session))) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("450")
-                    .smtpDescription("4.7.1 Error: too many messages from " + SessionFacts.clientIp(session)
-                            + ", slow down").build();
+            return HookResult.builder().hookReturnCode(HookReturnCode.denySoft())
+                    .smtpReturnCode(SmtpReply.TOO_MANY_MESSAGES_FROM.code)
+                    .smtpDescription(SmtpReply.TOO_MANY_MESSAGES_FROM.text(SessionFacts.clientIp(session))).build();
         }
         return HookResult.DECLINED;
     }

@@ -120,7 +120,7 @@ final class OffLoopAuthCmdHandler extends AuthCmdHandler {
     }
 
     private static Response undecodable(String mechanism) {
-        return Replies.reply("501", "5.5.2 Could not decode parameters for AUTH " + mechanism);
+        return SmtpReply.AUTH_UNDECODABLE.response(mechanism);
     }
 
     private static Optional<String> decode(String base64) {

@@ -42,7 +42,7 @@ final class RelayRcptHook implements RcptHook {
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
         String recipient = rcpt.asString();
         if (session.getRcptCount() >= maxRecipients) {
-            return reject(session, sender, recipient, "too_many_recipients", "452", "4.5.3 Error: too many recipients");
+            return reject(session, sender, recipient, "too_many_recipients", SmtpReply.TOO_MANY_RECIPIENTS);
         }
         if (peer.session(session)) {
             return accept(session); // a sibling's queue: accepted where it arrived, sender restrictions included
@@ -52,20 +52,18 @@ final class RelayRcptHook implements RcptHook {
         String loopsFor = decision.accepted() || decision.reason() == RelayDecision.Reason.VERIFY_RECIPIENT
                 ? loops.loopsBack(session, recipient) : null;
         if (loopsFor != null) { // before any callout: that would ask the relay itself
-            return reject(session, sender, recipient, "mail_loop", "554",
-                    "5.4.6 <" + recipient + ">: Recipient address rejected: mail for " + loopsFor + " loops back to myself");
+            return reject(session, sender, recipient, "mail_loop", SmtpReply.MAIL_LOOP, recipient, loopsFor);
         }
         if (decision.accepted()) {
             return accept(session);
         }
         return switch (decision.reason()) {
-            case SENDER_NOT_ALLOWED -> reject(session, sender, recipient, "sender_not_allowed", "553",
-                    "5.7.1 <" + SessionFacts.sender(sender) + ">: Sender address rejected: not allowed to relay");
-            case UNKNOWN_RECIPIENT -> reject(session, sender, recipient, "unknown_recipient", "550",
-                    "5.1.1 <" + recipient + ">: Recipient address rejected: User unknown in relay recipient table");
+            case SENDER_NOT_ALLOWED -> reject(session, sender, recipient, "sender_not_allowed",
+                    SmtpReply.SENDER_NOT_ALLOWED, SessionFacts.sender(sender));
+            case UNKNOWN_RECIPIENT -> reject(session, sender, recipient, "unknown_recipient",
+                    SmtpReply.UNKNOWN_RELAY_RECIPIENT, recipient);
             case VERIFY_RECIPIENT -> verified(session, sender, recipient);
-            default -> reject(session, sender, recipient, "relay_denied", "554",
-                    "5.7.1 <" + recipient + ">: Relay access denied");
+            default -> reject(session, sender, recipient, "relay_denied", SmtpReply.RELAY_DENIED, recipient);
         };
     }
 
@@ -87,26 +85,24 @@ final class RelayRcptHook implements RcptHook {
         }
         return switch (outcome.get().kind()) {
             case DELIVERED -> accept(session);
-            case PERMANENT -> reject(session, sender, recipient, "unknown_recipient", "550",
-                    "5.1.1 <" + recipient + ">: Recipient address rejected: User unknown", outcome.get());
-            case TEMPORARY -> outcome.get().enhancedStatus().startsWith("4.1.")
-                    ? reject(session, sender, recipient, "unverified_recipient", "450",
-                            "4.1.1 <" + recipient + ">: Recipient address rejected: unverified address, try again later",
-                            outcome.get())
-                    : reject(session, sender, recipient, "unverified_recipient", "451",
-                            "4.4.3 <" + recipient + ">: Recipient address rejected: cannot verify the address now,"
-                                    + " try again later", outcome.get());
+            case PERMANENT -> rejectAfterCallout(session, sender, recipient, "unknown_recipient",
+                    SmtpReply.UNKNOWN_RECIPIENT, outcome.get());
+            case TEMPORARY -> rejectAfterCallout(session, sender, recipient, "unverified_recipient",
+                    outcome.get().enhancedStatus().startsWith("4.1.") ? SmtpReply.UNVERIFIED_RECIPIENT
+                            : SmtpReply.UNVERIFIABLE_RECIPIENT, outcome.get());
         };
     }
 
-    private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
-            String code, String text, Outcome callout) {
+    private HookResult rejectAfterCallout(SMTPSession session, MaybeSender sender, String recipient, String reason,
+            SmtpReply reply, Outcome callout) {
         RejectionLog.callout(session, recipient, callout.reply());
-        return reject(session, sender, recipient, reason, code, text);
+        return reject(session, sender, recipient, reason, reply, recipient);
     }
 
     private HookResult reject(SMTPSession session, MaybeSender sender, String recipient, String reason,
-            String code, String text) {
+            SmtpReply reply, Object... values) {
+        String code = reply.code;
+        String text = reply.text(values);
         metrics.recipientRejected(reason);
         RejectionLog.recipient(session, SessionFacts.sender(sender), recipient, reason, code, text);
         HookReturnCode deny = code.startsWith("4") ? HookReturnCode.denySoft() : HookReturnCode.deny();

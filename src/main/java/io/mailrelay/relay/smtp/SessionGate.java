@@ -153,9 +153,8 @@ final class SessionGate extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         if (cause instanceof TooLongFrameException) {
-            String reply = framer.inData()
-                    ? "554 5.6.0 Error: message line too long (limit " + framer.limit() + " octets including CRLF)"
-                    : "500 5.5.2 Error: line too long (limit " + framer.limit() + " octets including CRLF)";
+            String reply = (framer.inData() ? SmtpReply.DATA_LINE_TOO_LONG : SmtpReply.LINE_TOO_LONG)
+                    .line(framer.limit());
             RejectionLog.refused(session, framer.inData() ? "data line" : "command line", "line_too_long", reply);
             ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);

@@ -87,7 +87,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
         message.hops.line(line, offset);
         if (message.refusal == null && message.size > maxMessageSize) {
             refuse(message, "message_too_big",
-                    Replies.reply("552", "5.3.4 Error: message file too big (limit " + maxMessageSize + " octets)"));
+                    SmtpReply.MESSAGE_TOO_BIG.response(maxMessageSize));
         }
         if (message.refusal == null && message.hops.hops() > maxHops) {
             refuse(message, "too_many_hops", SmtpReply.TOO_MANY_HOPS.response());
@@ -145,7 +145,7 @@ final class SpoolingDataFilter implements DataLineFilter, DisconnectHandler<SMTP
             slot.release();
             if (error == null) {
                 metrics.messageAccepted();
-                gate.release(() -> Replies.reply("250", "2.0.0 Ok: queued as " + id));
+                gate.release(() -> SmtpReply.QUEUED.response(id));
             } else {
                 LOG.errorf(error, "message from %s could not be spooled", SessionFacts.clientIp(session));
                 gate.release(() -> SmtpReply.QUEUE_WRITE_ERROR.response());
