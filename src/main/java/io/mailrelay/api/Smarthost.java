@@ -38,4 +38,8 @@ public class Smarthost {
     @JsonPropertyDescription("Name of a Secret in this namespace with keys 'username' and 'password' for AUTH at the smarthost.")
     @Pattern(Patterns.OBJECT_NAME)
     public String credentialsSecret;
+
+    @JsonPropertyDescription("Outbound rate limits of this smarthost (messages per second, recipients per day), per relay "
+            + "pod; absent: none.")
+    public RateLimit rateLimit;
 }

@@ -165,8 +165,11 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         }
     }
 
+    /**
+     * @param rateLimit optional: what the provider allows this relay to send through it (absent: no limit)
+     */
     public record Smarthost(String host, Integer port, SmarthostTls tls, Boolean verifyCertificate,
-            Path trustedCaFile, Path usernameFile, Path passwordFile) {
+            Path trustedCaFile, Path usernameFile, Path passwordFile, RateLimit rateLimit) {
         /** This section with the documented default of every absent field. */
         public Smarthost withDefaults() {
             return new Smarthost(host,
@@ -175,8 +178,21 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                     Objects.requireNonNullElse(verifyCertificate, true),
                     trustedCaFile,
                     usernameFile,
-                    passwordFile);
+                    passwordFile,
+                    rateLimit);
         }
+    }
+
+    /**
+     * Outbound rate limits of one smarthost (docs/relay.md, "Rate limits"), per relay process: over a limit,
+     * deliveries wait, they are never bounced for it. Each field is optional; at least one is set.
+     *
+     * @param messagesPerSecond at most this many transactions (messages) with the smarthost overlap any 1-second
+     *        window, as the smarthost sees them (Postfix has only smtp_destination_rate_delay, a fixed delay)
+     * @param recipientsPerDay at most this many recipients accepted by the smarthost in any rolling 24 hours (SES,
+     *        Google Workspace: 10,000 per user); the count is kept in the spool directory across restarts
+     */
+    public record RateLimit(Integer messagesPerSecond, Integer recipientsPerDay) {
     }
 
     public record SenderRestrictions(List<String> allowedSenderDomains) {

@@ -168,6 +168,23 @@ public final class RelayConfigRules {
             problem(smarthost.usernameFile() == null ? "outbound.smarthost.usernameFile" : "outbound.smarthost.passwordFile",
                     "usernameFile and passwordFile go together");
         }
+        rateLimit("outbound.smarthost.rateLimit", smarthost.rateLimit());
+    }
+
+    /** A smarthost's rate limit: each value positive when set, at least one set. */
+    private void rateLimit(String field, RelayConfig.RateLimit limit) {
+        if (limit == null) {
+            return;
+        }
+        if (limit.messagesPerSecond() == null && limit.recipientsPerDay() == null) {
+            problem(field, "set messagesPerSecond, recipientsPerDay or both");
+        }
+        if (limit.messagesPerSecond() != null) {
+            positive(field + ".messagesPerSecond", limit.messagesPerSecond());
+        }
+        if (limit.recipientsPerDay() != null) {
+            positive(field + ".recipientsPerDay", limit.recipientsPerDay());
+        }
     }
 
     private void senderRestrictions(RelayConfig.SenderRestrictions restrictions) {

@@ -126,6 +126,6 @@ public final class RelayRuntime implements AutoCloseable {
         SmarthostCredentials credentials = smarthost.usernameFile() == null ? null
                 : new SmarthostCredentials(smarthost.usernameFile(), smarthost.passwordFile());
         return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), smarthost.tls(),
-                smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials);
+                smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials, smarthost.rateLimit());
     }
 }

@@ -19,6 +19,7 @@ import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Persistence;
+import io.mailrelay.api.RateLimit;
 import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
@@ -144,7 +145,12 @@ public final class RelayConfigRenderer {
                 requireNonNullElse(host.tls, SmarthostTls.REQUIRED),
                 requireNonNullElse(host.verifyCertificate, true), null,
                 credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.USERNAME) : null,
-                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.PASSWORD) : null));
+                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.PASSWORD) : null,
+                rateLimit(host.rateLimit)));
+    }
+
+    private static RelayConfig.RateLimit rateLimit(RateLimit limit) {
+        return limit == null ? null : new RelayConfig.RateLimit(limit.messagesPerSecond, limit.recipientsPerDay);
     }
 
     private static RelayConfig.SenderRestrictions senderRestrictions(SenderRestrictions restrictions) {

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -71,6 +72,7 @@ public final class QueueAdmin {
         int held = 0;
         int deferred = 0;
         List<QueueReport.Message> messages = new ArrayList<>();
+        Map<String, String> waiting = summary ? Map.of() : delivery.rateLimitedNow();
         for (SpooledMessage message : List.copyOf(queued)) {
             long size = size(message);
             if (size < 0) {
@@ -85,7 +87,7 @@ public final class QueueAdmin {
             if (!summary) {
                 messages.add(new QueueReport.Message(message.id(), message.envelope().mailFrom(), pending,
                         size, ageSeconds(message, now), message.state().attempts(), lastReply(message, pending),
-                        onHold));
+                        onHold, waiting.get(message.id())));
             }
         }
         long oldest = queued.isEmpty() ? 0 : ageSeconds(queued.get(0), now);

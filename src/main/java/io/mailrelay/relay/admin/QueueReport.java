@@ -31,8 +31,11 @@ public record QueueReport(int depth, int held, long oldestAgeSeconds, int deferr
      * @param recipients the recipients still to deliver
      * @param size bytes of the message as it will be delivered
      * @param lastReply the last reply for one of those recipients, null before the first attempt
+     * @param waiting why it waits right now, when a smarthost's messagesPerSecond holds it back ("rate limited: 5
+     *        msg/s to smarthost ..."); absent otherwise
      */
     public record Message(String id, String sender, List<String> recipients, long size, long ageSeconds,
-            int attempts, String lastReply, boolean held) {
+            int attempts, String lastReply, boolean held,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String waiting) {
     }
 }

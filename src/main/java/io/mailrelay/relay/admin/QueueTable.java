@@ -38,6 +38,9 @@ final class QueueTable {
             if (message.hasNonNull("lastReply")) {
                 text.append("    ").append(message.path("lastReply").asText()).append('\n');
             }
+            if (message.hasNonNull("waiting")) {
+                text.append("    waiting: ").append(message.path("waiting").asText()).append('\n');
+            }
         }
         return text.toString().stripTrailing();
     }

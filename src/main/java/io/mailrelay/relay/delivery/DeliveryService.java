@@ -55,6 +55,7 @@ public final class DeliveryService implements AutoCloseable {
     private final BounceComposer bounces;
     private final DeliveryMetrics metrics;
     private final DestinationScheduler scheduler;
+    private final RateLimits rateLimits;
     private final DelayQueue<Due> dueQueue = new DelayQueue<>();
     /** id → the due time of its one valid queue entry; absent while its attempt runs */
     private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
@@ -90,7 +91,11 @@ public final class DeliveryService implements AutoCloseable {
         this.router = new Router(settings, self);
         this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit());
         this.bounces = new BounceComposer(settings.hostname());
-        this.scheduler = new DestinationScheduler(settings.limits());
+        this.rateLimits = new RateLimits(router::smarthostOf, spool.directory().resolve("ratelimit"), clock, registry);
+        this.scheduler = new DestinationScheduler(settings.limits(), rateLimits::gate, rateLimits);
+        if (settings.mode() == io.mailrelay.config.OutboundMode.SMARTHOST) {
+            rateLimits.of(router.destinationOfSmarthost()); // its meters and daily count from the start
+        }
         this.metrics = new DeliveryMetrics(registry, spool, scheduler, clock);
         this.activity = new DeliveryActivity(clock);
     }
@@ -206,6 +211,21 @@ public final class DeliveryService implements AutoCloseable {
         }
     }
 
+    /**
+     * The messages a smarthost's messagesPerSecond holds back right now (waiting for a slot, without a worker), each
+     * with the reason ("rate limited: 5 msg/s to smarthost ..."), for the admin endpoint.
+     */
+    public Map<String, String> rateLimitedNow() {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        scheduler.rateHeld().forEach((id, held) -> {
+            RateLimits.Limit limit = rateLimits.of(held.destination());
+            if (limit != null) {
+                reasons.put(id, limit.messageReason());
+            }
+        });
+        return reasons;
+    }
+
     /** Recent outcomes and the last error, for the admin endpoint. */
     public DeliveryActivity activity() {
         return activity;
@@ -308,18 +328,25 @@ public final class DeliveryService implements AutoCloseable {
                     : router.destinationOf(recipient);
             groups.computeIfAbsent(destination, d -> new ArrayList<>()).add(recipient);
         }
+        // the time it waited for a rate limit does not count toward its lifetime
         boolean expired = !Duration.between(message.envelope().receivedAt(), started)
+                .minusSeconds(message.state().rateLimitedSeconds())
                 .minus(settings.retry().maxQueueLifetime()).isNegative();
         Attempt attempt = new Attempt(message, groups.size(), started);
         if (groups.isEmpty()) {
-            attempt.jobEnded(Map.of()); // nothing pending (a crash before it left the queue): finish it now
+            attempt.jobEnded(JobResult.NOTHING); // nothing pending (a crash before it left the queue): finish it now
             return;
         }
         groups.forEach((destination, recipients) -> {
-            boolean queued = scheduler.submit(destination, () -> attempt.jobEnded(HAND_OFF.equals(destination.kind())
-                    ? handOffSafely(message, peer, recipients) : deliverSafely(message, destination, recipients, expired)));
+            boolean queued = scheduler.submit(destination, message.id(), rateWait -> {
+                JobResult result = HAND_OFF.equals(destination.kind())
+                        ? JobResult.of(handOffSafely(message, peer, recipients))
+                        : deliverSafely(message, destination, recipients, expired);
+                attempt.jobEnded(result.waited(rateWait));
+                return result.used();
+            });
             if (!queued) {
-                attempt.jobEnded(Map.of()); // closing: what is not tried stays pending
+                attempt.jobEnded(JobResult.NOTHING); // closing: what is not tried stays pending
             }
         });
     }
@@ -332,6 +359,10 @@ public final class DeliveryService implements AutoCloseable {
         private final Instant started;
         private SpooledMessage current;
         private int jobsLeft;
+        /** recipients deferred for a daily budget in this attempt, and the earliest time a budget returns */
+        private final Set<String> rateLimited = new HashSet<>();
+        private Instant budgetReturns;
+        private long rateWaitNanos;
 
         Attempt(SpooledMessage message, int jobs, Instant started) {
             this.current = message;
@@ -339,8 +370,15 @@ public final class DeliveryService implements AutoCloseable {
             this.started = started;
         }
 
-        synchronized void jobEnded(Map<String, RecipientState> results) {
+        synchronized void jobEnded(JobResult result) {
             jobsLeft--;
+            Map<String, RecipientState> results = result.states();
+            rateLimited.addAll(result.rateLimited());
+            if (result.budgetReturns() != null
+                    && (budgetReturns == null || result.budgetReturns().isBefore(budgetReturns))) {
+                budgetReturns = result.budgetReturns();
+            }
+            rateWaitNanos = Math.max(rateWaitNanos, result.rateWaitNanos()); // the lanes wait side by side
             DeliveryState state = current.state().with(results);
             try {
                 if (jobsLeft > 0) {
@@ -351,8 +389,18 @@ public final class DeliveryService implements AutoCloseable {
                 }
                 Instant finished = clock.instant();
                 metrics.attempt(Duration.between(started, finished));
-                DeliveryState next = state.attempted(
-                        finished.plus(settings.retry().delayAfter(current.state().attempts() + 1)));
+                long waitedSeconds = TimeUnit.NANOSECONDS.toSeconds(rateWaitNanos);
+                List<String> pending = state.pendingRecipients();
+                DeliveryState next;
+                if (!pending.isEmpty() && rateLimited.containsAll(pending) && budgetReturns != null) {
+                    // only a daily budget held it: not an attempt, due when the budget returns, and that wait
+                    // does not count toward maxQueueLifetime
+                    Instant due = budgetReturns.isAfter(finished) ? budgetReturns : finished;
+                    next = state.rateLimited(due, waitedSeconds + Duration.between(finished, due).toSeconds());
+                } else {
+                    next = state.attempted(finished.plus(settings.retry().delayAfter(current.state().attempts() + 1)));
+                    next = next.rateLimited(next.nextAttempt(), waitedSeconds);
+                }
                 if (next.finished()) {
                     leaveQueue(current, next, finished);
                 } else {
@@ -376,16 +424,60 @@ public final class DeliveryService implements AutoCloseable {
         }
     }
 
-    /** The job of one destination: an unexpected error leaves its recipients pending, never lost. */
-    private Map<String, RecipientState> deliverSafely(SpooledMessage message, Router.Destination destination,
-            List<String> recipients, boolean expired) {
-        try {
-            return deliverGroup(message, destination, recipients, expired);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "%s: delivery to %s %s failed unexpectedly", message.id(), destination.kind(),
-                    destination.key());
-            return Map.of();
+    /**
+     * What one destination's job came to: the recipients' new states, those of them deferred for a daily budget
+     * (and when it returns), how long the job waited for its rate gate, and whether it talked to the next hop.
+     */
+    private record JobResult(Map<String, RecipientState> states, Set<String> rateLimited, Instant budgetReturns,
+            long rateWaitNanos, boolean used) {
+        static final JobResult NOTHING = of(Map.of());
+
+        static JobResult of(Map<String, RecipientState> states) {
+            return new JobResult(states, Set.of(), null, 0, true);
         }
+
+        JobResult waited(long nanos) {
+            return new JobResult(states, rateLimited, budgetReturns, nanos, used);
+        }
+    }
+
+    /**
+     * The job of one destination: an unexpected error leaves its recipients pending, never lost. With a daily
+     * recipient budget, only as many recipients as it has left are sent (reserved first, what the next hop did not
+     * accept given back after); the others stay pending with the reason, never bounced, never expired for it.
+     */
+    private JobResult deliverSafely(SpooledMessage message, Router.Destination destination, List<String> recipients,
+            boolean expired) {
+        RateLimits.Limit limit = rateLimits.of(destination);
+        RecipientBudget budget = limit == null ? null : limit.budget();
+        RecipientBudget.Reservation reservation = budget == null ? null : budget.reserve(recipients.size());
+        List<String> now = reservation == null ? recipients : recipients.subList(0, reservation.granted());
+        List<String> later = recipients.subList(now.size(), recipients.size());
+        Map<String, RecipientState> states = new LinkedHashMap<>();
+        if (!now.isEmpty()) {
+            try {
+                states.putAll(deliverGroup(message, destination, now, expired));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "%s: delivery to %s %s failed unexpectedly", message.id(), destination.kind(),
+                        destination.key());
+            }
+            if (reservation != null) {
+                long accepted = now.stream().filter(rcpt -> states.containsKey(rcpt)
+                        && states.get(rcpt).status() == RecipientStatus.DELIVERED).count();
+                budget.giveBack(reservation, now.size() - (int) accepted);
+            }
+        }
+        if (later.isEmpty()) {
+            return new JobResult(states, Set.of(), null, 0, true);
+        }
+        Instant returns = budget.nextFree();
+        String reply = limit.recipientReason(returns);
+        later.forEach(rcpt -> states.put(rcpt, new RecipientState(RecipientStatus.PENDING, reply, limit.name())));
+        limit.recipientWaits().increment(later.size());
+        activity.record(Outcome.Kind.TEMPORARY, later.size(), limit.name(), reply);
+        LOG.infof("%s: to=<%s> relay=%s attempt=%d status=deferred (%s)", message.id(), String.join(">,<", later),
+                limit.name(), message.state().attempts() + 1, reply);
+        return new JobResult(states, Set.copyOf(later), returns, 0, !now.isEmpty());
     }
 
     /**

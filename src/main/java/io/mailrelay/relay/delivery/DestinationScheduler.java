@@ -2,10 +2,13 @@ package io.mailrelay.relay.delivery;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.mailrelay.concurrent.DaemonThreads;
 
@@ -15,13 +18,44 @@ import io.mailrelay.concurrent.DaemonThreads;
  * waiting in its own lane, without holding a worker, and free workers go to the other destinations' lanes in turn
  * (round robin), so a slow or tarpitting destination holds at most its limit of the pool.
  *
+ * <p>A destination with a {@link MessageRateGate} (rateLimit.messagesPerSecond) also waits for a free slot of its
+ * gate, the same way: without a worker, woken by a timer when the next slot frees.
+ *
  * <p>Threads are started on demand and end after a minute idle: an idle relay holds none.
  */
 final class DestinationScheduler {
 
+    /** One job; {@link #run} returns whether it talked to the destination (its rate slot is then kept a second). */
+    interface Job {
+        /** @param rateWaitNanos how long it waited for its rate limit (0 when it did not) */
+        boolean run(long rateWaitNanos);
+    }
+
+    /** What a rate-limited lane holds back, for the admin report and the metrics. */
+    interface RateListener {
+        /** A lane's gate held back its jobs ({@code waiting} of them), for the first time since it last ran one. */
+        void throttled(Router.Destination destination, MessageRateGate gate, int waiting);
+
+        /** A job that had waited for its gate got a slot. */
+        void waited(Router.Destination destination);
+    }
+
+    private static final RateListener SILENT = new RateListener() {
+        @Override
+        public void throttled(Router.Destination destination, MessageRateGate gate, int waiting) {
+        }
+
+        @Override
+        public void waited(Router.Destination destination) {
+        }
+    };
+
     private final int processLimit;
     private final int destinationLimit;
     private final ThreadPoolExecutor pool;
+    private final Function<Router.Destination, MessageRateGate> gates;
+    private final RateListener listener;
+    private final ScheduledThreadPoolExecutor timer;
     private final Map<Router.Destination, Lane> lanes = new HashMap<>();
     /** lanes with waiting jobs that are below their limit, in turn order */
     private final ArrayDeque<Lane> ready = new ArrayDeque<>();
@@ -29,20 +63,44 @@ final class DestinationScheduler {
     private boolean closed;
 
     DestinationScheduler(DeliverySettings.Limits limits) {
+        this(limits, destination -> null, SILENT);
+    }
+
+    /** @param gates the rate gate of a destination, null for none; asked once per lane */
+    DestinationScheduler(DeliverySettings.Limits limits, Function<Router.Destination, MessageRateGate> gates,
+            RateListener listener) {
         this.processLimit = limits.processLimit();
         this.destinationLimit = limits.destinationConcurrencyLimit();
+        this.gates = gates;
+        this.listener = listener;
         this.pool = new ThreadPoolExecutor(processLimit, processLimit, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 DaemonThreads.numbered("delivery"));
         pool.allowCoreThreadTimeOut(true);
+        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.numbered("delivery-rate"));
+        timer.setKeepAliveTime(60, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        timer.setRemoveOnCancelPolicy(true);
     }
 
     /** Queues a job in its destination's lane; false once closed (the job is not run). */
-    synchronized boolean submit(Router.Destination destination, Runnable job) {
+    boolean submit(Router.Destination destination, Runnable job) {
+        return submit(destination, null, wait -> {
+            job.run();
+            return true;
+        });
+    }
+
+    /**
+     * Queues a job in its destination's lane; false once closed (the job is not run).
+     *
+     * @param tag what the job is about (a message id), listed by {@link #rateHeld()} while its lane's gate holds it
+     */
+    synchronized boolean submit(Router.Destination destination, String tag, Job job) {
         if (closed) {
             return false;
         }
-        Lane lane = lanes.computeIfAbsent(destination, Lane::new);
-        lane.waiting.add(job);
+        Lane lane = lanes.computeIfAbsent(destination, d -> new Lane(d, gates.apply(d)));
+        lane.waiting.add(new Waiting(job, tag, System.nanoTime(), lane.blocks));
         offer(lane);
         dispatch();
         return true;
@@ -59,6 +117,25 @@ final class DestinationScheduler {
         return busy;
     }
 
+    /** The tags of the jobs that their destination's rate gate holds back now, each with the gate. */
+    synchronized Map<String, Held> rateHeld() {
+        Map<String, Held> held = new LinkedHashMap<>();
+        for (Lane lane : lanes.values()) {
+            if (lane.blocked) {
+                for (Waiting waiting : lane.waiting) {
+                    if (waiting.tag != null) {
+                        held.putIfAbsent(waiting.tag, new Held(lane.destination, lane.gate));
+                    }
+                }
+            }
+        }
+        return held;
+    }
+
+    /** A job held back by its destination's rate gate. */
+    record Held(Router.Destination destination, MessageRateGate gate) {
+    }
+
     /**
      * Stops taking jobs and drops the waiting ones (their messages stay spooled); waits up to {@code waitMillis} for
      * the running ones to end.
@@ -69,6 +146,7 @@ final class DestinationScheduler {
             lanes.values().forEach(lane -> lane.waiting.clear());
             ready.clear();
         }
+        timer.shutdownNow();
         pool.shutdown();
         try {
             pool.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
@@ -79,50 +157,103 @@ final class DestinationScheduler {
 
     private void offer(Lane lane) {
         if (!lane.inTurn && !lane.waiting.isEmpty() && lane.running < destinationLimit) {
+            if (lane.gate != null && !lane.gate.available(System.nanoTime())) {
+                hold(lane);
+                return;
+            }
             lane.inTurn = true;
             ready.add(lane);
         }
+    }
+
+    /** The lane's gate has no free slot: its jobs wait, woken when the next slot frees by time (or a job's end). */
+    private void hold(Lane lane) {
+        lane.blocks++;
+        if (!lane.blocked) {
+            lane.blocked = true;
+            listener.throttled(lane.destination, lane.gate, lane.waiting.size());
+        }
+        long wait = lane.gate.nanosUntilFree(System.nanoTime());
+        if (wait > 0 && !lane.wakeScheduled && !closed) {
+            lane.wakeScheduled = true;
+            timer.schedule(() -> wake(lane), wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private synchronized void wake(Lane lane) {
+        lane.wakeScheduled = false;
+        if (closed || lanes.get(lane.destination) != lane) {
+            return;
+        }
+        offer(lane);
+        dispatch();
     }
 
     private void dispatch() {
         while (busy < processLimit && !ready.isEmpty()) {
             Lane lane = ready.poll();
             lane.inTurn = false;
-            Runnable job = lane.waiting.poll();
+            long now = System.nanoTime();
+            if (lane.gate != null && !lane.gate.tryAcquire(now)) {
+                hold(lane);
+                continue;
+            }
+            lane.blocked = false;
+            Waiting job = lane.waiting.poll();
+            long rateWait = 0;
+            if (job.blocksAtSubmit != lane.blocks) { // its lane was held by the gate while it waited
+                rateWait = now - job.submitted;
+                listener.waited(lane.destination);
+            }
             lane.running++;
             busy++;
             offer(lane); // back at the end of the turn order when it may run more
-            pool.execute(() -> run(lane, job));
+            long waited = rateWait;
+            pool.execute(() -> run(lane, job.job, waited));
         }
     }
 
-    private void run(Lane lane, Runnable job) {
+    private void run(Lane lane, Job job, long rateWait) {
+        boolean used = true;
         try {
-            job.run();
+            used = job.run(rateWait);
         } finally {
-            finished(lane);
+            finished(lane, used);
         }
     }
 
-    private synchronized void finished(Lane lane) {
+    private synchronized void finished(Lane lane, boolean used) {
         lane.running--;
         busy--;
+        if (lane.gate != null) {
+            lane.gate.release(System.nanoTime(), used);
+        }
         if (lane.running == 0 && lane.waiting.isEmpty()) {
-            lanes.remove(lane.destination);
+            lanes.remove(lane.destination); // its gate lives on where gates() keeps it
         } else {
             offer(lane);
         }
         dispatch();
     }
 
+    private record Waiting(Job job, String tag, long submitted, long blocksAtSubmit) {
+    }
+
     private static final class Lane {
         final Router.Destination destination;
-        final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        final MessageRateGate gate;
+        final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
         int running;
         boolean inTurn;
+        /** how often its gate held it back; a job submitted at another count waited for the gate */
+        long blocks;
+        /** its gate holds it back now (until a job is dispatched) */
+        boolean blocked;
+        boolean wakeScheduled;
 
-        Lane(Router.Destination destination) {
+        Lane(Router.Destination destination, MessageRateGate gate) {
             this.destination = destination;
+            this.gate = gate;
         }
     }
 }

@@ -35,9 +35,22 @@ final class Router {
             return new Destination("local", deliverTo.toString()); // local domains with one deliverTo share it
         }
         if (settings.mode() == OutboundMode.SMARTHOST) {
-            return new Destination("smarthost", settings.smarthost().address().toString());
+            return destinationOfSmarthost();
         }
         return new Destination("mx", domain);
+    }
+
+    /** The destination of mail for the smarthost (smarthost mode). */
+    Destination destinationOfSmarthost() {
+        return new Destination("smarthost", settings.smarthost().address().toString());
+    }
+
+    /**
+     * The smarthost a destination goes to (its TLS, credentials and rate limit), null for a destination that is not
+     * a smarthost (a local route, MX).
+     */
+    SmarthostSettings smarthostOf(Destination destination) {
+        return "smarthost".equals(destination.kind()) ? settings.smarthost() : null;
     }
 
     /** The next hop, never the relay itself: mail that would loop back is given up with 5.4.6. */

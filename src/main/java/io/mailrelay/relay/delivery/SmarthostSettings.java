@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 import io.mailrelay.config.HostPort;
+import io.mailrelay.config.RelayConfig;
 import io.mailrelay.config.SmarthostTls;
 
 /**
@@ -14,13 +15,20 @@ import io.mailrelay.config.SmarthostTls;
  * @param verifyCertificate check the certificate chain and that it names {@code address.host()}
  * @param trustedCaFile PEM CA bundle to verify against instead of the JVM's trust store, or null
  * @param credentials AUTH user and password files, or null for no AUTH
+ * @param rateLimit outbound rate limits ({@code rateLimit} of relay.yaml), or null for none
  */
 public record SmarthostSettings(HostPort address, SmarthostTls tls, boolean verifyCertificate, Path trustedCaFile,
-        SmarthostCredentials credentials) {
+        SmarthostCredentials credentials, RelayConfig.RateLimit rateLimit) {
 
     public SmarthostSettings {
         Objects.requireNonNull(address, "smarthost address");
         Objects.requireNonNull(tls, "smarthost tls");
+    }
+
+    /** Without a rate limit. */
+    public SmarthostSettings(HostPort address, SmarthostTls tls, boolean verifyCertificate, Path trustedCaFile,
+            SmarthostCredentials credentials) {
+        this(address, tls, verifyCertificate, trustedCaFile, credentials, null);
     }
 
     public static SmarthostSettings plain(HostPort address) {

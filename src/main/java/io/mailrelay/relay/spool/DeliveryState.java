@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * The mutable part of a spooled message, persisted next to it after every attempt so that a restart
  * neither re-sends to recipients that already got the message nor forgets the retry schedule.
@@ -14,8 +16,11 @@ import java.util.Objects;
  * @param attempts delivery attempts made so far
  * @param nextAttempt when the message is due again
  * @param recipients state of every envelope recipient, in RCPT order
+ * @param rateLimitedSeconds how long the message waited for a smarthost's rate limit: not counted toward
+ *        spool.maxQueueLifetime (written only when not 0, so other state files read as before)
  */
-public record DeliveryState(int attempts, Instant nextAttempt, Map<String, RecipientState> recipients) {
+public record DeliveryState(int attempts, Instant nextAttempt, Map<String, RecipientState> recipients,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long rateLimitedSeconds) {
 
     public DeliveryState {
         Objects.requireNonNull(nextAttempt, "nextAttempt");
@@ -26,7 +31,7 @@ public record DeliveryState(int attempts, Instant nextAttempt, Map<String, Recip
     public static DeliveryState initial(Envelope envelope) {
         Map<String, RecipientState> recipients = new LinkedHashMap<>();
         envelope.recipients().forEach(rcpt -> recipients.put(rcpt, RecipientState.pending()));
-        return new DeliveryState(0, envelope.receivedAt(), recipients);
+        return new DeliveryState(0, envelope.receivedAt(), recipients, 0);
     }
 
     public List<String> pendingRecipients() {
@@ -57,10 +62,15 @@ public record DeliveryState(int attempts, Instant nextAttempt, Map<String, Recip
     public DeliveryState with(Map<String, RecipientState> outcomes) {
         Map<String, RecipientState> merged = new LinkedHashMap<>(recipients);
         merged.putAll(outcomes);
-        return new DeliveryState(attempts, nextAttempt, merged);
+        return new DeliveryState(attempts, nextAttempt, merged, rateLimitedSeconds);
     }
 
     public DeliveryState attempted(Instant next) {
-        return new DeliveryState(attempts + 1, next, recipients);
+        return new DeliveryState(attempts + 1, next, recipients, rateLimitedSeconds);
+    }
+
+    /** This state, due at {@code next}, after {@code seconds} more waiting for a rate limit; not an attempt. */
+    public DeliveryState rateLimited(Instant next, long seconds) {
+        return new DeliveryState(attempts, next, recipients, rateLimitedSeconds + Math.max(0, seconds));
     }
 }

@@ -51,6 +51,7 @@ public final class FileMessageSpool implements MessageSpool {
     static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
+    private final Path directory;
     private final Path tmpDir;
     private final Path queueDir;
     private final Path corruptDir;
@@ -66,6 +67,7 @@ public final class FileMessageSpool implements MessageSpool {
     }
 
     public FileMessageSpool(Path directory, Clock clock) throws IOException {
+        this.directory = directory;
         this.tmpDir = Files.createDirectories(directory.resolve("tmp"));
         this.queueDir = Files.createDirectories(directory.resolve("queue"));
         this.corruptDir = directory.resolve("corrupt");
@@ -81,6 +83,11 @@ public final class FileMessageSpool implements MessageSpool {
         String id = newId();
         byte[] line = (MAGIC + JSON.writeValueAsString(envelope) + "\n").getBytes(StandardCharsets.UTF_8);
         return new FileSpoolWriter(this, id, tmpDir.resolve(id + ".msg"), line);
+    }
+
+    /** The spool's directory (spool.directory): delivery keeps its rate-limit counts under it. */
+    public Path directory() {
+        return directory;
     }
 
     @Override
