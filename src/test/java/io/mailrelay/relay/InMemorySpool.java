@@ -18,7 +18,8 @@ import io.mailrelay.relay.spool.SpoolWriter;
 /** Test-only spool: keeps committed messages in memory and records which thread did each spool call. */
 public final class InMemorySpool implements MessageSpool {
 
-    public record Stored(String id, Envelope envelope, byte[] body, String commitThread) {
+    /** @param committedNanos {@link System#nanoTime()} at the commit, before the server's 250 */
+    public record Stored(String id, Envelope envelope, byte[] body, String commitThread, long committedNanos) {
         public String text() {
             return new String(body, StandardCharsets.ISO_8859_1);
         }
@@ -96,7 +97,7 @@ public final class InMemorySpool implements MessageSpool {
                 byte[] fields = stamp.fields(new ByteArrayInputStream(message));
                 byte[] stamped = Arrays.copyOf(fields, fields.length + message.length);
                 System.arraycopy(message, 0, stamped, fields.length, message.length);
-                committed.add(new Stored(id, envelope, stamped, Thread.currentThread().getName()));
+                committed.add(new Stored(id, envelope, stamped, Thread.currentThread().getName(), System.nanoTime()));
                 done = true;
                 return id;
             }
