@@ -136,6 +136,15 @@ class MailRelaySchemaKubeTest {
                         outbound: {mode: mx}
                         podLabels: {app.kubernetes.io/instance: other}
                         """, "spec.podLabels", "podLabels must not set app.kubernetes.io/ labels"),
+                Arguments.of("an empty rate limit", """
+                        outbound: {mode: smarthost, smarthost: {host: smtp.provider.test, rateLimit: {}}}
+                        """, "spec.outbound.smarthost.rateLimit", "rateLimit needs messagesPerSecond, recipientsPerDay or both"),
+                Arguments.of("zero messages per second", """
+                        outbound: {mode: smarthost, smarthost: {host: smtp.provider.test, rateLimit: {messagesPerSecond: 0}}}
+                        """, "spec.outbound.smarthost.rateLimit.messagesPerSecond", "greater than or equal to 1"),
+                Arguments.of("negative recipients per day", """
+                        outbound: {mode: smarthost, smarthost: {host: smtp.provider.test, rateLimit: {recipientsPerDay: -1}}}
+                        """, "spec.outbound.smarthost.rateLimit.recipientsPerDay", "greater than or equal to 1"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

@@ -16,6 +16,7 @@ import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.api.RateLimit;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.OutboundMode;
@@ -102,6 +103,13 @@ public final class RandomSpecs {
         outbound.smarthost.tls = maybe(() -> SmarthostTls.values()[random.nextInt(3)]);
         outbound.smarthost.verifyCertificate = maybe(random::nextBoolean);
         outbound.smarthost.credentialsSecret = maybe(() -> "smarthost-credentials");
+        outbound.smarthost.rateLimit = maybe(() -> {
+            RateLimit limit = new RateLimit(); // within the schema: 1-10000, 1-100000000, at least one
+            limit.messagesPerSecond = maybe(() -> 1 + random.nextInt(10000));
+            limit.recipientsPerDay = limit.messagesPerSecond == null || random.nextBoolean()
+                    ? 1 + random.nextInt(100000000) : null;
+            return limit;
+        });
         return outbound;
     }
 

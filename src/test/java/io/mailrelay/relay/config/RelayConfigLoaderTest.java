@@ -185,6 +185,23 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void aSmarthostRateLimitTakesPositiveValuesAndAtLeastOne() throws InvalidConfigException {
+        String smarthost = "outbound:\n  mode: smarthost\n  smarthost:\n    host: smtp.provider.test\n";
+        RelayConfig config = RelayConfigLoader.parse(smarthost
+                + "    rateLimit:\n      messagesPerSecond: 14\n      recipientsPerDay: 10000\n");
+        assertThat(config.outbound().smarthost().rateLimit()).isEqualTo(new RelayConfig.RateLimit(14, 10000));
+        assertThat(RelayConfigLoader.parse(smarthost).outbound().smarthost().rateLimit()).isNull();
+        assertThat(problem(smarthost + "    rateLimit: {}"))
+                .isEqualTo("outbound.smarthost.rateLimit: set messagesPerSecond, recipientsPerDay or both");
+        assertThat(problem(smarthost + "    rateLimit:\n      messagesPerSecond: 0"))
+                .isEqualTo("outbound.smarthost.rateLimit.messagesPerSecond: must be greater than 0, was 0");
+        assertThat(problem(smarthost + "    rateLimit:\n      recipientsPerDay: -5"))
+                .isEqualTo("outbound.smarthost.rateLimit.recipientsPerDay: must be greater than 0, was -5");
+        assertThat(problem(smarthost + "    rateLimit:\n      messagesPerMinute: 5"))
+                .contains("outbound.smarthost.rateLimit.messagesPerMinute");
+    }
+
+    @Test
     void unknownFieldIsRefusedWithItsPath() {
         assertThat(problem(OUTBOUND + "limits:\n  maxMesageSize: 10")).startsWith("limits.maxMesageSize: unknown field; known fields here: ");
         assertThat(problem(OUTBOUND + "relayEverything: true")).startsWith("relayEverything: unknown field");
