@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -19,6 +20,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param rateLimitedSeconds how long the message waited for a smarthost's rate limit: not counted toward
  *        spool.maxQueueLifetime (written only when not 0, so other state files read as before)
  */
+@JsonIgnoreProperties(ignoreUnknown = true) // a field a later version adds is not a reason to quarantine mail
 public record DeliveryState(int attempts, Instant nextAttempt, Map<String, RecipientState> recipients,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) long rateLimitedSeconds) {
 

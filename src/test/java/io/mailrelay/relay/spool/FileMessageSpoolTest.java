@@ -76,6 +76,29 @@ class FileMessageSpoolTest {
     }
 
     @Test
+    void theRateLimitWaitIsWrittenOnlyWhenThereIsOneAndSurvivesARestart() throws IOException {
+        FileMessageSpool spool = new FileMessageSpool(dir);
+        String id;
+        try (SpoolWriter writer = spool.create(envelope("a@sender.test", "b@example.test", "c@example.test"))) {
+            writer.body().write("Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+            id = writer.commit();
+        }
+        SpooledMessage message = spool.get(id).orElseThrow();
+        Instant next = Instant.parse("2030-01-02T00:00:00Z");
+        spool.update(message, message.state().attempted(next));
+        Path state = dir.resolve("queue").resolve(id + ".state");
+        assertThat(Files.readString(state)).doesNotContain("rateLimited"); // as earlier versions wrote it
+
+        spool.update(message, message.state().rateLimited(next, 3600));
+        assertThat(Files.readString(state)).contains("\"rateLimitedSeconds\":3600");
+        assertThat(new FileMessageSpool(dir).get(id).orElseThrow().state().rateLimitedSeconds()).isEqualTo(3600);
+
+        // a field a later version adds does not quarantine the message
+        Files.writeString(state, Files.readString(state).replaceFirst("\\{", "{\"addedLater\":1,"));
+        assertThat(new FileMessageSpool(dir).get(id)).isPresent();
+    }
+
+    @Test
     void abortedAndUncommittedMessagesLeaveNothing() throws IOException {
         FileMessageSpool spool = new FileMessageSpool(dir);
         try (SpoolWriter aborted = spool.create(envelope("a@sender.test", "b@example.test"))) {
