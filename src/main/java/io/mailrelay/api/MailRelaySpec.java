@@ -25,6 +25,9 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.authentication) || has(self.tls) || self.authentication.allowWithoutTls",
         message = "authentication needs tls (AUTH is only offered after STARTTLS) unless authentication.allowWithoutTls is true",
         fieldPath = ".authentication")
+@ValidationRule(value = "!has(self.dkimSignAllWith) || (has(self.dkim) && self.dkim.exists(d, "
+        + "d.domain.lowerAscii() == self.dkimSignAllWith.lowerAscii()))",
+        message = "dkimSignAllWith must be one of the dkim domains", fieldPath = ".dkimSignAllWith")
 @JsonClassDescription("The relay wanted: who may relay through it, where mail goes, how it is exposed and run. Reference: docs/operator.md.")
 public class MailRelaySpec {
 
@@ -95,6 +98,13 @@ public class MailRelaySpec {
             + "&& b.selector == a.selector).size() == 1)",
             message = "dkim: generated keys are named <name>-dkim-<selector>: give each its own selector, or a secretName")
     public List<DkimSigning> dkim;
+
+    @JsonPropertyDescription("Sign all mail with the keys of this dkim domain, whatever its From: (relay.yaml "
+            + "dkim.signAllWith), e.g. a relay that sends for many customer domains under its own. Absent: only mail "
+            + "whose From: is in a dkim domain is signed, with that domain's keys.")
+    @Size(max = 253)
+    @Pattern(Patterns.DOMAIN)
+    public String dkimSignAllWith;
 
     @JsonPropertyDescription("Size, rate and connection limits. Unset limits take the relay's defaults.")
     public Limits limits;

@@ -145,6 +145,11 @@ class MailRelaySchemaKubeTest {
                 Arguments.of("negative recipients per day", """
                         outbound: {mode: smarthost, smarthost: {host: smtp.provider.test, rateLimit: {recipientsPerDay: -1}}}
                         """, "spec.outbound.smarthost.rateLimit.recipientsPerDay", "greater than or equal to 1"),
+                Arguments.of("dkimSignAllWith not a dkim domain", """
+                        outbound: {mode: mx}
+                        dkim: [{domain: example.com, selector: s1}]
+                        dkimSignAllWith: other.example
+                        """, "spec.dkimSignAllWith", "dkimSignAllWith must be one of the dkim domains"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

@@ -44,7 +44,8 @@ public final class RelayConfigRenderer {
     private static final Map<String, String> SPEC_FIELDS = Map.of(
             "server.hostname", "spec.hostname",
             "server.trustedProxies", "spec.service.trustedProxies",
-            "spool.minFreeSpace", "spec.persistence.minFreeSpace");
+            "spool.minFreeSpace", "spec.persistence.minFreeSpace",
+            "dkim.signAllWith", "spec.dkimSignAllWith");
 
     private RelayConfigRenderer() {
     }
@@ -87,7 +88,7 @@ public final class RelayConfigRenderer {
                         mounted(RelayPod.PEER_DIR, SecretKeys.USERNAME), mounted(RelayPod.PEER_DIR, SecretKeys.PASSWORD),
                         spec.tls == null, null, null),
                 null, // upstreamCheck: the relay's defaults
-                dkim(spec.dkim));
+                dkim(spec.dkim, spec.dkimSignAllWith));
     }
 
     /**
@@ -179,7 +180,7 @@ public final class RelayConfigRenderer {
     }
 
     /** Each key mounted at DKIM_DIR/i (PodTemplateFactory); the relay's defaults: relaxed/relaxed, From oversigned. */
-    static Dkim dkim(List<DkimSigning> signing) {
+    static Dkim dkim(List<DkimSigning> signing, String signAllWith) {
         if (signing == null || signing.isEmpty()) {
             return null;
         }
@@ -188,7 +189,7 @@ public final class RelayConfigRenderer {
             domains.add(new Dkim.SigningDomain(signing.get(i).domain, signing.get(i).selector,
                     mounted(RelayPod.DKIM_DIR + "/" + i, SecretKeys.DKIM_PRIVATE_KEY)));
         }
-        return new Dkim(domains, null, null, null);
+        return new Dkim(domains, signAllWith, null, null);
     }
 
     private static Path mounted(String directory, String key) {

@@ -113,14 +113,8 @@ final class RateLimits implements DestinationScheduler.RateListener {
         MessageRateGate gate = rate.messagesPerSecond() == null ? null : new MessageRateGate(rate.messagesPerSecond());
         RecipientBudget budget = rate.recipientsPerDay() == null ? null
                 : new RecipientBudget(name, rate.recipientsPerDay(), clock, budgetFile(destination));
-        Counter messageWaits = Counter.builder("mailrelay.delivery.ratelimit.waits").tag("upstream", upstream)
-                .tag("limit", "messagesPerSecond")
-                .description("deliveries that waited for the upstream's messagesPerSecond, recipients deferred for "
-                        + "its recipientsPerDay").register(registry);
-        Counter recipientWaits = Counter.builder("mailrelay.delivery.ratelimit.waits").tag("upstream", upstream)
-                .tag("limit", "recipientsPerDay")
-                .description("deliveries that waited for the upstream's messagesPerSecond, recipients deferred for "
-                        + "its recipientsPerDay").register(registry);
+        Counter messageWaits = waits(upstream, "messagesPerSecond");
+        Counter recipientWaits = waits(upstream, "recipientsPerDay");
         if (budget != null) {
             Gauge.builder("mailrelay.delivery.ratelimit.remaining", budget, RecipientBudget::remaining)
                     .tag("upstream", upstream).strongReference(true)
@@ -128,6 +122,12 @@ final class RateLimits implements DestinationScheduler.RateListener {
                     .register(registry);
         }
         return new Limit(name, gate, budget, messageWaits, recipientWaits, new long[1]);
+    }
+
+    private Counter waits(String upstream, String limit) {
+        return Counter.builder("mailrelay.delivery.ratelimit.waits").tag("upstream", upstream).tag("limit", limit)
+                .description("deliveries that waited for the upstream's messagesPerSecond, recipients deferred for "
+                        + "its recipientsPerDay").register(registry);
     }
 
     private Path budgetFile(Router.Destination destination) {

@@ -23,10 +23,13 @@ import org.apache.james.mime4j.dom.address.Mailbox;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.jboss.logging.Logger;
 
+
 import io.mailrelay.config.Dkim;
 import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.DomainNames;
 import io.mailrelay.relay.spool.MessageStamp;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Signs accepted mail (RFC 6376; ed25519-sha256, RFC 8463) when it is committed to the spool, over its bytes as they
@@ -47,17 +50,33 @@ public final class DkimSigner extends DKIMCommon implements MessageStamp {
     private final List<String> headers;
     private final String canonicalization;
     private final Clock clock;
+    private final Counter signed;
+    private final Counter noKey;
+    private final Counter unreadable;
 
-    DkimSigner(List<SigningKey> keys, String signAllWith, List<String> headers, String canonicalization, Clock clock) {
+    DkimSigner(List<SigningKey> keys, String signAllWith, List<String> headers, String canonicalization, Clock clock,
+            MeterRegistry registry) {
         this.keys = List.copyOf(keys);
         this.signAllWith = signAllWith == null ? null : DomainNames.normalize(signAllWith);
         this.headers = headers.stream().map(name -> name.toLowerCase(Locale.ROOT)).distinct().toList();
         this.canonicalization = canonicalization;
         this.clock = clock;
+        this.signed = messages(registry, "signed", "none");
+        this.noKey = messages(registry, "unsigned", "no_key_for_domain");
+        this.unreadable = messages(registry, "unsigned", "header_section");
+    }
+
+    /**
+     * {@code mailrelay.dkim.messages}: result signed, or unsigned with the reason (no_key_for_domain: its From: domain
+     * has no key and there is no signAllWith; header_section: over 1 MiB, or not text in the JVM's charset).
+     */
+    private static Counter messages(MeterRegistry registry, String result, String reason) {
+        return Counter.builder("mailrelay.dkim.messages").tag("result", result).tag("reason", reason)
+                .description("accepted messages by DKIM outcome: signed, or unsigned and why").register(registry);
     }
 
     /** @param dkim with its defaults; the key files are read now (the loader checked that they parse) */
-    public static MessageStamp of(Dkim dkim) throws IOException {
+    public static MessageStamp of(Dkim dkim, MeterRegistry registry) throws IOException {
         if (dkim == null) {
             return MessageStamp.NONE;
         }
@@ -66,7 +85,8 @@ public final class DkimSigner extends DKIMCommon implements MessageStamp {
             keys.add(new SigningKey(DomainNames.normalize(signing.domain()), signing.selector(),
                     DkimKey.parse(Files.readString(signing.keyFile()), signing.keyFile().toString())));
         }
-        return new DkimSigner(keys, dkim.signAllWith(), dkim.headers(), dkim.canonicalization(), Clock.systemUTC());
+        return new DkimSigner(keys, dkim.signAllWith(), dkim.headers(), dkim.canonicalization(), Clock.systemUTC(),
+                registry);
     }
 
     @Override
@@ -74,11 +94,13 @@ public final class DkimSigner extends DKIMCommon implements MessageStamp {
         Optional<HeaderFields> read = HeaderFields.read(message, MAX_HEADER_BYTES);
         if (read.isEmpty()) {
             LOG.debug("message not signed: its header section is too long or not text");
+            unreadable.increment();
             return new byte[0];
         }
         HeaderFields fields = read.get();
         List<SigningKey> signing = signers(fields);
         if (signing.isEmpty()) {
+            noKey.increment();
             return new byte[0];
         }
         try {
@@ -103,6 +125,7 @@ public final class DkimSigner extends DKIMCommon implements MessageStamp {
                 record.setSignature(signature.sign());
                 out.append("DKIM-Signature:").append(record).append("\r\n");
             }
+            signed.increment();
             return out.toString().getBytes(StandardCharsets.US_ASCII);
         } catch (PermFailException | GeneralSecurityException e) {
             throw new IOException("DKIM signing failed: " + e.getMessage(), e);

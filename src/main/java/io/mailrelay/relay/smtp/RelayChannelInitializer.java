@@ -140,7 +140,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         }
         // The data filter must be the first DataLineFilter: it consumes every line of the message.
         chain.add(new SpoolingDataFilter(spool, spoolWorkers, config.server().hostname(), limits.maxMessageSize(),
-                limits.maxHops(), metrics, messages, DkimSigner.of(config.dkim())));
+                limits.maxHops(), metrics, messages, DkimSigner.of(config.dkim(), registry)));
         chain.add(new MailSizeEsmtpExtension());
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(),
                 session -> exemptFromClientLimits(SessionFacts.clientAddress(session)) || logins.peer().session(session),

@@ -17,10 +17,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.mailrelay.api.Authentication;
+import io.mailrelay.api.DkimSigning;
 import io.mailrelay.api.Limits;
 import io.mailrelay.api.LocalDomain;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
+import io.mailrelay.api.RateLimit;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
@@ -222,6 +224,37 @@ class RelayConfigRendererTest {
         assertThat(smarthost.get("tls").asText()).isEqualTo("opportunistic");
         assertThat(smarthost.has("usernameFile")).isFalse();
         assertThat(smarthost.has("passwordFile")).isFalse();
+    }
+
+    @Test
+    void aSmarthostRateLimitAndDkimSignAllWithAreRenderedAsTheRelayReadsThem() throws Exception {
+        MailRelaySpec spec = Specs.minimal();
+        spec.outbound.mode = OutboundMode.SMARTHOST;
+        spec.outbound.smarthost = new Smarthost();
+        spec.outbound.smarthost.host = "email-smtp.eu-west-1.amazonaws.com";
+        spec.outbound.smarthost.rateLimit = new RateLimit();
+        spec.outbound.smarthost.rateLimit.messagesPerSecond = 14;
+        spec.outbound.smarthost.rateLimit.recipientsPerDay = 50000;
+        DkimSigning signing = new DkimSigning();
+        signing.domain = "example.com";
+        signing.selector = "s1";
+        spec.dkim = List.of(signing);
+        spec.dkimSignAllWith = "Example.com";
+
+        JsonNode yaml = YAML.readTree(RelayConfigRenderer.render(spec));
+
+        assertThat(yaml.at("/outbound/smarthost/rateLimit/messagesPerSecond").asInt()).isEqualTo(14);
+        assertThat(yaml.at("/outbound/smarthost/rateLimit/recipientsPerDay").asInt()).isEqualTo(50000);
+        assertThat(yaml.at("/dkim/signAllWith").asText()).isEqualTo("Example.com");
+        assertThat(RelayConfigRenderer.problems(spec)).isEmpty();
+
+        spec.dkimSignAllWith = "other.example";
+        assertThat(RelayConfigRenderer.problems(spec))
+                .containsExactly("spec.dkimSignAllWith: \"other.example\" is not one of dkim.domains");
+        spec.dkimSignAllWith = null;
+        spec.outbound.smarthost.rateLimit.messagesPerSecond = 0;
+        assertThat(RelayConfigRenderer.problems(spec)).containsExactly(
+                "spec.outbound.smarthost.rateLimit.messagesPerSecond: must be greater than 0, was 0");
     }
 
     @Test

@@ -48,6 +48,8 @@ class RelayDkimSmtpTest {
     private static Dnsmasq dns;
     private static RelayRuntime runtime;
     private static RelayServer server;
+    private static SimpleMeterRegistry registry;
+    private static Path edBKey;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,7 +75,8 @@ class RelayDkimSmtpTest {
                     - {domain: a.test, selector: ed2026, keyFile: %s}
                     - {domain: B.Test, selector: ed2026, keyFile: %s}
                 """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool"), rsa, edA, edB));
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        edBKey = edB;
+        registry = new SimpleMeterRegistry();
         runtime = RelayRuntime.start(RelayConfigLoader.load(config), registry);
         server = new RelayServer(RelayConfigLoader.load(config), runtime.spool(), registry).start();
     }
@@ -121,7 +124,11 @@ class RelayDkimSmtpTest {
 
     /** Sends one message (already dot-stuffed, CRLF lines) from the allowed client; returns its test id. */
     private static void send(String from, String message) {
-        try (RawSmtp smtp = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, server.port())) {
+        send(server.port(), from, message);
+    }
+
+    private static void send(int port, String from, String message) {
+        try (RawSmtp smtp = RawSmtp.connect(RelayFixture.ALLOWED_CLIENT, port)) {
             assertThat(smtp.reply()).startsWith("220 ");
             smtp.openData(from, "bob@example.test");
             smtp.send(message + ".\r\n");
@@ -178,9 +185,11 @@ class RelayDkimSmtpTest {
                         + "X-Test-Id: presigned\r\n\r\nSigned before.\r\n"});
         int signaturesVerified = 0;
         int signaturesExpected = 0;
+        double signedBefore = dkimMessages(registry, "signed", "none");
         for (String[] message : messages) {
             send(message[0], message[2]);
         }
+        assertThat(dkimMessages(registry, "signed", "none") - signedBefore).isEqualTo(messages.size());
         for (String[] message : messages) {
             byte[] delivered = delivered(message[1]);
             List<String> ours = signatures(delivered).stream().filter(s -> !s.contains("d=elsewhere.test")).toList();
@@ -238,8 +247,42 @@ class RelayDkimSmtpTest {
 
     @Test
     void mailFromAnotherDomainIsNotSigned() {
+        double before = dkimMessages(registry, "unsigned", "no_key_for_domain");
         send("app@other.test", "From: app@other.test\r\nTo: bob@example.test\r\nSubject: other\r\n"
                 + "X-Test-Id: other\r\n\r\nNot ours to sign.\r\n");
         assertThat(signatures(delivered("other"))).isEmpty();
+        assertThat(dkimMessages(registry, "unsigned", "no_key_for_domain") - before).isEqualTo(1);
+    }
+
+    @Test
+    void withSignAllWithMailFromAnyDomainIsSignedWithThatDomainsKeysAndVerifies() throws Exception {
+        Path dir = Files.createTempDirectory("relay-dkim-all");
+        Path config = Files.writeString(dir.resolve("relay.yaml"), """
+                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
+                allowedNetworks: [127.0.0.2/32]
+                localDomains:
+                  - {domain: example.test, deliverTo: "127.0.0.1:%d", recipientCheck: none}
+                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: 9, tls: none}}
+                spool: {directory: %s, retrySchedule: [1s]}
+                dkim:
+                  domains:
+                    - {domain: b.test, selector: ed2026, keyFile: %s}
+                  signAllWith: b.test
+                """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool"), edBKey));
+        SimpleMeterRegistry all = new SimpleMeterRegistry();
+        try (RelayRuntime allRuntime = RelayRuntime.start(RelayConfigLoader.load(config), all);
+                RelayServer allServer = new RelayServer(RelayConfigLoader.load(config), allRuntime.spool(), all).start()) {
+            send(allServer.port(), "app@customer.test", "From: app@customer.test\r\nTo: bob@example.test\r\n"
+                    + "Subject: for a customer\r\nX-Test-Id: signall\r\n\r\nSigned by the relay's domain.\r\n");
+            byte[] delivered = delivered("signall");
+            assertThat(signatures(delivered)).hasSize(1).first().asString().contains("d=b.test").contains("s=ed2026");
+            Exec.Result result = DkimVerify.verify(dns, delivered, 0);
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(dkimMessages(all, "signed", "none")).isEqualTo(1);
+        }
+    }
+
+    private static double dkimMessages(SimpleMeterRegistry registry, String result, String reason) {
+        return registry.get("mailrelay.dkim.messages").tag("result", result).tag("reason", reason).counter().count();
     }
 }
