@@ -74,4 +74,51 @@ class DestinationSchedulerTest {
         scheduler.close(WAIT.toMillis());
         assertThat(scheduler.submit(FAST, blocking("after close"))).isFalse();
     }
+
+    @Test
+    void aRateGateHoldsJobsInTheirLaneWithoutAWorkerAndListsThemUntilASlotFrees() {
+        MessageRateGate gate = new MessageRateGate(2);
+        java.util.concurrent.atomic.AtomicInteger waited = new java.util.concurrent.atomic.AtomicInteger();
+        List<long[]> spans = new CopyOnWriteArrayList<>(); // {start, end} in nanos
+        DestinationScheduler scheduler = new DestinationScheduler(new DeliverySettings.Limits(10, 10, 5, 2),
+                destination -> destination.equals(SLOW) ? gate : null, new DestinationScheduler.RateListener() {
+                    @Override
+                    public void throttled(Router.Destination destination, MessageRateGate g, int waiting) {
+                    }
+
+                    @Override
+                    public void waited(Router.Destination destination) {
+                        waited.incrementAndGet();
+                    }
+                });
+        for (int i = 0; i < 6; i++) {
+            String name = "rated" + i;
+            scheduler.submit(SLOW, name, wait -> {
+                long start = System.nanoTime();
+                blocking(name).run();
+                spans.add(new long[] {start, System.nanoTime()});
+                return true;
+            });
+        }
+        scheduler.submit(FAST, blocking("unrated"));
+        await().atMost(WAIT).until(() -> started.size() == 3);
+
+        // two hold the gate's slots (blocked on the latch): the other four wait without a worker, listed by tag
+        assertThat(started).containsExactlyInAnyOrder("rated0", "rated1", "unrated");
+        assertThat(scheduler.running()).isEqualTo(3);
+        assertThat(scheduler.rateHeld().keySet()).containsExactly("rated2", "rated3", "rated4", "rated5");
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> started.size() == 7 && scheduler.running() == 0);
+        assertThat(waited.get()).isEqualTo(4);
+        assertThat(scheduler.rateHeld()).isEmpty();
+        // each slot is kept a second after its job ended: no 1-second window touches more than 2 jobs (the busiest
+        // window is one that ends just after some job's start)
+        for (long[] span : spans) {
+            long start = span[0];
+            assertThat(spans.stream().filter(other -> other[0] <= start && other[1] > start - 1_000_000_000L).count())
+                    .isLessThanOrEqualTo(2);
+        }
+        scheduler.close(WAIT.toMillis());
+    }
 }
