@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import io.mailrelay.concurrent.DaemonThreads;
+import io.mailrelay.config.OutboundMode;
 import io.mailrelay.relay.spool.DeliveryState;
 import io.mailrelay.relay.spool.Envelope;
 import io.mailrelay.relay.spool.FileMessageSpool;
@@ -93,7 +94,7 @@ public final class DeliveryService implements AutoCloseable {
         this.bounces = new BounceComposer(settings.hostname());
         this.rateLimits = new RateLimits(router::smarthostOf, spool.directory().resolve("ratelimit"), clock, registry);
         this.scheduler = new DestinationScheduler(settings.limits(), rateLimits::gate, rateLimits);
-        if (settings.mode() == io.mailrelay.config.OutboundMode.SMARTHOST) {
+        if (settings.mode() == OutboundMode.SMARTHOST) {
             rateLimits.of(router.destinationOfSmarthost()); // its meters and daily count from the start
         }
         this.metrics = new DeliveryMetrics(registry, spool, scheduler, clock);
