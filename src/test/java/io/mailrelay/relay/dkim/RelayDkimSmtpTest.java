@@ -62,19 +62,13 @@ class RelayDkimSmtpTest {
         records.add(txtRecord("ed2026._domainkey.a.test", "v=DKIM1; k=ed25519; p=" + publicKey(edA, true)));
         records.add(txtRecord("ed2026._domainkey.b.test", "v=DKIM1; k=ed25519; p=" + publicKey(edB, true)));
         dns = Dnsmasq.start(records.toArray(String[]::new));
-        Path config = Files.writeString(dir.resolve("relay.yaml"), """
-                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
-                allowedNetworks: [127.0.0.2/32]
-                localDomains:
-                  - {domain: example.test, deliverTo: "127.0.0.1:%d", recipientCheck: none}
-                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: 9, tls: none}}
-                spool: {directory: %s, retrySchedule: [1s]}
+        Path config = relayYaml(dir, """
                 dkim:
                   domains:
                     - {domain: a.test, selector: rsa2026, keyFile: %s}
                     - {domain: a.test, selector: ed2026, keyFile: %s}
                     - {domain: B.Test, selector: ed2026, keyFile: %s}
-                """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool"), rsa, edA, edB));
+                """.formatted(rsa, edA, edB));
         edBKey = edB;
         registry = new SimpleMeterRegistry();
         runtime = RelayRuntime.start(RelayConfigLoader.load(config), registry);
@@ -92,6 +86,18 @@ class RelayDkimSmtpTest {
         if (dns != null) {
             dns.close();
         }
+    }
+
+    /** relay.yaml of a relay on a free port delivering example.test to the sink, with {@code dkim} appended. */
+    private static Path relayYaml(Path dir, String dkim) throws java.io.IOException {
+        return Files.writeString(dir.resolve("relay.yaml"), """
+                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
+                allowedNetworks: [127.0.0.2/32]
+                localDomains:
+                  - {domain: example.test, deliverTo: "127.0.0.1:%d", recipientCheck: none}
+                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: 9, tls: none}}
+                spool: {directory: %s, retrySchedule: [1s]}
+                """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool")) + dkim);
     }
 
     /** openssl genpkey: a PKCS#8 PEM key. */
@@ -257,18 +263,12 @@ class RelayDkimSmtpTest {
     @Test
     void withSignAllWithMailFromAnyDomainIsSignedWithThatDomainsKeysAndVerifies() throws Exception {
         Path dir = Files.createTempDirectory("relay-dkim-all");
-        Path config = Files.writeString(dir.resolve("relay.yaml"), """
-                server: {listenAddress: 127.0.0.1, port: %d, hostname: relay.test}
-                allowedNetworks: [127.0.0.2/32]
-                localDomains:
-                  - {domain: example.test, deliverTo: "127.0.0.1:%d", recipientCheck: none}
-                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: 9, tls: none}}
-                spool: {directory: %s, retrySchedule: [1s]}
+        Path config = relayYaml(dir, """
                 dkim:
                   domains:
                     - {domain: b.test, selector: ed2026, keyFile: %s}
                   signAllWith: b.test
-                """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool"), edBKey));
+                """.formatted(edBKey));
         SimpleMeterRegistry all = new SimpleMeterRegistry();
         try (RelayRuntime allRuntime = RelayRuntime.start(RelayConfigLoader.load(config), all);
                 RelayServer allServer = new RelayServer(RelayConfigLoader.load(config), allRuntime.spool(), all).start()) {
