@@ -102,11 +102,7 @@ class CrdDescriptionsKubeTest {
     @Test
     void conditionsAreAListKeyedByTypeSoADuplicateTypeIsRefused() {
         String ns = "conditions";
-        api.client().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
-        MailRelay relay = api.client().resources(MailRelay.class).load(java.nio.file.Path.of("deploy", "examples",
-                "minimal.yaml").toFile()).item();
-        relay.getMetadata().setNamespace(ns);
-        MailRelay created = api.client().resource(relay).create();
+        MailRelay created = createMinimal(ns);
 
         created.setStatus(new MailRelayStatus());
         created.getStatus().conditions = List.of(condition("Ready", "True"), condition("ConfigValid", "True"));
@@ -125,11 +121,7 @@ class CrdDescriptionsKubeTest {
     @Test
     void upstreamsAreAListKeyedByUpstreamSoADuplicateIsRefused() {
         String ns = "upstreams";
-        api.client().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
-        MailRelay relay = api.client().resources(MailRelay.class).load(java.nio.file.Path.of("deploy", "examples",
-                "minimal.yaml").toFile()).item();
-        relay.getMetadata().setNamespace(ns);
-        MailRelay created = api.client().resource(relay).create();
+        MailRelay created = createMinimal(ns);
         created.setStatus(new MailRelayStatus());
         created.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("mail.example.com:25"));
         MailRelay accepted = api.client().resource(created).updateStatus();
@@ -199,5 +191,15 @@ class CrdDescriptionsKubeTest {
             node = content.path("properties").path(step);
         }
         return node;
+    }
+
+    /** deploy/examples/minimal.yaml, created in a namespace of its own. */
+    private static MailRelay createMinimal(String namespace) {
+        api.client().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                .serverSideApply();
+        MailRelay relay = api.client().resources(MailRelay.class).load(java.nio.file.Path.of("deploy", "examples",
+                "minimal.yaml").toFile()).item();
+        relay.getMetadata().setNamespace(namespace);
+        return api.client().resource(relay).create();
     }
 }

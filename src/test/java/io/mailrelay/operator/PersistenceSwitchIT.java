@@ -124,7 +124,6 @@ class PersistenceSwitchIT {
         return api.client().apps().deployments().inNamespace(NAMESPACE).withName(NAME).get();
     }
 
-
     private static MailRelay relay() {
         MailRelay relay = io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
                 apiVersion: mailrelay.io/v1alpha1

@@ -132,8 +132,6 @@ class RollingUpdateUnderLoadIT {
         return ProcessHandle.of(kubelet.podProcess(NAME, pod).pid()).orElseThrow().info().startInstant().orElseThrow();
     }
 
-
-
     private static MailRelay relay() {
         return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
                 apiVersion: mailrelay.io/v1alpha1

@@ -150,8 +150,6 @@ class ScaleDownUnderLoadIT {
         }
     }
 
-
-
     private static MailRelay relay() {
         return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
                 apiVersion: mailrelay.io/v1alpha1

@@ -14,11 +14,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.mailrelay.relay.config.RelayConfigLoader;
 import io.mailrelay.testing.FreePort;
 import io.mailrelay.testing.SinkMessage;
 import io.mailrelay.testing.SmtpSink;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * What real mail needs and what loops look like, with the default limits: the relay as a pod runs it
@@ -32,8 +30,7 @@ class RelayMessageLimitsSmtpTest {
     @RegisterExtension
     static final SmtpSink nextHop = new SmtpSink();
 
-    private static RelayRuntime runtime;
-    private static RelayServer server;
+    private static DeliveringRelay relay;
 
     @BeforeAll
     static void start() throws Exception {
@@ -46,24 +43,19 @@ class RelayMessageLimitsSmtpTest {
                 outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: 9, tls: none}}
                 spool: {directory: %s, retrySchedule: [1s]}
                 """.formatted(FreePort.pick(), nextHop.port(), dir.resolve("spool")));
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        runtime = RelayRuntime.start(RelayConfigLoader.load(config), registry);
-        server = new RelayServer(RelayConfigLoader.load(config), runtime.spool(), registry).start();
+        relay = DeliveringRelay.start(config);
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (runtime != null) {
-            runtime.close();
+        if (relay != null) {
+            relay.close();
         }
     }
 
     /** A session of the allowed client, told to send its message (354). */
     private static RawSmtp inData() {
-        RawSmtp smtp = RawSmtp.connect(ALLOWED, server.port());
+        RawSmtp smtp = RawSmtp.connect(ALLOWED, relay.port());
         assertThat(smtp.reply()).startsWith("220 ");
         return smtp.openData("app@inside.test", "bob@example.test");
     }
@@ -99,7 +91,7 @@ class RelayMessageLimitsSmtpTest {
 
     /** Waits until the spool is empty, so that a message that was going to arrive has arrived. */
     private static void deliveryDone() {
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> runtime.spool().depth() == 0);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> relay.runtime.spool().depth() == 0);
     }
 
     @Test

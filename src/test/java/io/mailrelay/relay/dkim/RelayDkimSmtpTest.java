@@ -21,9 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.mailrelay.relay.RawSmtp;
 import io.mailrelay.relay.RelayFixture;
-import io.mailrelay.relay.RelayRuntime;
-import io.mailrelay.relay.RelayServer;
-import io.mailrelay.relay.config.RelayConfigLoader;
+import io.mailrelay.relay.DeliveringRelay;
 import io.mailrelay.testing.DkimVerify;
 import io.mailrelay.testing.Dnsmasq;
 import io.mailrelay.testing.Exec;
@@ -46,9 +44,7 @@ class RelayDkimSmtpTest {
     static final SmtpSink nextHop = new SmtpSink();
 
     private static Dnsmasq dns;
-    private static RelayRuntime runtime;
-    private static RelayServer server;
-    private static SimpleMeterRegistry registry;
+    private static DeliveringRelay relay;
     private static Path edBKey;
 
     @BeforeAll
@@ -70,18 +66,13 @@ class RelayDkimSmtpTest {
                     - {domain: B.Test, selector: ed2026, keyFile: %s}
                 """.formatted(rsa, edA, edB));
         edBKey = edB;
-        registry = new SimpleMeterRegistry();
-        runtime = RelayRuntime.start(RelayConfigLoader.load(config), registry);
-        server = new RelayServer(RelayConfigLoader.load(config), runtime.spool(), registry).start();
+        relay = DeliveringRelay.start(config);
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (runtime != null) {
-            runtime.close();
+        if (relay != null) {
+            relay.close();
         }
         if (dns != null) {
             dns.close();
@@ -130,7 +121,7 @@ class RelayDkimSmtpTest {
 
     /** Sends one message (already dot-stuffed, CRLF lines) from the allowed client; returns its test id. */
     private static void send(String from, String message) {
-        send(server.port(), from, message);
+        send(relay.port(), from, message);
     }
 
     private static void send(int port, String from, String message) {
@@ -191,11 +182,11 @@ class RelayDkimSmtpTest {
                         + "X-Test-Id: presigned\r\n\r\nSigned before.\r\n"});
         int signaturesVerified = 0;
         int signaturesExpected = 0;
-        double signedBefore = dkimMessages(registry, "signed", "none");
+        double signedBefore = dkimMessages(relay.registry, "signed", "none");
         for (String[] message : messages) {
             send(message[0], message[2]);
         }
-        assertThat(dkimMessages(registry, "signed", "none") - signedBefore).isEqualTo(messages.size());
+        assertThat(dkimMessages(relay.registry, "signed", "none") - signedBefore).isEqualTo(messages.size());
         for (String[] message : messages) {
             byte[] delivered = delivered(message[1]);
             List<String> ours = signatures(delivered).stream().filter(s -> !s.contains("d=elsewhere.test")).toList();
@@ -253,11 +244,11 @@ class RelayDkimSmtpTest {
 
     @Test
     void mailFromAnotherDomainIsNotSigned() {
-        double before = dkimMessages(registry, "unsigned", "no_key_for_domain");
+        double before = dkimMessages(relay.registry, "unsigned", "no_key_for_domain");
         send("app@other.test", "From: app@other.test\r\nTo: bob@example.test\r\nSubject: other\r\n"
                 + "X-Test-Id: other\r\n\r\nNot ours to sign.\r\n");
         assertThat(signatures(delivered("other"))).isEmpty();
-        assertThat(dkimMessages(registry, "unsigned", "no_key_for_domain") - before).isEqualTo(1);
+        assertThat(dkimMessages(relay.registry, "unsigned", "no_key_for_domain") - before).isEqualTo(1);
     }
 
     @Test
@@ -269,16 +260,14 @@ class RelayDkimSmtpTest {
                     - {domain: b.test, selector: ed2026, keyFile: %s}
                   signAllWith: b.test
                 """.formatted(edBKey));
-        SimpleMeterRegistry all = new SimpleMeterRegistry();
-        try (RelayRuntime allRuntime = RelayRuntime.start(RelayConfigLoader.load(config), all);
-                RelayServer allServer = new RelayServer(RelayConfigLoader.load(config), allRuntime.spool(), all).start()) {
-            send(allServer.port(), "app@customer.test", "From: app@customer.test\r\nTo: bob@example.test\r\n"
+        try (DeliveringRelay signingAll = DeliveringRelay.start(config)) {
+            send(signingAll.port(), "app@customer.test", "From: app@customer.test\r\nTo: bob@example.test\r\n"
                     + "Subject: for a customer\r\nX-Test-Id: signall\r\n\r\nSigned by the relay's domain.\r\n");
             byte[] delivered = delivered("signall");
             assertThat(signatures(delivered)).hasSize(1).first().asString().contains("d=b.test").contains("s=ed2026");
             Exec.Result result = DkimVerify.verify(dns, delivered, 0);
             assertThat(result.exitCode()).as(result.toString()).isZero();
-            assertThat(dkimMessages(all, "signed", "none")).isEqualTo(1);
+            assertThat(dkimMessages(signingAll.registry, "signed", "none")).isEqualTo(1);
         }
     }
 
