@@ -7,14 +7,17 @@ import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.SecretKeys;
 import static java.util.Objects.requireNonNullElse;
 
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -37,6 +40,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
+import io.mailrelay.config.ByteSize;
+import io.mailrelay.config.RelayJvmOptions;
 
 /**
  * The relay pod: passes PodSecurity "restricted" (non-root, read-only root file system, no capabilities, no
@@ -56,6 +61,8 @@ public final class PodTemplateFactory {
     /** The CRD's default of spec.terminationGracePeriodSeconds. */
     static final long DEFAULT_TERMINATION_GRACE_SECONDS = 60;
     private static final int FILE_MODE = 0440;
+    /** The relay's default memory request and limit: it runs the 20-session benchmark within it (docs/benchmarks.md). */
+    static final String DEFAULT_MEMORY = "128Mi";
 
     private PodTemplateFactory() {
     }
@@ -138,6 +145,7 @@ public final class PodTemplateFactory {
     }
 
     private static Container container(MailRelay relay, String image) {
+        ResourceRequirements resources = resources(relay.getSpec().resources);
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(image)
@@ -148,7 +156,8 @@ public final class PodTemplateFactory {
                     .withProtocol("TCP").endPort()
                 .addNewPort().withName(RelayPod.HTTP_PORT_NAME).withContainerPort(RelayPod.HTTP_PORT)
                     .withProtocol("TCP").endPort()
-                .withResources(resources(relay.getSpec().resources))
+                .withResources(resources)
+                .withEnv(jvmEnvironment(resources))
                 // the JVM starts slowly: liveness only counts once the relay has started
                 .withStartupProbe(health("/q/health/live", 2, 60))
                 .withLivenessProbe(health("/q/health/live", 10, 3))
@@ -189,9 +198,22 @@ public final class PodTemplateFactory {
             return requested;
         }
         return new ResourceRequirementsBuilder()
-                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
-                .withLimits(Map.of("memory", new Quantity("512Mi")))
+                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity(DEFAULT_MEMORY)))
+                .withLimits(Map.of("memory", new Quantity(DEFAULT_MEMORY)))
                 .build();
+    }
+
+    /**
+     * The JVM's memory options for the container's memory limit (RelayJvmOptions, the one rule): JAVA_TOOL_OPTIONS
+     * and MALLOC_ARENA_MAX; none without a limit (the image's -XX:MaxRAMPercentage then applies).
+     */
+    static List<EnvVar> jvmEnvironment(ResourceRequirements resources) {
+        Quantity limit = resources.getLimits() == null ? null : resources.getLimits().get("memory");
+        Optional<ByteSize> bytes = limit == null ? Optional.empty()
+                : Optional.of(new ByteSize(Quantity.getAmountInBytes(limit).setScale(0, RoundingMode.DOWN).longValueExact()));
+        return RelayJvmOptions.environment(bytes).entrySet().stream()
+                .map(env -> new EnvVar(env.getKey(), env.getValue(), null))
+                .toList();
     }
 
     private static boolean isEmpty(Map<?, ?> map) {

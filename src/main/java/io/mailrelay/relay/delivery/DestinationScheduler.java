@@ -4,8 +4,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -73,9 +73,12 @@ final class DestinationScheduler {
         this.destinationLimit = limits.destinationConcurrencyLimit();
         this.gates = gates;
         this.listener = listener;
-        this.pool = new ThreadPoolExecutor(processLimit, processLimit, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // no core threads and a hand-off queue: an idle worker takes the next job, a new thread starts only when
+        // none is idle (with core threads every submit below the core size would start one: 100 threads for 20
+        // sessions at once). The bound is busy < processLimit, kept by dispatch(); a worker that has just finished a
+        // job may still be in finished() when the next job is handed over, so the pool itself is not capped there.
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 DaemonThreads.numbered("delivery"));
-        pool.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.numbered("delivery-rate"));
         timer.setKeepAliveTime(60, TimeUnit.SECONDS);
         timer.allowCoreThreadTimeOut(true);
@@ -110,6 +113,16 @@ final class DestinationScheduler {
     synchronized int running(Router.Destination destination) {
         Lane lane = lanes.get(destination);
         return lane == null ? 0 : lane.running;
+    }
+
+    /** Worker threads alive now (running a job, just finished one, or idle for less than a minute). */
+    int threads() {
+        return pool.getPoolSize();
+    }
+
+    /** The most worker threads alive at once so far. */
+    int largestThreads() {
+        return pool.getLargestPoolSize();
     }
 
     /** Jobs running now over all destinations. */

@@ -124,7 +124,8 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
-        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("128Mi"));
+        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("128Mi"));
         assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "peer", "tmp"); // spool: a claim
         assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("peer")).singleElement()
                 .satisfies(m -> {
@@ -235,6 +236,48 @@ class ManifestsTest {
 
         assertThat(container.getImage()).isEqualTo("registry.example/relay:2");
         assertThat(container.getResources().getLimits()).containsOnlyKeys("memory").containsEntry("memory", new Quantity("1Gi"));
+    }
+
+    private static Map<String, String> env(MailRelaySpec spec) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        var container = pod(spec).getContainers().get(0);
+        if (container.getEnv() != null) {
+            container.getEnv().forEach(var -> env.put(var.getName(), var.getValue()));
+        }
+        return env;
+    }
+
+    @Test
+    void theDefaultLimitOf128MiGetsASmallHeapAndTheSerialCollector() {
+        Map<String, String> env = env(Specs.minimal());
+
+        assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX").containsEntry("MALLOC_ARENA_MAX", "2");
+        assertThat(env.get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx64m", "-XX:+UseSerialGC",
+                "-XX:MaxDirectMemorySize=16m", "-XX:ReservedCodeCacheSize=32m");
+    }
+
+    @Test
+    void aLargerLimitGetsALargerHeap() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("256Mi")).build();
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx128m").doesNotContain("-Xmx64m");
+
+        spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).build();
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx1024m", "-XX:+UseG1GC")
+                .doesNotContain("-XX:+UseSerialGC");
+
+        // decimal units are bytes too: 1G = 953.67Mi
+        spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1G")).build();
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx476m");
+    }
+
+    @Test
+    void withoutAMemoryLimitNothingIsRenderedAndTheImageDefaultApplies() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.resources = new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("300Mi"))
+                .addToLimits("cpu", new Quantity("1")).build();
+
+        assertThat(env(spec)).isEmpty();
     }
 
     @Test

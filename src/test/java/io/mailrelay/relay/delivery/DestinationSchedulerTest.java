@@ -121,4 +121,36 @@ class DestinationSchedulerTest {
         }
         scheduler.close(WAIT.toMillis());
     }
+
+    @Test
+    void threadsFollowTheJobsRunningAtOnceNotTheProcessLimit() {
+        // Postfix's default_process_limit of 100 with one destination at its limit of 2: 60 jobs, each waiting for the
+        // one before it to finish, ran on 60 threads when every submit below the core size started one
+        DestinationScheduler scheduler = new DestinationScheduler(new DeliverySettings.Limits(100, 2, 5, 2));
+        CountDownLatch done = new CountDownLatch(60);
+        for (int i = 0; i < 60; i++) {
+            scheduler.submit(SLOW, done::countDown);
+        }
+        await().atMost(WAIT).until(() -> done.getCount() == 0 && scheduler.running() == 0);
+
+        // at most 2 running, and at most 2 more that had just finished a job when the next one was handed over
+        assertThat(scheduler.largestThreads()).isBetween(1, 4);
+        scheduler.close(WAIT.toMillis());
+    }
+
+    @Test
+    void jobsRunningAtOnceGetAThreadEach() {
+        // the other side: the hand-off queue never holds a job back for want of a thread
+        DestinationScheduler scheduler = new DestinationScheduler(new DeliverySettings.Limits(100, 20, 5, 2));
+        for (int i = 0; i < 20; i++) {
+            scheduler.submit(SLOW, blocking("slow" + i));
+        }
+        await().atMost(WAIT).until(() -> started.size() == 20);
+        assertThat(scheduler.running()).isEqualTo(20);
+        assertThat(scheduler.threads()).isEqualTo(20);
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> scheduler.running() == 0);
+        scheduler.close(WAIT.toMillis());
+    }
 }

@@ -1,0 +1,88 @@
+package io.mailrelay.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The relay JVM's memory options for a container memory limit: the one rule "limit -> -Xmx, direct memory, metaspace,
+ * code cache, collector, Netty allocator", which the operator renders into the relay container's
+ * {@code JAVA_TOOL_OPTIONS} and {@code bench/relay-memory.sh} runs the relay with ({@code main}). Without a limit
+ * nothing is rendered: the image's {@code -XX:MaxRAMPercentage=75} then sizes the heap from the node's memory.
+ *
+ * <p>What the budget of a 128 MiB pod goes to (measured with {@code -XX:NativeMemoryTracking=summary}, docs/benchmarks.md):
+ * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, James, Netty and Angus Mail
+ * about 40 MB, compiled code, thread stacks, GC and JIT structures), then direct buffers (Netty, NIO). So the heap gets
+ * what the fixed part leaves, at most half of the limit, and the caps keep each other part from growing into the rest.
+ */
+public final class RelayJvmOptions {
+
+    private static final long MIB = 1L << 20;
+    /** Below this the relay does not start reliably (class metadata alone is about 40 MB). */
+    public static final long MINIMUM_LIMIT = 96 * MIB;
+    /** What the JVM needs besides heap and direct memory: metaspace, code cache, stacks, GC, JIT, malloc. */
+    static final long NON_HEAP = 64 * MIB;
+    /** A limit this large leaves the G1 collector's overhead affordable (pause times stay low with bigger heaps). */
+    static final long G1_FROM = 1024 * MIB;
+
+    private RelayJvmOptions() {
+    }
+
+    /** The options for a container limited to {@code limit}; empty without a limit. */
+    public static List<String> forLimit(Optional<ByteSize> limit) {
+        if (limit.isEmpty()) {
+            return List.of();
+        }
+        long bytes = Math.max(limit.get().bytes(), MINIMUM_LIMIT);
+        long heap = Math.min(bytes / 2, bytes - NON_HEAP);
+        long direct = Math.max(8 * MIB, Math.min(bytes / 8, 64 * MIB));
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx" + heap / MIB + "m");
+        options.add("-Xms" + Math.min(heap, 16 * MIB) / MIB + "m");
+        options.add("-XX:MaxDirectMemorySize=" + direct / MIB + "m");
+        options.add("-XX:MaxMetaspaceSize=" + (bytes >= 256 * MIB ? 128 : 80) + "m");
+        options.add("-XX:ReservedCodeCacheSize=" + (bytes >= 256 * MIB ? 64 : 32) + "m");
+        options.add("-Xss512k");
+        options.add(bytes >= G1_FROM ? "-XX:+UseG1GC" : "-XX:+UseSerialGC");
+        // Netty's pooled allocator: one arena per event loop would hold a 4 MiB chunk each, 1 MiB chunks
+        // (maxOrder 7) and two arenas keep the direct memory of idle sessions small
+        if (bytes < G1_FROM) {
+            options.add("-Dio.netty.allocator.numDirectArenas=2");
+            options.add("-Dio.netty.allocator.numHeapArenas=2");
+            options.add("-Dio.netty.allocator.maxOrder=7");
+        }
+        return List.copyOf(options);
+    }
+
+    /**
+     * The relay container's environment for {@code limit}: {@code JAVA_TOOL_OPTIONS}, which the JVM reads besides its
+     * command line (so the image's ENTRYPOINT and {@code JAVA_OPTS_APPEND} stay as they are, and an explicit -Xmx here
+     * overrides the image's -XX:MaxRAMPercentage), and {@code MALLOC_ARENA_MAX=2}: glibc gives each thread that
+     * allocates natively an arena of its own, up to 8 per core, whose free pages stay resident. Empty without a limit.
+     */
+    public static Map<String, String> environment(Optional<ByteSize> limit) {
+        List<String> options = forLimit(limit);
+        if (options.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("JAVA_TOOL_OPTIONS", String.join(" ", options));
+        env.put("MALLOC_ARENA_MAX", "2");
+        return env;
+    }
+
+    /**
+     * {@code java -cp app.jar io.mailrelay.config.RelayJvmOptions 128Mi}: prints the environment for that limit as
+     * shell assignments, one a line ({@code bench/relay-memory.sh}).
+     */
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: RelayJvmOptions LIMIT (bytes or a quantity such as 128Mi)");
+            System.exit(2);
+        }
+        environment(Optional.of(ByteSize.parse(args[0])))
+                .forEach((name, value) -> System.out.println(name + "='" + value + "'"));
+    }
+}
