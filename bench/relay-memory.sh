@@ -14,10 +14,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 
 JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
-APP_JAR=${APP_JAR:-$(ls "$ROOT"/target/quarkus-app/app/*.jar 2>/dev/null | head -n 1)}
+APP_JARS=("$ROOT"/target/quarkus-app/app/*.jar)
+APP_JAR=${APP_JAR:-${APP_JARS[0]}}    # the application's own classes (RelayJvmOptions)
 JAVA=${JAVA:-java}
-LIMIT=${LIMIT:-128Mi}                 # the cgroup's memory limit (a Kubernetes quantity); "none": no cgroup
-JAVA_OPTS=${JAVA_OPTS:-}              # empty: what the operator renders for LIMIT (RelayJvmOptions)
+LIMIT=${LIMIT:-192Mi}                 # the cgroup's memory limit (a Kubernetes quantity); "none": no cgroup
+JAVA_OPTS=${JAVA_OPTS:-}              # empty: the environment the operator renders for LIMIT (RelayJvmOptions)
 SESSIONS=${SESSIONS:-20}
 WARMUP_COUNT=${WARMUP_COUNT:-1000}
 COUNT=${COUNT:-10000}
@@ -36,7 +37,19 @@ CLIENT_IP=127.0.0.11
 LOCAL_DOMAIN=sink.test
 IDLE_TARGET_MB=80 PEAK_TARGET_MB=128
 
-die() { echo "relay-memory: $*" >&2; exit 1; }
+ROWS=()
+print_rows() {
+    ((${#ROWS[@]})) || return 0
+    printf '%s\n' "step	sessions	msgs	size	e2e_s	RSS_MB	VmHWM_MB	cg_max_MB	cg_rss_MB	heap_MB	threads	failcnt	oom_kill" \
+        "${ROWS[@]}" | column -t -s $'\t'
+}
+# on a failure (the relay OOM-killed, say), the steps measured so far and the kernel's verdict are still printed
+die() {
+    echo "relay-memory: $*" >&2
+    print_rows >&2
+    [[ -n ${CGROUP:-} && -f $CGROUP/memory.oom_control ]] && echo "oom_control: $(tr '\n' ' ' <"$CGROUP/memory.oom_control")" >&2
+    exit 1
+}
 log() { echo "# $*" >&2; }
 
 if [[ -z ${RELAY_BENCH_NETNS:-} ]]; then
@@ -98,10 +111,15 @@ if [[ $LIMIT != none ]]; then
     # no swap on a Kubernetes node: the limit holds for memory plus swap where swap accounting exists
     [[ -f $CGROUP/memory.memsw.limit_in_bytes ]] && echo "$LIMIT_BYTES" >"$CGROUP/memory.memsw.limit_in_bytes"
 fi
+RELAY_ENV=()
 if [[ -z $JAVA_OPTS ]]; then
     [[ $LIMIT != none ]] || die "LIMIT=none needs JAVA_OPTS"
     [[ -f $APP_JAR ]] || die "the application classes (target/quarkus-app/app/*.jar) are missing"
-    JAVA_OPTS=$("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$LIMIT_BYTES")
+    # JAVA_TOOL_OPTIONS='...' and MALLOC_ARENA_MAX=2, as the operator sets them in the relay container
+    while IFS= read -r assignment; do
+        value=${assignment#*=}; value=${value#\'}; value=${value%\'}
+        RELAY_ENV+=("${assignment%%=*}=$value")
+    done < <("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$LIMIT_BYTES")
 fi
 # the image's own options (Dockerfile, JAVA_OPTS_APPEND) besides the memory options the operator renders
 BASE_OPTS="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=$WORK -Dfile.encoding=UTF-8"
@@ -133,7 +151,7 @@ EOF
 # born inside the cgroup, so the JVM sees the limit as its container's, as in a pod
 # shellcheck disable=SC2086
 sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; shift; exec "$@"' -- "$CGROUP" \
-    "$JAVA" $BASE_OPTS $JAVA_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$HTTP_PORT \
+    env "${RELAY_ENV[@]}" "$JAVA" $BASE_OPTS $JAVA_OPTS -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$HTTP_PORT \
     -jar "$JAR" relay --config "$WORK/relay.yaml" >"$WORK/relay.log" 2>&1 &
 RELAY_PID=$!
 await_port "$SERVER_IP" "$RELAY_PORT" 180 "$RELAY_PID" || die "relay did not start: $(tail -n 30 "$WORK/relay.log")"
@@ -151,7 +169,6 @@ heap_mb() {
 }
 threads() { awk '$1 == "Threads:" { print $2 }' "/proc/$RELAY_PID/status"; }
 
-ROWS=()
 row() { ROWS+=("$(printf '%s\t' "$@")"); }
 
 sleep "$IDLE_SECONDS"
@@ -190,6 +207,7 @@ DESCRIBE="date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)
 machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, load average at start $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)
 java:     $("$JAVA" -version 2>&1 | head -n 1)
 options:  $BASE_OPTS $JAVA_OPTS
+env:      ${RELAY_ENV[*]:-none}
 cgroup:   ${CGROUP:-none} (memory.limit_in_bytes $(cg memory.limit_in_bytes))"
 
 run warmup "$SESSIONS" "$WARMUP_COUNT" "$SIZE"
@@ -204,8 +222,7 @@ echo "$DESCRIBE"
 echo "load:     at the end $LOAD_END"
 echo "sink:     received $RECEIVED messages, $SENT sent"
 echo
-printf '%s\n' "step	sessions	msgs	size	e2e_s	RSS_MB	VmHWM_MB	cg_max_MB	cg_rss_MB	heap_MB	threads	failcnt	oom_kill" \
-    "${ROWS[@]}" | column -t -s $'\t'
+print_rows
 cat <<'LEGEND'
 
 RSS_MB, VmHWM_MB: the relay's resident set after the step and its peak during it (VmHWM, reset before each step)

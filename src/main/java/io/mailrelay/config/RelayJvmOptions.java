@@ -20,10 +20,19 @@ import java.util.Optional;
 public final class RelayJvmOptions {
 
     private static final long MIB = 1L << 20;
-    /** Below this the relay does not start reliably (class metadata alone is about 40 MB). */
-    public static final long MINIMUM_LIMIT = 96 * MIB;
-    /** What the JVM needs besides heap and direct memory: metaspace, code cache, stacks, GC, JIT, malloc. */
-    static final long NON_HEAP = 64 * MIB;
+    /**
+     * Smaller limits are sized as this one (the pod then risks an OOM kill): in a 128 MiB cgroup the relay was
+     * OOM-killed under the 20-session benchmark with a 64 MiB and with a 40 MiB heap (docs/benchmarks.md).
+     */
+    public static final long MINIMUM_LIMIT = 160 * MIB;
+    /**
+     * What the container needs besides the heap, measured under load (docs/benchmarks.md): anonymous memory about
+     * 95 MB (NMT: metaspace and class space 37, symbols 8.5, compiled code 14 with C1 only, thread stacks 5, and about
+     * 23 MB of native allocations NMT does not see) plus 20 MB of file pages (the CDS archive, libjvm).
+     */
+    static final long NON_HEAP = 128 * MIB;
+    /** Below this only C1 compiles: about half the compiled code and none of C2's arenas, at some peak throughput. */
+    static final long C2_FROM = 256 * MIB;
     /** A limit this large leaves the G1 collector's overhead affordable (pause times stay low with bigger heaps). */
     static final long G1_FROM = 1024 * MIB;
 
@@ -37,7 +46,7 @@ public final class RelayJvmOptions {
         }
         long bytes = Math.max(limit.get().bytes(), MINIMUM_LIMIT);
         long heap = Math.min(bytes / 2, bytes - NON_HEAP);
-        long direct = Math.max(8 * MIB, Math.min(bytes / 8, 64 * MIB));
+        long direct = Math.max(8 * MIB, Math.min(bytes / 16, 64 * MIB));
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + heap / MIB + "m");
         options.add("-Xms" + Math.min(heap, 16 * MIB) / MIB + "m");
@@ -45,6 +54,9 @@ public final class RelayJvmOptions {
         options.add("-XX:MaxMetaspaceSize=" + (bytes >= 256 * MIB ? 128 : 80) + "m");
         options.add("-XX:ReservedCodeCacheSize=" + (bytes >= 256 * MIB ? 64 : 32) + "m");
         options.add("-Xss512k");
+        if (bytes < C2_FROM) {
+            options.add("-XX:TieredStopAtLevel=1");
+        }
         options.add(bytes >= G1_FROM ? "-XX:+UseG1GC" : "-XX:+UseSerialGC");
         // Netty's pooled allocator: one arena per event loop would hold a 4 MiB chunk each, 1 MiB chunks
         // (maxOrder 7) and two arenas keep the direct memory of idle sessions small

@@ -61,8 +61,11 @@ public final class PodTemplateFactory {
     /** The CRD's default of spec.terminationGracePeriodSeconds. */
     static final long DEFAULT_TERMINATION_GRACE_SECONDS = 60;
     private static final int FILE_MODE = 0440;
-    /** The relay's default memory request and limit: it runs the 20-session benchmark within it (docs/benchmarks.md). */
-    static final String DEFAULT_MEMORY = "128Mi";
+    /**
+     * The relay's default memory request and limit: it runs the 20-session benchmark within it, where 128Mi was
+     * OOM-killed (docs/benchmarks.md, bench/relay-memory.sh).
+     */
+    static final String DEFAULT_MEMORY = "192Mi";
 
     private PodTemplateFactory() {
     }

@@ -124,8 +124,8 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
-        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("128Mi"));
-        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("128Mi"));
+        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("192Mi"));
+        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("192Mi"));
         assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "peer", "tmp"); // spool: a claim
         assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("peer")).singleElement()
                 .satisfies(m -> {
@@ -248,12 +248,12 @@ class ManifestsTest {
     }
 
     @Test
-    void theDefaultLimitOf128MiGetsASmallHeapAndTheSerialCollector() {
+    void theDefaultLimitOf192MiGetsASmallHeapAndTheSerialCollector() {
         Map<String, String> env = env(Specs.minimal());
 
         assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX").containsEntry("MALLOC_ARENA_MAX", "2");
         assertThat(env.get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx64m", "-XX:+UseSerialGC",
-                "-XX:MaxDirectMemorySize=16m", "-XX:ReservedCodeCacheSize=32m");
+                "-XX:MaxDirectMemorySize=12m", "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1");
     }
 
     @Test
