@@ -159,22 +159,57 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         }
     }
 
-    public record Outbound(OutboundMode mode, Smarthost smarthost) {
+    /**
+     * Where mail that is not for a local domain goes (docs/relay.md, "Routing"): {@code recipientRoutes} (Postfix
+     * transport_maps) before {@code senderRoutes} (Postfix sender_dependent_relayhost_maps with
+     * smtp_sender_dependent_authentication) before {@code smarthost} (Postfix relayhost) or MX.
+     *
+     * @param recipientRoutes a recipient domain's own smarthost
+     * @param senderRoutes an envelope sender domain's own smarthost, with its own credentials
+     */
+    public record Outbound(OutboundMode mode, Smarthost smarthost, List<Route> recipientRoutes,
+            List<Route> senderRoutes) {
+        public Outbound {
+            recipientRoutes = recipientRoutes == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(recipientRoutes));
+            senderRoutes = senderRoutes == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(senderRoutes));
+        }
+
+        /** Without routes (what the file was before they existed). */
+        public Outbound(OutboundMode mode, Smarthost smarthost) {
+            this(mode, smarthost, null, null);
+        }
+
         public Outbound withDefaults() {
-            return new Outbound(mode, smarthost == null ? null : smarthost.withDefaults());
+            return new Outbound(mode, smarthost == null ? null : smarthost.withDefaults(),
+                    recipientRoutes.stream().map(route -> route == null ? null : route.withDefaults()).toList(),
+                    senderRoutes.stream().map(route -> route == null ? null : route.withDefaults()).toList());
         }
     }
 
     /**
+     * One domain's own smarthost: in {@code outbound.recipientRoutes} the recipient's domain, in
+     * {@code outbound.senderRoutes} the envelope sender's. The domain matches exactly (case and a trailing dot
+     * ignored), not its subdomains.
+     */
+    public record Route(String domain, Smarthost smarthost) {
+        public Route withDefaults() {
+            return new Route(domain, smarthost == null ? null : smarthost.withDefaults());
+        }
+    }
+
+    /**
+     * @param port default 587, or 465 with {@code tls: implicit}
+     * @param tls default required (STARTTLS)
      * @param rateLimit optional: what the provider allows this relay to send through it (absent: no limit)
      */
     public record Smarthost(String host, Integer port, SmarthostTls tls, Boolean verifyCertificate,
             Path trustedCaFile, Path usernameFile, Path passwordFile, RateLimit rateLimit) {
         /** This section with the documented default of every absent field. */
         public Smarthost withDefaults() {
+            SmarthostTls mode = Objects.requireNonNullElse(tls, SmarthostTls.REQUIRED);
             return new Smarthost(host,
-                    Objects.requireNonNullElse(port, 587),
-                    Objects.requireNonNullElse(tls, SmarthostTls.REQUIRED),
+                    Objects.requireNonNullElse(port, mode.defaultPort()),
+                    mode,
                     Objects.requireNonNullElse(verifyCertificate, true),
                     trustedCaFile,
                     usernameFile,

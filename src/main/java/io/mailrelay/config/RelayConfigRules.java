@@ -157,15 +157,51 @@ public final class RelayConfigRules {
         if (outbound.mode() == OutboundMode.SMARTHOST && smarthost == null) {
             problem("outbound.smarthost", "is required when outbound.mode is smarthost");
         }
-        if (smarthost == null) {
-            return;
+        if (smarthost != null) {
+            smarthost("outbound.smarthost", smarthost);
         }
+        Set<String> local = new HashSet<>();
+        config.localDomains().stream().filter(d -> d != null && d.domain() != null)
+                .forEach(d -> local.add(DomainNames.normalize(d.domain())));
+        routes("outbound.recipientRoutes", outbound.recipientRoutes(), local);
+        routes("outbound.senderRoutes", outbound.senderRoutes(), Set.of());
+    }
+
+    /**
+     * Each route names a valid domain once and has a smarthost; a recipient route's domain is not a local domain
+     * ({@code taken}): a domain has one route, never two that an order would have to choose between.
+     */
+    private void routes(String field, List<RelayConfig.Route> routes, Set<String> taken) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < routes.size(); i++) {
+            String at = field + "[" + i + "]";
+            RelayConfig.Route route = routes.get(i);
+            if (route == null) {
+                problem(at, "must not be empty");
+                continue;
+            }
+            if (!validName(route.domain(), false)) {
+                problem(at + ".domain", "\"" + route.domain() + "\" is not a valid domain");
+            } else if (!seen.add(DomainNames.normalize(route.domain()))) {
+                problem(at + ".domain", "\"" + route.domain() + "\" is listed twice");
+            } else if (taken.contains(DomainNames.normalize(route.domain()))) {
+                problem(at + ".domain", "\"" + route.domain() + "\" is a local domain: its mail goes to its deliverTo");
+            }
+            if (route.smarthost() == null) {
+                problem(at + ".smarthost", "is required");
+            } else {
+                smarthost(at + ".smarthost", route.smarthost());
+            }
+        }
+    }
+
+    private void smarthost(String field, RelayConfig.Smarthost smarthost) {
         if (smarthost.host() == null || smarthost.host().isBlank()) {
-            problem("outbound.smarthost.host", "is required");
+            problem(field + ".host", "is required");
         }
-        port("outbound.smarthost.port", smarthost.port());
+        port(field + ".port", smarthost.port());
         if ((smarthost.usernameFile() == null) != (smarthost.passwordFile() == null)) {
-            problem(smarthost.usernameFile() == null ? "outbound.smarthost.usernameFile" : "outbound.smarthost.passwordFile",
+            problem(field + (smarthost.usernameFile() == null ? ".usernameFile" : ".passwordFile"),
                     "usernameFile and passwordFile go together");
         }
         rateLimit("outbound.smarthost.rateLimit", smarthost.rateLimit());

@@ -99,7 +99,8 @@ public final class RelayRuntime implements AutoCloseable {
         return new SelfAddresses(config.server().hostname(), config.server().listenAddress(), config.server().port());
     }
 
-    static DeliverySettings deliverySettings(RelayConfig config) {
+    /** What delivery (and the routing table the SMTP server's loop check shares) runs with. */
+    public static DeliverySettings deliverySettings(RelayConfig config) {
         Map<String, HostPort> routes = new LinkedHashMap<>();
         config.localDomains().forEach(local -> routes.put(local.domain(), local.deliverTo()));
         RelayConfig.Outbound outbound = config.outbound();
@@ -108,7 +109,14 @@ public final class RelayRuntime implements AutoCloseable {
                 mode == OutboundMode.SMARTHOST ? smarthost(outbound.smarthost()) : null,
                 DeliverySettings.MxSettings.DEFAULT,
                 new RetryPolicy(config.spool().retrySchedule(), config.spool().maxQueueLifetime()),
-                limits(config.delivery()), timeouts(config.delivery().timeouts()));
+                limits(config.delivery()), timeouts(config.delivery().timeouts()),
+                new DeliverySettings.Routes(routes(outbound.recipientRoutes()), routes(outbound.senderRoutes())));
+    }
+
+    private static Map<String, SmarthostSettings> routes(java.util.List<RelayConfig.Route> routes) {
+        Map<String, SmarthostSettings> byDomain = new LinkedHashMap<>();
+        routes.forEach(route -> byDomain.put(route.domain(), smarthost(route.smarthost())));
+        return byDomain;
     }
 
     private static DeliverySettings.Limits limits(RelayConfig.Delivery delivery) {

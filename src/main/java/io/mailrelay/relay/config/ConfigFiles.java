@@ -46,11 +46,17 @@ final class ConfigFiles {
                 problem("tls", e.getMessage());
             }
         }
-        RelayConfig.Smarthost smarthost = config.outbound() == null ? null : config.outbound().smarthost();
-        if (smarthost != null) {
-            optional("outbound.smarthost.trustedCaFile", smarthost.trustedCaFile());
-            optional("outbound.smarthost.usernameFile", smarthost.usernameFile());
-            optional("outbound.smarthost.passwordFile", smarthost.passwordFile());
+        RelayConfig.Outbound outbound = config.outbound();
+        if (outbound != null) {
+            smarthostFiles("outbound.smarthost", outbound.smarthost());
+            for (int i = 0; i < outbound.recipientRoutes().size(); i++) {
+                RelayConfig.Route route = outbound.recipientRoutes().get(i);
+                smarthostFiles("outbound.recipientRoutes[" + i + "].smarthost", route == null ? null : route.smarthost());
+            }
+            for (int i = 0; i < outbound.senderRoutes().size(); i++) {
+                RelayConfig.Route route = outbound.senderRoutes().get(i);
+                smarthostFiles("outbound.senderRoutes[" + i + "].smarthost", route == null ? null : route.smarthost());
+            }
         }
         Path token = config.admin().tokenFile();
         if (token != null && readable("admin.tokenFile", token)) {
@@ -78,6 +84,14 @@ final class ConfigFiles {
                     }
                 }
             }
+        }
+    }
+
+    private void smarthostFiles(String field, RelayConfig.Smarthost smarthost) {
+        if (smarthost != null) {
+            optional(field + ".trustedCaFile", smarthost.trustedCaFile());
+            optional(field + ".usernameFile", smarthost.usernameFile());
+            optional(field + ".passwordFile", smarthost.passwordFile());
         }
     }
 

@@ -326,7 +326,7 @@ public final class DeliveryService implements AutoCloseable {
         Map<Router.Destination, List<String>> groups = new LinkedHashMap<>();
         for (String recipient : message.state().pendingRecipients()) {
             Router.Destination destination = peer != null ? new Router.Destination(HAND_OFF, peer.address().toString())
-                    : router.destinationOf(recipient);
+                    : router.destinationOf(message.envelope().mailFrom(), recipient);
             groups.computeIfAbsent(destination, d -> new ArrayList<>()).add(recipient);
         }
         // the time it waited for a rate limit does not count toward its lifetime

@@ -1,11 +1,11 @@
 package io.mailrelay.relay.delivery;
 
 import java.net.InetSocketAddress;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import io.mailrelay.config.DomainNames;
 import io.mailrelay.config.HostPort;
 import io.mailrelay.config.OutboundMode;
 
@@ -21,9 +21,17 @@ import io.mailrelay.config.OutboundMode;
  * @param retry back-off and queue lifetime
  * @param limits how many deliveries run at once, and what one attempt may try
  * @param timeouts per stage of an SMTP session towards next hops
+ * @param routes the recipient and sender domains with a smarthost of their own ({@link Routes#NONE}: none)
  */
 public record DeliverySettings(String hostname, Map<String, HostPort> localRoutes, OutboundMode mode,
-        SmarthostSettings smarthost, MxSettings mx, RetryPolicy retry, Limits limits, SmtpTimeouts timeouts) {
+        SmarthostSettings smarthost, MxSettings mx, RetryPolicy retry, Limits limits, SmtpTimeouts timeouts,
+        Routes routes) {
+
+    /** Without routes: local domains, then the smarthost or MX. */
+    public DeliverySettings(String hostname, Map<String, HostPort> localRoutes, OutboundMode mode,
+            SmarthostSettings smarthost, MxSettings mx, RetryPolicy retry, Limits limits, SmtpTimeouts timeouts) {
+        this(hostname, localRoutes, mode, smarthost, mx, retry, limits, timeouts, Routes.NONE);
+    }
 
     public DeliverySettings {
         Objects.requireNonNull(hostname, "hostname");
@@ -32,11 +40,35 @@ public record DeliverySettings(String hostname, Map<String, HostPort> localRoute
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         mx = mx == null ? MxSettings.DEFAULT : mx;
-        Map<String, HostPort> routes = new TreeMap<>();
-        localRoutes.forEach((domain, target) -> routes.put(domain.toLowerCase(Locale.ROOT), target));
-        localRoutes = Map.copyOf(routes);
+        Map<String, HostPort> byDomain = new TreeMap<>();
+        localRoutes.forEach((domain, target) -> byDomain.put(DomainNames.normalize(domain), target));
+        localRoutes = Map.copyOf(byDomain);
+        routes = routes == null ? Routes.NONE : routes;
         if (mode == OutboundMode.SMARTHOST && smarthost == null) {
             throw new IllegalArgumentException("outbound.mode smarthost needs outbound.smarthost");
+        }
+    }
+
+    /**
+     * {@code outbound.recipientRoutes} (Postfix transport_maps) and {@code outbound.senderRoutes} (Postfix
+     * sender_dependent_relayhost_maps with smtp_sender_dependent_authentication): a domain (lower case, no trailing
+     * dot) and its own smarthost, with its own TLS and credentials. {@link Router} evaluates them in its order.
+     *
+     * @param byRecipientDomain recipient domain → its smarthost
+     * @param bySenderDomain envelope sender domain → its smarthost
+     */
+    public record Routes(Map<String, SmarthostSettings> byRecipientDomain, Map<String, SmarthostSettings> bySenderDomain) {
+        public static final Routes NONE = new Routes(Map.of(), Map.of());
+
+        public Routes {
+            byRecipientDomain = normalized(byRecipientDomain);
+            bySenderDomain = normalized(bySenderDomain);
+        }
+
+        private static Map<String, SmarthostSettings> normalized(Map<String, SmarthostSettings> routes) {
+            Map<String, SmarthostSettings> byDomain = new TreeMap<>();
+            routes.forEach((domain, smarthost) -> byDomain.put(DomainNames.normalize(domain), smarthost));
+            return java.util.Collections.unmodifiableMap(byDomain);
         }
     }
 

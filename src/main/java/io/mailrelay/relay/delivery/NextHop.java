@@ -38,6 +38,11 @@ public record NextHop(String name, List<HostPort> targets, SmarthostTls tls, boo
         return authenticated("smarthost " + s.address(), s);
     }
 
+    /** A recipient or sender route's smarthost, with its own credentials as their files hold them now. */
+    static NextHop route(RoutingTable.Route route) throws NextHopException {
+        return authenticated(route.name(), route.smarthost());
+    }
+
     /** A peer replica taking this relay's queue over (handOff), with the hand-off credentials. */
     static NextHop handOffPeer(SmarthostSettings s) throws NextHopException {
         return authenticated(HAND_OFF + " " + s.address(), s);

@@ -1,43 +1,56 @@
 package io.mailrelay.relay.delivery;
 
-import java.util.Locale;
-
 import io.mailrelay.config.HostPort;
-import io.mailrelay.config.OutboundMode;
 
 /**
- * Decides where each recipient goes: its local domain's deliverTo target, else the smarthost, else (MX mode) the
- * MX hosts of its domain. Recipients with the same {@link Destination} travel in one SMTP transaction.
+ * Decides where each recipient goes with the one {@link RoutingTable} (local domain, recipient route, sender route,
+ * smarthost, MX) and resolves it into a {@link NextHop}. Recipients with the same {@link Destination} travel in one
+ * SMTP transaction.
  */
 final class Router {
 
     /**
      * A grouping key and the unit of delivery concurrency: kind and what identifies the next hop within it (the
-     * local domain, the smarthost, or the recipient domain for MX).
+     * local domain's target, the smarthost's address, the route's domain, or the recipient domain for MX).
      */
     record Destination(String kind, String key) {
     }
 
     private final DeliverySettings settings;
+    private final RoutingTable table;
     private final MxResolver mx;
     private final SelfAddresses self;
 
     Router(DeliverySettings settings, SelfAddresses self) {
         this.settings = settings;
+        this.table = new RoutingTable(settings);
         this.mx = new MxResolver(settings.mx(), settings.limits().mxAddressLimit());
         this.self = self;
     }
 
-    Destination destinationOf(String recipient) {
-        String domain = domainOf(recipient);
-        HostPort deliverTo = settings.localRoutes().get(domain);
-        if (deliverTo != null) {
-            return new Destination("local", deliverTo.toString()); // local domains with one deliverTo share it
-        }
-        if (settings.mode() == OutboundMode.SMARTHOST) {
-            return destinationOfSmarthost();
-        }
-        return new Destination("mx", domain);
+    /** @param sender the envelope sender ("" for the null sender): sender routes go by its domain */
+    Destination destinationOf(String sender, String recipient) {
+        RoutingTable.Route route = table.route(sender, recipient);
+        return switch (route.kind()) {
+            case LOCAL -> new Destination("local", route.target().toString()); // local domains with one deliverTo share it
+            case RECIPIENT_ROUTE -> new Destination("recipient-route", route.domain());
+            case SENDER_ROUTE -> new Destination("sender-route", route.domain());
+            case SMARTHOST -> new Destination("smarthost", route.target().toString());
+            case MX -> new Destination("mx", route.domain());
+        };
+    }
+
+    /**
+     * The smarthost a destination goes to (the default one or a route's: its TLS, credentials and rate limit), null
+     * for a destination that is not a smarthost (a local route, MX).
+     */
+    SmarthostSettings smarthostOf(Destination destination) {
+        return switch (destination.kind()) {
+            case "smarthost" -> settings.smarthost();
+            case "recipient-route" -> settings.routes().byRecipientDomain().get(destination.key());
+            case "sender-route" -> settings.routes().bySenderDomain().get(destination.key());
+            default -> null;
+        };
     }
 
     /** The destination of mail for the smarthost (smarthost mode). */
@@ -45,13 +58,6 @@ final class Router {
         return new Destination("smarthost", settings.smarthost().address().toString());
     }
 
-    /**
-     * The smarthost a destination goes to (its TLS, credentials and rate limit), null for a destination that is not
-     * a smarthost (a local route, MX).
-     */
-    SmarthostSettings smarthostOf(Destination destination) {
-        return "smarthost".equals(destination.kind()) ? settings.smarthost() : null;
-    }
 
     /** The next hop, never the relay itself: mail that would loop back is given up with 5.4.6. */
     NextHop resolve(Destination destination) throws NextHopException {
@@ -63,6 +69,10 @@ final class Router {
         return switch (destination.kind()) {
             case "local" -> NextHop.localRoute(HostPort.parse(destination.key()));
             case "smarthost" -> NextHop.smarthost(settings.smarthost());
+            case "recipient-route" -> NextHop.route(new RoutingTable.Route(RoutingTable.Kind.RECIPIENT_ROUTE,
+                    destination.key(), smarthostOf(destination).address(), smarthostOf(destination)));
+            case "sender-route" -> NextHop.route(new RoutingTable.Route(RoutingTable.Kind.SENDER_ROUTE,
+                    destination.key(), smarthostOf(destination).address(), smarthostOf(destination)));
             default -> {
                 if (destination.key().isEmpty()) {
                     throw new NextHopException(Outcome.permanent("550 5.1.3 recipient address has no domain"));
@@ -72,8 +82,4 @@ final class Router {
         };
     }
 
-    static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
-    }
 }

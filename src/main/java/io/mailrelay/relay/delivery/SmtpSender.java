@@ -160,6 +160,10 @@ final class SmtpSender {
         }
         StagedSmtpTransport transport = connection.transport();
         String verb = transport.lastVerb();
+        if (verb == null && hop.tls() == SmarthostTls.IMPLICIT && !transport.ranStartTls()) {
+            // implicit TLS: the handshake comes before the greeting (reported as the TLS stage, StartTls)
+            return certificateRefused(e) ? UpstreamStatus.Stage.CERTIFICATE : UpstreamStatus.Stage.STARTTLS;
+        }
         if (verb == null) {
             return UpstreamStatus.Stage.GREETING;
         }
@@ -239,7 +243,8 @@ final class SmtpSender {
         StageWatchdog watchdog = new StageWatchdog(timeouts);
         TlsTrust.PeerCertificate certificate = new TlsTrust.PeerCertificate();
         Session session = Session.getInstance(properties(hop, watchdog, certificate));
-        return new Connection(new StagedSmtpTransport(session, watchdog), session, target, watchdog, certificate);
+        return new Connection(new StagedSmtpTransport(session, watchdog, hop.tls() == SmarthostTls.IMPLICIT), session,
+                target, watchdog, certificate);
     }
 
     private Map<String, Outcome> transact(Connection connection, SpooledMessage message, List<String> recipients) {
@@ -291,12 +296,20 @@ final class SmtpSender {
         props.put("mail.smtp.connectiontimeout", String.valueOf(timeouts.connect().toMillis()));
         // the watchdog enforces each stage's limit; the read timeout is only a backstop behind it
         props.put("mail.smtp.timeout", String.valueOf(timeouts.longest().toMillis()));
-        props.put("mail.smtp.socketFactory", new WatchedSocketFactory(watchdog));
         props.put("mail.smtp.sendpartial", "true"); // deliver to the accepted recipients, report the others
         props.put("mail.smtp.auth", String.valueOf(hop.username() != null));
-        props.put("mail.smtp.starttls.enable", String.valueOf(hop.tls() != SmarthostTls.NONE));
+        boolean startTls = hop.tls() == SmarthostTls.REQUIRED || hop.tls() == SmarthostTls.OPPORTUNISTIC;
+        props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
         props.put("mail.smtp.starttls.required", String.valueOf(hop.tls() == SmarthostTls.REQUIRED));
-        if (hop.tls() != SmarthostTls.NONE) {
+        if (hop.tls() == SmarthostTls.IMPLICIT) {
+            // TLS from the first byte (Postfix smtp_tls_wrappermode): the socket factory makes it, Angus sees plain text
+            props.put("mail.smtp.socketFactory", WatchedSocketFactory.implicitTls(watchdog,
+                    TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate),
+                    hop.verifyCertificate()));
+        } else {
+            props.put("mail.smtp.socketFactory", new WatchedSocketFactory(watchdog));
+        }
+        if (startTls) {
             props.put("mail.smtp.ssl.checkserveridentity", String.valueOf(hop.verifyCertificate()));
             props.put("mail.smtp.ssl.socketFactory",
                     TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate));

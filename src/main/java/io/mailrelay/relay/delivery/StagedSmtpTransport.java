@@ -22,9 +22,13 @@ final class StagedSmtpTransport extends SMTPTransport {
     private volatile String lastVerb;
     private volatile boolean tls;
 
-    StagedSmtpTransport(Session session, StageWatchdog watchdog) {
+    private final boolean implicitTls;
+
+    /** @param implicitTls the sockets are TLS from the first byte ({@link WatchedSocketFactory#implicitTls}) */
+    StagedSmtpTransport(Session session, StageWatchdog watchdog, boolean implicitTls) {
         super(session, new URLName("smtp", null, -1, null, null, null));
         this.watchdog = watchdog;
+        this.implicitTls = implicitTls;
     }
 
     @Override
@@ -43,9 +47,17 @@ final class StagedSmtpTransport extends SMTPTransport {
         tls = true;
     }
 
-    /** STARTTLS succeeded in this session (still true once it is closed). */
+    /** The session runs TLS: STARTTLS succeeded, or implicit TLS was set up (still true once it is closed). */
     boolean ranStartTls() {
         return tls;
+    }
+
+    @Override
+    protected int readServerResponse() throws MessagingException {
+        if (implicitTls) {
+            tls = true; // the connection, and so the handshake, succeeded before anything is read
+        }
+        return super.readServerResponse();
     }
 
     /** The verb of the last command sent (EHLO, STARTTLS, AUTH, ...), null before the first. */

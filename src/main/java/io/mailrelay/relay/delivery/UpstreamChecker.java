@@ -18,23 +18,23 @@ import org.jboss.logging.Logger;
 
 import io.mailrelay.concurrent.DaemonThreads;
 import io.mailrelay.config.HostPort;
-import io.mailrelay.config.OutboundMode;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Checks every upstream of the relay on a schedule (docs/relay.md, "Upstream check"): the smarthost (smarthost mode)
- * and each distinct {@code deliverTo} of the local domains. Each check is {@link SmtpSender#handshake}: delivery's own
+ * Checks every upstream of the relay on a schedule (docs/relay.md, "Upstream check"): the smarthost (smarthost mode),
+ * every recipient and sender route's smarthost, and each distinct {@code deliverTo} of the local domains. Each check is {@link SmtpSender#handshake}: delivery's own
  * session set-up (connect, greeting, EHLO, STARTTLS and certificate as the hop's tls mode says, AUTH with the
  * configured credentials, read as delivery reads them), then QUIT; never MAIL. The results are kept for
- * {@code GET /admin/upstreams} and the gauges {@code mailrelay.upstream.up{upstream}} (1 ok, 0 failing) and
- * {@code mailrelay.upstream.certificate.expiry{upstream}} (seconds until the certificate's notAfter).
+ * {@code GET /admin/upstreams} and the gauges {@code mailrelay.upstream.up{upstream,route}} (1 ok, 0 failing) and
+ * {@code mailrelay.upstream.certificate.expiry{upstream,route}} (seconds until the certificate's notAfter). An
+ * upstream is known by its name (two routes may share a host:port with other credentials).
  */
 public final class UpstreamChecker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UpstreamChecker.class);
 
-    /** An upstream: how delivery reaches it. */
-    private record Upstream(String name, HostPort address, boolean smarthost) {
+    /** An upstream: how delivery reaches it (a smarthost, the default one or a route's; null for a local route). */
+    private record Upstream(String name, HostPort address, RoutingTable.Route route) {
     }
 
     private final DeliverySettings settings;
@@ -67,13 +67,13 @@ public final class UpstreamChecker implements AutoCloseable {
         this.clock = clock;
         this.upstreams = upstreams(settings);
         for (Upstream upstream : upstreams) {
-            String key = upstream.address().toString();
-            latest.put(key, UpstreamStatus.unchecked(upstream.name(), key));
+            String key = upstream.name();
+            latest.put(key, UpstreamStatus.unchecked(upstream.name(), upstream.address().toString()));
             Gauge.builder("mailrelay.upstream.up", latest, checks -> up(checks.get(key)))
-                    .tag("upstream", key).description("1 when the last check of the upstream succeeded, 0 when it "
+                    .tag("upstream", upstream.address().toString()).tag("route", key).description("1 when the last check of the upstream succeeded, 0 when it "
                             + "failed (NaN before the first check)").strongReference(true).register(registry);
             Gauge.builder("mailrelay.upstream.certificate.expiry", latest, checks -> expiry(checks.get(key)))
-                    .tag("upstream", key).baseUnit("seconds").description("time until the upstream's TLS "
+                    .tag("upstream", upstream.address().toString()).tag("route", key).baseUnit("seconds").description("time until the upstream's TLS "
                             + "certificate expires, negative once it has (NaN without a certificate)")
                     .strongReference(true).register(registry);
         }
@@ -81,16 +81,14 @@ public final class UpstreamChecker implements AutoCloseable {
 
     private static List<Upstream> upstreams(DeliverySettings settings) {
         List<Upstream> upstreams = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        if (settings.mode() == OutboundMode.SMARTHOST) {
-            HostPort address = settings.smarthost().address();
-            seen.add(address.toString());
-            upstreams.add(new Upstream("smarthost " + address, address, true));
+        for (RoutingTable.Route route : new RoutingTable(settings).smarthostRoutes()) {
+            upstreams.add(new Upstream(route.name(), route.target(), route));
         }
+        Set<String> seen = new LinkedHashSet<>();
         for (HostPort route : settings.localRoutes().values().stream()
                 .sorted(java.util.Comparator.comparing(HostPort::toString)).toList()) {
             if (seen.add(route.toString())) {
-                upstreams.add(new Upstream(NextHop.localRoute(route).name(), route, false));
+                upstreams.add(new Upstream(NextHop.localRoute(route).name(), route, null));
             }
         }
         return upstreams;
@@ -105,16 +103,19 @@ public final class UpstreamChecker implements AutoCloseable {
         return this;
     }
 
-    /** The last result of every upstream: the smarthost first, then the local routes by address. */
+    /**
+     * The last result of every upstream: the smarthost first, then the recipient routes and the sender routes by
+     * domain, then the local routes by address.
+     */
     public List<UpstreamStatus> latest() {
-        return upstreams.stream().map(u -> latest.get(u.address().toString())).toList();
+        return upstreams.stream().map(u -> latest.get(u.name())).toList();
     }
 
     /** One round, on the caller's thread; the results are also what {@link #latest()} returns from now on. */
     public List<UpstreamStatus> checkAll() {
         for (Upstream upstream : upstreams) {
             UpstreamStatus result = check(upstream);
-            UpstreamStatus before = latest.put(result.address(), result);
+            UpstreamStatus before = latest.put(upstream.name(), result);
             if (before == null || before.ok() != result.ok() || !Objects.equals(before.stage(), result.stage())
                     || (!result.ok() && !Objects.equals(before.reply(), result.reply()))) {
                 if (result.ok()) {
@@ -144,8 +145,9 @@ public final class UpstreamChecker implements AutoCloseable {
     private UpstreamStatus check(Upstream upstream) {
         NextHop hop;
         try {
-            hop = upstream.smarthost() ? NextHop.smarthost(settings.smarthost())
-                    : NextHop.localRoute(upstream.address());
+            hop = upstream.route() == null ? NextHop.localRoute(upstream.address())
+                    : upstream.route().kind() == RoutingTable.Kind.SMARTHOST ? NextHop.smarthost(settings.smarthost())
+                    : NextHop.route(upstream.route());
         } catch (NextHopException e) { // the credentials files cannot be read: what delivery would say
             return new UpstreamStatus(upstream.name(), upstream.address().toString(), false,
                     UpstreamStatus.Stage.AUTH, e.outcome().reply(), false, null, false, clock.instant());

@@ -50,7 +50,7 @@ final class RelayRcptHook implements RcptHook {
         RelayDecision decision = policy.decide(SessionFacts.clientAddress(session), SessionFacts.authenticated(session),
                 SessionFacts.sender(sender), recipient);
         String loopsFor = decision.accepted() || decision.reason() == RelayDecision.Reason.VERIFY_RECIPIENT
-                ? loops.loopsBack(session, recipient) : null;
+                ? loops.loopsBack(session, SessionFacts.sender(sender), recipient) : null;
         if (loopsFor != null) { // before any callout: that would ask the relay itself
             return reject(session, sender, recipient, "mail_loop", SmtpReply.MAIL_LOOP, recipient, loopsFor);
         }
