@@ -301,6 +301,9 @@ final class SmtpSender {
         boolean startTls = hop.tls() == SmarthostTls.REQUIRED || hop.tls() == SmarthostTls.OPPORTUNISTIC;
         props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
         props.put("mail.smtp.starttls.required", String.valueOf(hop.tls() == SmarthostTls.REQUIRED));
+        // a socket from the factory that fails must not be retried on a plain, unwatched java.net.Socket (Angus'
+        // default): with implicit TLS that one would speak clear text to a TLS port until the read timeout
+        props.put("mail.smtp.socketFactory.fallback", "false");
         if (hop.tls() == SmarthostTls.IMPLICIT) {
             // TLS from the first byte (Postfix smtp_tls_wrappermode): the socket factory makes it, Angus sees plain text
             props.put("mail.smtp.socketFactory", WatchedSocketFactory.implicitTls(watchdog,
