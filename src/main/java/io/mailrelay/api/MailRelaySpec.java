@@ -28,6 +28,10 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.dkimSignAllWith) || (has(self.dkim) && self.dkim.exists(d, "
         + "d.domain.lowerAscii() == self.dkimSignAllWith.lowerAscii()))",
         message = "dkimSignAllWith must be one of the dkim domains", fieldPath = ".dkimSignAllWith")
+@ValidationRule(value = "!has(self.localDomains) || !has(self.outbound.recipientRoutes) || self.outbound.recipientRoutes"
+        + ".all(r, !self.localDomains.exists(l, l.domain.lowerAscii() == r.domain.lowerAscii()))",
+        message = "outbound.recipientRoutes must not route a local domain: its mail goes to its deliverTo",
+        fieldPath = ".outbound.recipientRoutes")
 @JsonClassDescription("The relay wanted: who may relay through it, where mail goes, how it is exposed and run. Reference: docs/operator.md.")
 public class MailRelaySpec {
 

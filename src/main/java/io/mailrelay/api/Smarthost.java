@@ -21,13 +21,14 @@ public class Smarthost {
     @Size(max = 253)
     public String host;
 
-    @JsonPropertyDescription("Port of the smarthost. Default 587.")
-    @Default("587")
+    @JsonPropertyDescription("Port of the smarthost. Default 587 (submission), or 465 (smtps) with tls implicit.")
     @Min(1)
     @Max(65535)
     public Integer port;
 
-    @JsonPropertyDescription("STARTTLS to the smarthost: required (default), opportunistic or none.")
+    @JsonPropertyDescription("TLS to the smarthost: required (default: STARTTLS, certificate checked), opportunistic "
+            + "(STARTTLS when offered), none, or implicit (TLS from the first byte, port 465: Postfix "
+            + "smtp_tls_wrappermode, certificate checked like required).")
     @Default("required")
     public SmarthostTls tls;
 

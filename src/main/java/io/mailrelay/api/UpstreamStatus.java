@@ -3,7 +3,7 @@ package io.mailrelay.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** One upstream (the smarthost, or a local domain's deliverTo) as the relay pods last checked it (docs/operator.md). */
+/** One upstream (the smarthost, a route's smarthost, or a local domain's deliverTo) as the relay pods last checked it (docs/operator.md). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class UpstreamStatus {
 
@@ -11,10 +11,11 @@ public class UpstreamStatus {
     public static final String FAILING = "Failing";
     public static final String NOT_CHECKED = "NotChecked";
 
-    @JsonPropertyDescription("host:port of the upstream: the key of this list.")
+    @JsonPropertyDescription("host:port of the upstream: with route, the key of this list.")
     public String upstream;
 
-    @JsonPropertyDescription("What it is, as the delivery log names it: \"smarthost host:port\" or \"local route -> host:port\".")
+    @JsonPropertyDescription("What it is, as the delivery log names it: \"smarthost host:port\", \"recipient route "
+            + "domain -> host:port\", \"sender route domain -> host:port\" or \"local route -> host:port\".")
     public String route;
 
     @JsonPropertyDescription("Ok, Failing or NotChecked (no check has ended yet).")
@@ -26,7 +27,7 @@ public class UpstreamStatus {
     @JsonPropertyDescription("The server's reply (or the connection error) of the failing stage; when Ok its last reply.")
     public String message;
 
-    @JsonPropertyDescription("The session ran STARTTLS.")
+    @JsonPropertyDescription("The session ran TLS (STARTTLS, or implicit TLS).")
     public Boolean tls;
 
     @JsonPropertyDescription("notAfter of the upstream's TLS certificate (RFC 3339).")

@@ -119,14 +119,18 @@ class CrdDescriptionsKubeTest {
     }
 
     @Test
-    void upstreamsAreAListKeyedByUpstreamSoADuplicateIsRefused() {
+    void upstreamsAreAListKeyedByUpstreamAndRouteSoADuplicateIsRefused() {
         String ns = "upstreams";
         MailRelay created = createMinimal(ns);
         created.setStatus(new MailRelayStatus());
-        created.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("mail.example.com:25"));
+        // a sender route to the smarthost's host:port with its own credentials is an upstream of its own
+        UpstreamStatus senderRoute = upstream("smtp.example.net:587");
+        senderRoute.route = "sender route shop.example -> smtp.example.net:587";
+        created.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("mail.example.com:25"),
+                senderRoute);
         MailRelay accepted = api.client().resource(created).updateStatus();
         assertThat(accepted.getStatus().upstreams).extracting(u -> u.upstream)
-                .containsExactly("smtp.example.net:587", "mail.example.com:25");
+                .containsExactly("smtp.example.net:587", "mail.example.com:25", "smtp.example.net:587");
 
         accepted.getStatus().upstreams = List.of(upstream("smtp.example.net:587"), upstream("smtp.example.net:587"));
         assertThatThrownBy(() -> api.client().resource(accepted).updateStatus())

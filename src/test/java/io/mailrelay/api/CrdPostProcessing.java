@@ -32,7 +32,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
  * <li>the descriptions of {@code spec} and {@code status}: their classes' {@link JsonClassDescription};</li>
  * <li>{@code status.conditions} as a list keyed by {@code type} ({@code x-kubernetes-list-type: map}), as
  *     Kubernetes' own conditions are: the API server refuses two conditions of one type, and server-side apply
- *     merges them by type; {@code status.upstreams} likewise keyed by {@code upstream} (host:port).</li>
+ *     merges them by type; {@code status.upstreams} likewise keyed by {@code upstream} (host:port) and {@code route}
+ *     (two routes may go to one host:port with other credentials).</li>
  * </ul>
  */
 public final class CrdPostProcessing {
@@ -85,11 +86,11 @@ public final class CrdPostProcessing {
             conditions.setXKubernetesListType("map");
             conditions.setXKubernetesListMapKeys(List.of("type"));
             conditions.getItems().getSchema().setRequired(List.of("type")); // a map list's key must be required
-            // status.upstreams: one entry per upstream address, merged by it like conditions by type
+            // status.upstreams: one entry per upstream address and route, merged by them like conditions by type
             JSONSchemaProps upstreams = at(root, "status.upstreams");
             upstreams.setXKubernetesListType("map");
-            upstreams.setXKubernetesListMapKeys(List.of("upstream"));
-            upstreams.getItems().getSchema().setRequired(List.of("upstream"));
+            upstreams.setXKubernetesListMapKeys(List.of("upstream", "route"));
+            upstreams.getItems().getSchema().setRequired(List.of("upstream", "route"));
         });
         return crd;
     }

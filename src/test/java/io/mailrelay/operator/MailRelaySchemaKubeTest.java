@@ -150,6 +150,32 @@ class MailRelaySchemaKubeTest {
                         dkim: [{domain: example.com, selector: s1}]
                         dkimSignAllWith: other.example
                         """, "spec.dkimSignAllWith", "dkimSignAllWith must be one of the dkim domains"),
+                Arguments.of("a sender route listed twice", """
+                        outbound:
+                          mode: mx
+                          senderRoutes:
+                            - {domain: shop.example, smarthost: {host: a.example}}
+                            - {domain: Shop.Example, smarthost: {host: b.example}}
+                        """, "spec.outbound.senderRoutes", "senderRoutes must not list a domain twice"),
+                Arguments.of("a recipient route listed twice", """
+                        outbound:
+                          mode: mx
+                          recipientRoutes:
+                            - {domain: partner.example, smarthost: {host: a.example}}
+                            - {domain: PARTNER.example, smarthost: {host: b.example}}
+                        """, "spec.outbound.recipientRoutes", "recipientRoutes must not list a domain twice"),
+                Arguments.of("a recipient route for a local domain", """
+                        localDomains: [{domain: example.com, deliverTo: "mail.example.com:25"}]
+                        outbound:
+                          mode: mx
+                          recipientRoutes: [{domain: Example.com, smarthost: {host: a.example}}]
+                        """, "spec.outbound.recipientRoutes", "must not route a local domain"),
+                Arguments.of("a route without a smarthost", """
+                        outbound: {mode: mx, senderRoutes: [{domain: shop.example}]}
+                        """, "spec.outbound.senderRoutes[0].smarthost", "Required value"),
+                Arguments.of("an unknown smarthost TLS mode", """
+                        outbound: {mode: smarthost, smarthost: {host: smtp.example.net, tls: wrapped}}
+                        """, "spec.outbound.smarthost.tls", "Unsupported value"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

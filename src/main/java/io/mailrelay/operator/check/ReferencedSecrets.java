@@ -46,6 +46,10 @@ public final class ReferencedSecrets {
             result.require("outbound.smarthost.credentialsSecret", lookup.apply(credentials), credentials, null,
                     SecretKeys.USERNAME, SecretKeys.PASSWORD);
         }
+        for (SecretRefs.RouteSecret route : SecretRefs.routeCredentials(spec)) {
+            result.require(route.field(), lookup.apply(route.secretName()), route.secretName(), null,
+                    SecretKeys.USERNAME, SecretKeys.PASSWORD);
+        }
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
             String name = spec.dkim.get(i).secretName;
             Secret key = name == null ? null : lookup.apply(name);

@@ -12,7 +12,8 @@ import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.relay.admin.UpstreamReport;
 
 /**
- * The pods' upstream checks merged into status.upstreams: one entry per upstream (host:port), from the pod with the
+ * The pods' upstream checks merged into status.upstreams: one entry per upstream (host:port and route: two routes may
+ * share a host:port with other credentials), from the pod with the
  * worst result (Failing before Ok before NotChecked; the later check among equals), as each pod checks from its own
  * egress address.
  */
@@ -28,12 +29,13 @@ public final class UpstreamSummary {
         for (Map.Entry<String, UpstreamReport> pod : reports.entrySet()) {
             for (UpstreamReport.Upstream check : pod.getValue().upstreams()) {
                 UpstreamStatus candidate = entry(pod.getKey(), check);
-                UpstreamStatus current = worst.get(check.address());
+                String key = check.address() + " " + check.name();
+                UpstreamStatus current = worst.get(key);
                 if (current == null || rank(candidate) > rank(current) || (rank(candidate) == rank(current)
-                        && check.checkedAt() != null && (checkedAt.get(check.address()) == null
-                                || check.checkedAt().isAfter(checkedAt.get(check.address()))))) {
-                    worst.put(check.address(), candidate);
-                    checkedAt.put(check.address(), check.checkedAt());
+                        && check.checkedAt() != null && (checkedAt.get(key) == null
+                                || check.checkedAt().isAfter(checkedAt.get(key))))) {
+                    worst.put(key, candidate);
+                    checkedAt.put(key, check.checkedAt());
                 }
             }
         }

@@ -236,6 +236,8 @@ public final class PodTemplateFactory {
         if (SecretRefs.smarthostCredentials(spec) != null) {
             mounts.add(mount("smarthost", RelayPod.SMARTHOST_DIR, true));
         }
+        SecretRefs.routeCredentials(spec).forEach(route -> mounts.add(mount(routeVolume(route), RelayPod.routeDirectory(
+                route.kind(), route.index()), true)));
         mounts.add(mount("admin", RelayPod.ADMIN_DIR, true));
         mounts.add(mount("peer", RelayPod.PEER_DIR, true));
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
@@ -244,6 +246,10 @@ public final class PodTemplateFactory {
         mounts.add(mount(SPOOL_VOLUME, RelayPod.SPOOL_DIR, false));
         mounts.add(mount("tmp", RelayPod.TMP_DIR, false));
         return mounts;
+    }
+
+    private static String routeVolume(SecretRefs.RouteSecret route) {
+        return "route-" + route.kind() + "-" + route.index();
     }
 
     private static VolumeMount mount(String volume, String path, boolean readOnly) {
@@ -267,6 +273,8 @@ public final class PodTemplateFactory {
         if (credentials != null) {
             volumes.add(secretVolume("smarthost", credentials, SecretKeys.USERNAME, SecretKeys.PASSWORD));
         }
+        SecretRefs.routeCredentials(spec).forEach(route -> volumes.add(secretVolume(routeVolume(route), route.secretName(),
+                SecretKeys.USERNAME, SecretKeys.PASSWORD)));
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
         volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), SecretKeys.USERNAME, SecretKeys.PASSWORD,
                 SecretKeys.USERS));

@@ -20,6 +20,7 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Outbound;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.RateLimit;
+import io.mailrelay.api.Route;
 import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.Smarthost;
@@ -133,21 +134,35 @@ public final class RelayConfigRenderer {
         if (outbound == null) {
             return null;
         }
-        if (outbound.mode == OutboundMode.MX) {
-            return new RelayConfig.Outbound(OutboundMode.MX, null);
+        RelayConfig.Smarthost smarthost = outbound.mode == OutboundMode.MX ? null
+                : smarthost(outbound.smarthost, RelayPod.SMARTHOST_DIR);
+        return new RelayConfig.Outbound(outbound.mode, smarthost, routes("recipient", outbound.recipientRoutes),
+                routes("sender", outbound.senderRoutes));
+    }
+
+    /** Each route's credentials are mounted at its own directory (RelayPod.routeDirectory). */
+    private static List<RelayConfig.Route> routes(String kind, List<Route> routes) {
+        if (routes == null) {
+            return null;
         }
-        Smarthost host = outbound.smarthost;
+        return IntStream.range(0, routes.size()).mapToObj(i -> new RelayConfig.Route(routes.get(i).domain,
+                smarthost(routes.get(i).smarthost, RelayPod.routeDirectory(kind, i)))).toList();
+    }
+
+    /** A smarthost as the relay runs it, the relay's defaults written out; credentials mounted at {@code directory}. */
+    private static RelayConfig.Smarthost smarthost(Smarthost host, String directory) {
         if (host == null) {
-            return new RelayConfig.Outbound(OutboundMode.SMARTHOST, null);
+            return null;
         }
         boolean credentials = host.credentialsSecret != null;
-        return new RelayConfig.Outbound(OutboundMode.SMARTHOST, new RelayConfig.Smarthost(host.host,
-                requireNonNullElse(host.port, 587),
-                requireNonNullElse(host.tls, SmarthostTls.REQUIRED),
+        SmarthostTls tls = requireNonNullElse(host.tls, SmarthostTls.REQUIRED);
+        return new RelayConfig.Smarthost(host.host,
+                requireNonNullElse(host.port, tls.defaultPort()),
+                tls,
                 requireNonNullElse(host.verifyCertificate, true), null,
-                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.USERNAME) : null,
-                credentials ? mounted(RelayPod.SMARTHOST_DIR, SecretKeys.PASSWORD) : null,
-                rateLimit(host.rateLimit)));
+                credentials ? mounted(directory, SecretKeys.USERNAME) : null,
+                credentials ? mounted(directory, SecretKeys.PASSWORD) : null,
+                rateLimit(host.rateLimit));
     }
 
     private static RelayConfig.RateLimit rateLimit(RateLimit limit) {

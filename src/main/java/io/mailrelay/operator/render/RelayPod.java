@@ -19,6 +19,16 @@ public final class RelayPod {
     public static final String PEER_DIR = "/etc/mailrelay/peer";
     /** spec.dkim[i]'s Secret (key private.pem) is mounted at DKIM_DIR/i. */
     public static final String DKIM_DIR = "/etc/mailrelay/dkim";
+    /**
+     * The credentials Secret (username, password) of spec.outbound.recipientRoutes[i] / senderRoutes[i] is mounted at
+     * ROUTES_DIR/recipient-i / ROUTES_DIR/sender-i.
+     */
+    public static final String ROUTES_DIR = "/etc/mailrelay/routes";
+
+    /** Where route {@code index} of {@code kind} (recipient, sender) has its credentials mounted. */
+    public static String routeDirectory(String kind, int index) {
+        return ROUTES_DIR + "/" + kind + "-" + index;
+    }
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";
 

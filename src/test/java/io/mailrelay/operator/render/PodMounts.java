@@ -32,6 +32,14 @@ public final class PodMounts {
             Path smarthost = directory(RelayPod.SMARTHOST_DIR);
             Files.writeString(smarthost.resolve(SecretKeys.USERNAME), "relay");
             Files.writeString(smarthost.resolve(SecretKeys.PASSWORD), "pw");
+            // the routes' credentials (the examples and random specs have at most a few of each kind)
+            for (int i = 0; i < 4; i++) {
+                for (String kind : new String[] { "recipient", "sender" }) {
+                    Path route = directory(RelayPod.routeDirectory(kind, i));
+                    Files.writeString(route.resolve(SecretKeys.USERNAME), kind + "-" + i);
+                    Files.writeString(route.resolve(SecretKeys.PASSWORD), "pw");
+                }
+            }
             Files.writeString(directory(RelayPod.ADMIN_DIR).resolve(RelayPod.ADMIN_TOKEN_KEY), "t0ken\n");
             SupportFactory.PeerCredentials peer = SupportFactory.peerCredentials(null);
             Path peerDir = directory(RelayPod.PEER_DIR);

@@ -17,6 +17,7 @@ import io.mailrelay.api.Persistence;
 import io.mailrelay.api.SenderRestrictions;
 import io.mailrelay.api.ServiceSpec;
 import io.mailrelay.api.RateLimit;
+import io.mailrelay.api.Route;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.OutboundMode;
@@ -42,6 +43,12 @@ public final class RandomSpecs {
             spec.hostname = host();
         }
         spec.outbound = outbound();
+        if (chance(3)) {
+            spec.outbound.recipientRoutes = routes("recipient", spec.localDomains);
+        }
+        if (chance(3)) {
+            spec.outbound.senderRoutes = routes("sender", null);
+        }
         if (chance(3)) {
             spec.tls = new Tls();
             spec.tls.secretName = "relay-tls";
@@ -97,20 +104,42 @@ public final class RandomSpecs {
             return outbound;
         }
         outbound.mode = OutboundMode.SMARTHOST;
-        outbound.smarthost = new Smarthost();
-        outbound.smarthost.host = host();
-        outbound.smarthost.port = maybe(this::port);
-        outbound.smarthost.tls = maybe(() -> SmarthostTls.values()[random.nextInt(3)]);
-        outbound.smarthost.verifyCertificate = maybe(random::nextBoolean);
-        outbound.smarthost.credentialsSecret = maybe(() -> "smarthost-credentials");
-        outbound.smarthost.rateLimit = maybe(() -> {
+        outbound.smarthost = smarthost("smarthost-credentials");
+        return outbound;
+    }
+
+    private Smarthost smarthost(String credentialsSecret) {
+        Smarthost smarthost = new Smarthost();
+        smarthost.host = host();
+        smarthost.port = maybe(this::port);
+        smarthost.tls = maybe(() -> SmarthostTls.values()[random.nextInt(SmarthostTls.values().length)]);
+        smarthost.verifyCertificate = maybe(random::nextBoolean);
+        smarthost.credentialsSecret = maybe(() -> credentialsSecret);
+        smarthost.rateLimit = maybe(() -> {
             RateLimit limit = new RateLimit(); // within the schema: 1-10000, 1-100000000, at least one
             limit.messagesPerSecond = maybe(() -> 1 + random.nextInt(10000));
             limit.recipientsPerDay = limit.messagesPerSecond == null || random.nextBoolean()
                     ? 1 + random.nextInt(100000000) : null;
             return limit;
         });
-        return outbound;
+        return smarthost;
+    }
+
+    /** Up to 3 routes of distinct domains, none of them in {@code taken} (a local domain cannot have a route). */
+    private List<Route> routes(String kind, List<LocalDomain> taken) {
+        Set<String> names = new LinkedHashSet<>();
+        int count = 1 + random.nextInt(3);
+        while (names.size() < count) {
+            String name = domain().toLowerCase(Locale.ROOT);
+            if (taken == null || taken.stream().noneMatch(local -> local.domain.equalsIgnoreCase(name))) {
+                names.add(name);
+            }
+        }
+        List<Route> routes = new ArrayList<>();
+        for (String name : names) {
+            routes.add(new Route(mixedCase(name), smarthost(kind + "-route-credentials")));
+        }
+        return routes;
     }
 
     private Limits limits() {

@@ -24,6 +24,7 @@ import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
 import io.mailrelay.api.RateLimit;
 import io.mailrelay.api.ServiceSpec;
+import io.mailrelay.api.SecretRefs;
 import io.mailrelay.api.Smarthost;
 import io.mailrelay.api.Tls;
 import io.mailrelay.config.ByteSize;
@@ -255,6 +256,57 @@ class RelayConfigRendererTest {
         spec.outbound.smarthost.rateLimit.messagesPerSecond = 0;
         assertThat(RelayConfigRenderer.problems(spec)).containsExactly(
                 "spec.outbound.smarthost.rateLimit.messagesPerSecond: must be greater than 0, was 0");
+    }
+
+    @Test
+    void routesAreRenderedWithTheirOwnCredentialsMountsAndImplicitTlsDefaultsTo465() throws Exception {
+        MailRelaySpec spec = Specs.minimal();
+        spec.outbound.mode = OutboundMode.SMARTHOST;
+        spec.outbound.smarthost = new Smarthost();
+        spec.outbound.smarthost.host = "smtp.provider.example";
+        Smarthost shop = new Smarthost();
+        shop.host = "smtp.provider.example";
+        shop.credentialsSecret = "shop-credentials";
+        Smarthost news = new Smarthost();
+        news.host = "smtps.other.example";
+        news.tls = SmarthostTls.IMPLICIT;
+        news.credentialsSecret = "news-credentials";
+        Smarthost partner = new Smarthost();
+        partner.host = "mx.partner.example";
+        partner.port = 25;
+        partner.tls = SmarthostTls.OPPORTUNISTIC;
+        spec.outbound.senderRoutes = List.of(new io.mailrelay.api.Route("shop.example", shop),
+                new io.mailrelay.api.Route("news.example", news));
+        spec.outbound.recipientRoutes = List.of(new io.mailrelay.api.Route("partner.example", partner));
+
+        JsonNode outbound = YAML.readTree(RelayConfigRenderer.render(spec)).at("/outbound");
+
+        assertThat(outbound.at("/smarthost/port").asInt()).isEqualTo(587);
+        assertThat(outbound.at("/senderRoutes/0/domain").asText()).isEqualTo("shop.example");
+        assertThat(outbound.at("/senderRoutes/0/smarthost/usernameFile").asText())
+                .isEqualTo("/etc/mailrelay/routes/sender-0/username");
+        assertThat(outbound.at("/senderRoutes/1/smarthost/tls").asText()).isEqualTo("implicit");
+        assertThat(outbound.at("/senderRoutes/1/smarthost/port").asInt()).isEqualTo(465);
+        assertThat(outbound.at("/senderRoutes/1/smarthost/passwordFile").asText())
+                .isEqualTo("/etc/mailrelay/routes/sender-1/password");
+        assertThat(outbound.at("/recipientRoutes/0/smarthost/port").asInt()).isEqualTo(25);
+        assertThat(outbound.at("/recipientRoutes/0/smarthost").has("usernameFile")).isFalse();
+        assertThat(SecretRefs.names(spec)).contains("shop-credentials", "news-credentials");
+        assertThat(SecretRefs.routeCredentials(spec)).extracting(SecretRefs.RouteSecret::field).containsExactly(
+                "outbound.senderRoutes[0].smarthost.credentialsSecret",
+                "outbound.senderRoutes[1].smarthost.credentialsSecret");
+    }
+
+    @Test
+    void aRecipientRouteForALocalDomainIsAProblemNamingItsSpecField() {
+        MailRelaySpec spec = Specs.minimal();
+        spec.localDomains = List.of(new io.mailrelay.api.LocalDomain("example.com", "mail.example.com:25"));
+        Smarthost other = new Smarthost();
+        other.host = "smtp.other.example";
+        spec.outbound.recipientRoutes = List.of(new io.mailrelay.api.Route("Example.COM", other));
+
+        assertThat(RelayConfigRenderer.problems(spec)).singleElement().asString()
+                .startsWith("spec.outbound.recipientRoutes[0].domain: \"Example.COM\" is a local domain");
     }
 
     @Test

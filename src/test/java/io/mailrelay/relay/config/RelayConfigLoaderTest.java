@@ -317,6 +317,50 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void routesTakeTheSmarthostDefaultsAndImplicitTlsDefaultsToPort465() throws InvalidConfigException {
+        RelayConfig config = RelayConfigLoader.parse("""
+                outbound:
+                  mode: mx
+                  recipientRoutes:
+                    - {domain: partner.example, smarthost: {host: mx.partner.example}}
+                  senderRoutes:
+                    - {domain: shop.example, smarthost: {host: smtps.provider.example, tls: implicit}}
+                """);
+        RelayConfig.Smarthost partner = config.outbound().recipientRoutes().get(0).smarthost();
+        assertThat(partner.port()).isEqualTo(587);
+        assertThat(partner.tls()).isEqualTo(io.mailrelay.config.SmarthostTls.REQUIRED);
+        assertThat(partner.verifyCertificate()).isTrue();
+        RelayConfig.Smarthost shop = config.outbound().senderRoutes().get(0).smarthost();
+        assertThat(shop.port()).isEqualTo(465);
+        assertThat(shop.tls()).isEqualTo(io.mailrelay.config.SmarthostTls.IMPLICIT);
+    }
+
+    @Test
+    void routeProblemsNameTheField() {
+        assertThat(problem("""
+                localDomains:
+                  - {domain: example.com, deliverTo: "mail.example.com:25"}
+                outbound:
+                  mode: mx
+                  recipientRoutes:
+                    - {domain: Example.COM., smarthost: {host: a.example}}
+                    - {domain: partner.example}
+                  senderRoutes:
+                    - {domain: shop.example, smarthost: {host: a.example, port: 0, usernameFile: /u}}
+                    - {domain: SHOP.example, smarthost: {host: b.example}}
+                    - {domain: "not a domain", smarthost: {host: c.example}}
+                """).lines()).containsExactly(
+                "outbound.recipientRoutes[0].domain: \"Example.COM.\" is a local domain: its mail goes to its deliverTo",
+                "outbound.recipientRoutes[1].smarthost: is required",
+                "outbound.senderRoutes[0].smarthost.port: 0 is not a port (1-65535)",
+                "outbound.senderRoutes[0].smarthost.passwordFile: usernameFile and passwordFile go together",
+                "outbound.senderRoutes[1].domain: \"SHOP.example\" is listed twice",
+                "outbound.senderRoutes[2].domain: \"not a domain\" is not a valid domain",
+                // and the files a route names are checked like the smarthost's
+                "outbound.senderRoutes[0].smarthost.usernameFile: /u does not exist or is not a file");
+    }
+
+    @Test
     void missingConfigFileNamesTheFile() {
         assertThatThrownBy(() -> RelayConfigLoader.load(dir.resolve("nope.yaml")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("--config: cannot read " + dir.resolve("nope.yaml"));
