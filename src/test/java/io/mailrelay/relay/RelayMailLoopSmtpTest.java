@@ -43,6 +43,11 @@ class RelayMailLoopSmtpTest {
 
     /** @param smarthostIsTheRelay the smarthost is the relay's own address and port (a loop), else the sink */
     private void start(boolean smarthostIsTheRelay) throws Exception {
+        start(smarthostIsTheRelay, "");
+    }
+
+    /** @param routes more of the outbound flow mapping, e.g. {@code ", senderRoutes: [...]"} ({@code %1$d}: the port) */
+    private void start(boolean smarthostIsTheRelay, String routes) throws Exception {
         Path dir = Files.createTempDirectory("relay-loop");
         Files.writeString(dir.resolve("users"), RelayFixture.userLine(RelayFixture.USER, RelayFixture.PASSWORD));
         int port = FreePort.pick();
@@ -55,10 +60,10 @@ class RelayMailLoopSmtpTest {
                   - {domain: loopback.test, deliverTo: "127.0.0.7:%1$d", recipientCheck: none}
                   - {domain: company.test, deliverTo: "127.0.0.1:%2$d", recipientCheck: none}
                 authentication: {usersFile: %3$s, allowWithoutTls: true}
-                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %4$d, tls: none}}
+                outbound: {mode: smarthost, smarthost: {host: 127.0.0.1, port: %4$d, tls: none}%6$s}
                 spool: {directory: %5$s, retrySchedule: [1s]}
                 """.formatted(port, sink.port(), dir.resolve("users"), smarthostIsTheRelay ? port : sink.port(),
-                dir.resolve("spool")));
+                dir.resolve("spool"), routes.replace("%1$d", String.valueOf(port))));
         var parsed = RelayConfigLoader.load(config);
         registry = new SimpleMeterRegistry();
         runtime = RelayRuntime.start(parsed, registry);
@@ -119,6 +124,33 @@ class RelayMailLoopSmtpTest {
         assertThat(sink.messages()).extracting(SinkMessage::recipients).containsOnly(List.of("bob@company.test"));
         assertThat(registry.get("mailrelay.relay.recipients.rejected").tag("reason", "mail_loop").counter().count())
                 .as("3 sessions x 3 looping domains, and swaks").isEqualTo(10);
+    }
+
+    @Test
+    void aSenderOrRecipientRouteToTheRelayItselfIsRefusedAtRcptAndTheOtherRowsStillDeliver() throws Exception {
+        start(false, ", senderRoutes: [{domain: loop.test, smarthost: {host: 127.0.0.1, port: %1$d, tls: none}}]"
+                + ", recipientRoutes: [{domain: selfroute.test, smarthost: {host: 127.0.0.9, port: %1$d, tls: none}}]");
+        try (RawSmtp smtp = session(ALLOWED)) {
+            // mail from loop.test would go back to the relay, for any recipient its sender route takes
+            assertThat(smtp.command("MAIL FROM:<app@loop.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<x@far.test>")).isEqualTo(loop("x@far.test", "far.test"));
+            assertThat(smtp.command("RCPT TO:<y@selfroute.test>")).isEqualTo(loop("y@selfroute.test", "selfroute.test"));
+            assertThat(smtp.command("RCPT TO:<bob@company.test>")).startsWith("250 2.1.5"); // the local row first
+            assertThat(smtp.command("DATA")).startsWith("354");
+            assertThat(smtp.command("Subject: from loop.test\r\n\r\nhello\r\n.")).startsWith("250 2.0.0");
+            // another sender goes to the smarthost; the recipient route still loops whoever sends
+            assertThat(smtp.command("MAIL FROM:<app@other.test>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<x@far.test>")).startsWith("250 2.1.5");
+            assertThat(smtp.command("RCPT TO:<y@selfroute.test>")).isEqualTo(loop("y@selfroute.test", "selfroute.test"));
+            assertThat(smtp.command("DATA")).startsWith("354");
+            assertThat(smtp.command("Subject: from other.test\r\n\r\nhello\r\n.")).startsWith("250 2.0.0");
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> sink.messages().size() == 2);
+        assertThat(sink.messages()).extracting(SinkMessage::recipients)
+                .containsExactlyInAnyOrder(List.of("bob@company.test"), List.of("x@far.test"));
+        assertThat(registry.get("mailrelay.relay.recipients.rejected").tag("reason", "mail_loop").counter().count())
+                .isEqualTo(3);
+        assertThat(connections()).as("only the test's own session reached the relay").isEqualTo(1);
     }
 
     @Test

@@ -73,7 +73,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * an operator started with {@code mailrelay.probe.address-override=true}, and
  * tests where every ready pod listens ({@link #endpoints}), as a Service would.
  *
- * <p>Every next hop (local domains' targets, smarthost) is pointed at one loopback sink, so nothing ever
+ * <p>Every next hop (local domains' targets, smarthost, every route's smarthost) is pointed at one loopback sink, so nothing ever
  * leaves the machine (the smarthost without TLS and AUTH, unless {@link #smarthostTlsAndAuth}). {@link #simulateSnat(boolean)} makes the relays see every client as allow-listed, the
  * classic way a load balancer turns a relay into an open one.
  */
@@ -600,15 +600,12 @@ public final class LocalKubelet implements AutoCloseable {
         }
         ObjectNode outbound = config.withObject("outbound");
         String[] hop = nextHop.split(":");
-        ObjectNode smarthost = outbound.withObject("smarthost");
         outbound.put("mode", "smarthost");
-        smarthost.put("host", hop[0]);
-        smarthost.put("port", Integer.parseInt(hop[1]));
-        if (smarthostCa == null) {
-            smarthost.put("tls", "none");
-            smarthost.remove(List.of("usernameFile", "passwordFile", "trustedCaFile"));
-        } else {
-            smarthost.put("trustedCaFile", smarthostCa.toString());
+        localizeSmarthost(outbound.withObject("smarthost"), hop);
+        for (String routes : List.of("recipientRoutes", "senderRoutes")) { // every route's smarthost too
+            if (outbound.get(routes) instanceof ArrayNode list) {
+                list.forEach(route -> localizeSmarthost(((ObjectNode) route).withObject("smarthost"), hop));
+            }
         }
         if (upstreamCheckInterval != null) {
             config.withObject("upstreamCheck").put("interval", upstreamCheckInterval);
@@ -619,6 +616,18 @@ public final class LocalKubelet implements AutoCloseable {
             allowed.add("127.0.0.0/8");
         }
         return YAML.writeValueAsString(config);
+    }
+
+    /** A smarthost pointed at the loopback next hop: without TLS and AUTH unless {@link #smarthostTlsAndAuth}. */
+    private void localizeSmarthost(ObjectNode smarthost, String[] hop) {
+        smarthost.put("host", hop[0]);
+        smarthost.put("port", Integer.parseInt(hop[1]));
+        if (smarthostCa == null) {
+            smarthost.put("tls", "none");
+            smarthost.remove(List.of("usernameFile", "passwordFile", "trustedCaFile"));
+        } else {
+            smarthost.put("trustedCaFile", smarthostCa.toString());
+        }
     }
 
     private void reportStatefulSet(StatefulSet statefulSet, String revision) {

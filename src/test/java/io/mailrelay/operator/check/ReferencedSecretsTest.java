@@ -97,6 +97,32 @@ class ReferencedSecretsTest {
         assertThat(io.mailrelay.api.SecretRefs.names(spec)).containsExactly("missing", "nokey", "junk", "good");
     }
 
+    @Test
+    void eachRoutesCredentialsSecretIsCheckedAndNamedWithItsField() {
+        MailRelaySpec spec = Specs.minimal();
+        io.mailrelay.api.Smarthost shop = new io.mailrelay.api.Smarthost();
+        shop.host = "smtp.provider.example";
+        shop.credentialsSecret = "shop-credentials";
+        io.mailrelay.api.Smarthost plain = new io.mailrelay.api.Smarthost();
+        plain.host = "mx.partner.example";
+        io.mailrelay.api.Smarthost news = new io.mailrelay.api.Smarthost();
+        news.host = "smtps.provider.example";
+        news.credentialsSecret = "news-credentials";
+        spec.outbound.recipientRoutes = java.util.List.of(new io.mailrelay.api.Route("partner.example", plain));
+        spec.outbound.senderRoutes = java.util.List.of(new io.mailrelay.api.Route("shop.example", shop),
+                new io.mailrelay.api.Route("news.example", news));
+        put("shop-credentials", "Opaque", Map.of("username", "shop"));
+
+        ReferencedSecrets result = ReferencedSecrets.check(spec, secrets::get);
+
+        assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
+                "outbound.senderRoutes[0].smarthost.credentialsSecret: Secret shop-credentials has no key 'password'",
+                "outbound.senderRoutes[1].smarthost.credentialsSecret: Secret news-credentials not found");
+        put("shop-credentials", "Opaque", Map.of("username", "shop", "password", "pw"));
+        put("news-credentials", "Opaque", Map.of("username", "news", "password", "pw"));
+        assertThat(ReferencedSecrets.check(spec, secrets::get).valid()).isTrue();
+    }
+
     private void put(String name, String type, Map<String, String> data) {
         Map<String, String> encoded = new HashMap<>();
         data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
