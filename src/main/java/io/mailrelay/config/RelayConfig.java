@@ -201,9 +201,20 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
      * @param port default 587, or 465 with {@code tls: implicit}
      * @param tls default required (STARTTLS)
      * @param rateLimit optional: what the provider allows this relay to send through it (absent: no limit)
+     * @param clientCertificateFile with {@code clientKeyFile}: the PEM certificate chain this relay presents in the
+     *        TLS handshake (a certificate-based connector, as Microsoft 365's; Postfix smtp_tls_cert_file)
+     * @param clientKeyFile its PEM key (Postfix smtp_tls_key_file)
      */
     public record Smarthost(String host, Integer port, SmarthostTls tls, Boolean verifyCertificate,
-            Path trustedCaFile, Path usernameFile, Path passwordFile, RateLimit rateLimit) {
+            Path trustedCaFile, Path usernameFile, Path passwordFile, RateLimit rateLimit, Path clientCertificateFile,
+            Path clientKeyFile) {
+
+        /** Without a client certificate. */
+        public Smarthost(String host, Integer port, SmarthostTls tls, Boolean verifyCertificate, Path trustedCaFile,
+                Path usernameFile, Path passwordFile, RateLimit rateLimit) {
+            this(host, port, tls, verifyCertificate, trustedCaFile, usernameFile, passwordFile, rateLimit, null, null);
+        }
+
         /** This section with the documented default of every absent field. */
         public Smarthost withDefaults() {
             SmarthostTls mode = Objects.requireNonNullElse(tls, SmarthostTls.REQUIRED);
@@ -214,7 +225,9 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                     trustedCaFile,
                     usernameFile,
                     passwordFile,
-                    rateLimit);
+                    rateLimit,
+                    clientCertificateFile,
+                    clientKeyFile);
         }
     }
 

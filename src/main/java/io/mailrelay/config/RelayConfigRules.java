@@ -204,7 +204,14 @@ public final class RelayConfigRules {
             problem(field + (smarthost.usernameFile() == null ? ".usernameFile" : ".passwordFile"),
                     "usernameFile and passwordFile go together");
         }
-        rateLimit("outbound.smarthost.rateLimit", smarthost.rateLimit());
+        rateLimit(field + ".rateLimit", smarthost.rateLimit());
+        if ((smarthost.clientCertificateFile() == null) != (smarthost.clientKeyFile() == null)) {
+            problem(field + (smarthost.clientCertificateFile() == null ? ".clientCertificateFile" : ".clientKeyFile"),
+                    "clientCertificateFile and clientKeyFile go together");
+        }
+        if (smarthost.clientCertificateFile() != null && smarthost.tls() == SmarthostTls.NONE) {
+            problem(field + ".clientCertificateFile", "needs TLS (tls is none)");
+        }
     }
 
     /** A smarthost's rate limit: each value positive when set, at least one set. */

@@ -133,7 +133,9 @@ public final class RelayRuntime implements AutoCloseable {
         // the validator made sure both files are given together and readable; delivery reads them per connection
         SmarthostCredentials credentials = smarthost.usernameFile() == null ? null
                 : new SmarthostCredentials(smarthost.usernameFile(), smarthost.passwordFile());
+        SmarthostSettings.ClientCertificate client = smarthost.clientCertificateFile() == null ? null
+                : new SmarthostSettings.ClientCertificate(smarthost.clientCertificateFile(), smarthost.clientKeyFile());
         return new SmarthostSettings(new HostPort(smarthost.host(), smarthost.port()), smarthost.tls(),
-                smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials, smarthost.rateLimit());
+                smarthost.verifyCertificate(), smarthost.trustedCaFile(), credentials, smarthost.rateLimit(), client);
     }
 }

@@ -178,7 +178,7 @@ public final class StatusComposer {
     }
 
     private static String describeOk(UpstreamStatus upstream) {
-        String text = upstream.route + ": ok" + (Boolean.TRUE.equals(upstream.tls) ? " (STARTTLS" : " (no TLS")
+        String text = upstream.route + ": ok" + (Boolean.TRUE.equals(upstream.tls) ? " (TLS" : " (no TLS")
                 + (upstream.certificateNotAfter == null ? "" : ", certificate valid until "
                         + upstream.certificateNotAfter) + ")";
         return Boolean.TRUE.equals(upstream.certificateExpiresSoon) ? text + ", the certificate expires soon" : text;

@@ -24,7 +24,7 @@ public record UpstreamReport(boolean checkEnabled, List<Upstream> upstreams) {
      * @param stage the stage that failed (Connect, Greeting, Ehlo, StartTls, Certificate, Auth); null when ok or not
      *        checked yet
      * @param reply the server's reply of that stage (or the connection error); when ok, its last reply
-     * @param tls the session ran STARTTLS
+     * @param tls the session ran TLS (STARTTLS, or implicit TLS)
      * @param certificateNotAfter the server certificate's notAfter, null without TLS
      * @param certificateExpiresSoon notAfter is within {@code upstreamCheck.certificateExpiryWarning} (or past)
      * @param checkedAt when the check ended; null before the first

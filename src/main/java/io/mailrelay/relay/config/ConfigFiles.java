@@ -92,6 +92,16 @@ final class ConfigFiles {
             optional(field + ".trustedCaFile", smarthost.trustedCaFile());
             optional(field + ".usernameFile", smarthost.usernameFile());
             optional(field + ".passwordFile", smarthost.passwordFile());
+            if (smarthost.clientCertificateFile() != null && smarthost.clientKeyFile() != null
+                    && readable(field + ".clientCertificateFile", smarthost.clientCertificateFile())
+                    & readable(field + ".clientKeyFile", smarthost.clientKeyFile())) {
+                try {
+                    PemCredentials.load(mounted.apply(smarthost.clientCertificateFile()),
+                            mounted.apply(smarthost.clientKeyFile()));
+                } catch (IOException | IllegalArgumentException e) {
+                    problem(field + ".clientCertificateFile", e.getMessage());
+                }
+            }
         }
     }
 

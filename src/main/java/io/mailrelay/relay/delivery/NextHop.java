@@ -12,15 +12,27 @@ import io.mailrelay.config.SmarthostTls;
  *
  * @param name for logs and bounces ("smarthost smtp.provider.net:587", "MX of example.org")
  * @param targets tried in order until one accepts the connection
+ * @param clientCertificate presented in the TLS handshake, or null
  */
 public record NextHop(String name, List<HostPort> targets, SmarthostTls tls, boolean verifyCertificate, Path trustedCaFile,
-        String username, String password) {
+        String username, String password, SmarthostSettings.ClientCertificate clientCertificate) {
 
     public NextHop {
         targets = List.copyOf(targets);
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("next hop " + name + " has no target");
         }
+    }
+
+    /** Without a client certificate. */
+    public NextHop(String name, List<HostPort> targets, SmarthostTls tls, boolean verifyCertificate, Path trustedCaFile,
+            String username, String password) {
+        this(name, targets, tls, verifyCertificate, trustedCaFile, username, password, null);
+    }
+
+    /** The same hop with fewer targets. */
+    NextHop withTargets(List<HostPort> fewer) {
+        return new NextHop(name, fewer, tls, verifyCertificate, trustedCaFile, username, password, clientCertificate);
     }
 
     /** A local domain's deliverTo target, or an MX host: STARTTLS when offered, certificate not checked (Postfix "may"). */
@@ -66,7 +78,7 @@ public record NextHop(String name, List<HostPort> targets, SmarthostTls tls, boo
             }
         }
         return new NextHop(name, List.of(s.address()), s.tls(), s.verifyCertificate(), s.trustedCaFile(), username,
-                password);
+                password, s.clientCertificate());
     }
 
     @Override

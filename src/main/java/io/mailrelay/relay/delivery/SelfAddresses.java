@@ -75,8 +75,7 @@ public final class SelfAddresses {
         if (before.isEmpty()) {
             throw new NextHopException(Outcome.permanent(loopReply(destination)));
         }
-        return before.size() == hop.targets().size() ? hop : new NextHop(hop.name(), before, hop.tls(),
-                hop.verifyCertificate(), hop.trustedCaFile(), hop.username(), hop.password());
+        return before.size() == hop.targets().size() ? hop : hop.withTargets(before);
     }
 
     /** The reply for mail to {@code destination} (a domain) that would come back here. */

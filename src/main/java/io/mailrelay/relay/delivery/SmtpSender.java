@@ -307,15 +307,16 @@ final class SmtpSender {
         if (hop.tls() == SmarthostTls.IMPLICIT) {
             // TLS from the first byte (Postfix smtp_tls_wrappermode): the socket factory makes it, Angus sees plain text
             props.put("mail.smtp.socketFactory", WatchedSocketFactory.implicitTls(watchdog,
-                    TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate),
+                    TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate,
+                            hop.clientCertificate()),
                     hop.verifyCertificate()));
         } else {
             props.put("mail.smtp.socketFactory", new WatchedSocketFactory(watchdog));
         }
         if (startTls) {
             props.put("mail.smtp.ssl.checkserveridentity", String.valueOf(hop.verifyCertificate()));
-            props.put("mail.smtp.ssl.socketFactory",
-                    TlsTrust.socketFactory(hop.verifyCertificate(), hop.trustedCaFile(), certificate));
+            props.put("mail.smtp.ssl.socketFactory", TlsTrust.socketFactory(hop.verifyCertificate(),
+                    hop.trustedCaFile(), certificate, hop.clientCertificate()));
         }
         return props;
     }

@@ -13,12 +13,15 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+
+import io.mailrelay.relay.tls.PemCredentials;
 
 /**
  * The TLS of every SMTP client session towards a next hop (STARTTLS, Angus Mail's {@code mail.smtp.ssl.socketFactory}):
@@ -52,13 +55,32 @@ final class TlsTrust {
      * @param seen told the server's chain before it is checked
      */
     static SSLSocketFactory socketFactory(boolean verify, Path caBundle, PeerCertificate seen) {
+        return socketFactory(verify, caBundle, seen, null);
+    }
+
+    /**
+     * @param client the certificate to present when the server asks for one (read from its files now), or null
+     * @throws IllegalArgumentException when the client certificate files cannot be read or do not match
+     */
+    static SSLSocketFactory socketFactory(boolean verify, Path caBundle, PeerCertificate seen,
+            SmarthostSettings.ClientCertificate client) {
         try {
             X509ExtendedTrustManager trust = verify ? verifying(caBundle == null ? null : store(caBundle)) : null;
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] { new Recording(trust, seen) }, null);
+            context.init(client == null ? null : clientKeys(client), new TrustManager[] { new Recording(trust, seen) },
+                    null);
             return context.getSocketFactory();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyManager[] clientKeys(SmarthostSettings.ClientCertificate client) {
+        try {
+            return PemCredentials.load(client.certificateFile(), client.keyFile()).keyManagers();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("client certificate " + client.certificateFile() + " cannot be read: "
+                    + e.getMessage(), e);
         }
     }
 

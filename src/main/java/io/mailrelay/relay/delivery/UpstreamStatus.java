@@ -11,7 +11,7 @@ import java.time.Instant;
  * @param ok the whole session set-up succeeded (false until the first check)
  * @param stage the stage that failed; null when ok or not checked yet
  * @param reply the server's reply of that stage (or the connection error); when ok, its last reply (AUTH's 235, or EHLO's)
- * @param tls the session ran STARTTLS
+ * @param tls the session ran TLS (STARTTLS, or implicit TLS)
  * @param certificateNotAfter the server certificate's notAfter, null without TLS
  * @param certificateExpiresSoon notAfter is within {@code upstreamCheck.certificateExpiryWarning} (or past)
  * @param checkedAt when the check ended; null before the first

@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -43,15 +44,24 @@ public record PemCredentials(List<X509Certificate> chain, PrivateKey key) {
 
     public SSLContext serverContext() {
         try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers(), null, new SecureRandom());
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build the TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** This certificate and key as the key managers of a TLS context: the server's, or a client certificate's. */
+    public KeyManager[] keyManagers() {
+        try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] password = new char[0];
             store.setKeyEntry("relay", key, password, chain.toArray(new X509Certificate[0]));
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyManagers.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), null, new SecureRandom());
-            return context;
+            return keyManagers.getKeyManagers();
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build the TLS context: " + e.getMessage(), e);
         }
