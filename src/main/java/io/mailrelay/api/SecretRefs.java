@@ -27,6 +27,7 @@ public final class SecretRefs {
             names.add(credentials);
         }
         routeCredentials(spec).forEach(route -> names.add(route.secretName()));
+        clientCertificates(spec).forEach(certificate -> names.add(certificate.secretName()));
         if (spec.dkim != null) {
             spec.dkim.stream().filter(signing -> signing.secretName != null).forEach(signing -> names.add(signing.secretName));
         }
@@ -46,8 +47,8 @@ public final class SecretRefs {
      * A Secret a route's smarthost names.
      *
      * @param field the spec field naming it, e.g. {@code outbound.senderRoutes[0].smarthost.credentialsSecret}
-     * @param kind {@code recipient} or {@code sender}
-     * @param index the route's position in its list
+     * @param kind {@code recipient} or {@code sender}; {@code smarthost} for outbound.smarthost's client certificate
+     * @param index the route's position in its list (0 for the smarthost)
      */
     public record RouteSecret(String field, String kind, int index, String secretName) {
     }
@@ -62,12 +63,42 @@ public final class SecretRefs {
         return credentials;
     }
 
+    /**
+     * The client certificate Secrets (kubernetes.io/tls): the smarthost's (smarthost mode; kind {@code smarthost}),
+     * then the recipient routes', then the sender routes', those that have one.
+     */
+    public static List<RouteSecret> clientCertificates(MailRelaySpec spec) {
+        List<RouteSecret> certificates = new ArrayList<>();
+        Outbound outbound = spec.outbound;
+        if (outbound == null) {
+            return certificates;
+        }
+        if (outbound.mode == OutboundMode.SMARTHOST && outbound.smarthost != null
+                && outbound.smarthost.clientCertificateSecret != null) {
+            certificates.add(new RouteSecret("outbound.smarthost.clientCertificateSecret", "smarthost", 0,
+                    outbound.smarthost.clientCertificateSecret));
+        }
+        addClients(certificates, "recipient", "outbound.recipientRoutes", outbound.recipientRoutes);
+        addClients(certificates, "sender", "outbound.senderRoutes", outbound.senderRoutes);
+        return certificates;
+    }
+
     private static void add(List<RouteSecret> credentials, String kind, String field, List<Route> routes) {
         for (int i = 0; routes != null && i < routes.size(); i++) {
             Route route = routes.get(i);
             if (route != null && route.smarthost != null && route.smarthost.credentialsSecret != null) {
                 credentials.add(new RouteSecret(field + "[" + i + "].smarthost.credentialsSecret", kind, i,
                         route.smarthost.credentialsSecret));
+            }
+        }
+    }
+
+    private static void addClients(List<RouteSecret> certificates, String kind, String field, List<Route> routes) {
+        for (int i = 0; routes != null && i < routes.size(); i++) {
+            Route route = routes.get(i);
+            if (route != null && route.smarthost != null && route.smarthost.clientCertificateSecret != null) {
+                certificates.add(new RouteSecret(field + "[" + i + "].smarthost.clientCertificateSecret", kind, i,
+                        route.smarthost.clientCertificateSecret));
             }
         }
     }

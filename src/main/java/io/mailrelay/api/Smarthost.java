@@ -9,10 +9,13 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 import io.mailrelay.config.SmarthostTls;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.clientCertificateSecret) || !has(self.tls) || self.tls != 'none'",
+        message = "clientCertificateSecret needs TLS: tls must not be none", fieldPath = ".clientCertificateSecret")
 public class Smarthost {
 
     @JsonPropertyDescription("Host name of the smarthost (e.g. smtp.provider.net).")
@@ -43,4 +46,10 @@ public class Smarthost {
     @JsonPropertyDescription("Outbound rate limits of this smarthost (messages per second, recipients per day), per relay "
             + "pod; absent: none.")
     public RateLimit rateLimit;
+
+    @JsonPropertyDescription("Name of a Secret of type kubernetes.io/tls (tls.crt, tls.key) in this namespace: the client "
+            + "certificate the relay presents in the TLS handshake, for a smarthost that relays by certificate (a "
+            + "Microsoft 365 connector; Postfix smtp_tls_cert_file). Needs tls other than none.")
+    @Pattern(Patterns.OBJECT_NAME)
+    public String clientCertificateSecret;
 }

@@ -176,6 +176,9 @@ class MailRelaySchemaKubeTest {
                 Arguments.of("an unknown smarthost TLS mode", """
                         outbound: {mode: smarthost, smarthost: {host: smtp.example.net, tls: wrapped}}
                         """, "spec.outbound.smarthost.tls", "Unsupported value"),
+                Arguments.of("a client certificate without TLS", """
+                        outbound: {mode: smarthost, smarthost: {host: smtp.example.net, tls: none, clientCertificateSecret: c}}
+                        """, "spec.outbound.smarthost.clientCertificateSecret", "clientCertificateSecret needs TLS"),
                 Arguments.of("negative replicas", """
                         replicas: -1
                         outbound: {mode: mx}

@@ -50,6 +50,10 @@ public final class ReferencedSecrets {
             result.require(route.field(), lookup.apply(route.secretName()), route.secretName(), null,
                     SecretKeys.USERNAME, SecretKeys.PASSWORD);
         }
+        for (SecretRefs.RouteSecret client : SecretRefs.clientCertificates(spec)) {
+            result.require(client.field(), lookup.apply(client.secretName()), client.secretName(), "kubernetes.io/tls",
+                    "tls.crt", "tls.key");
+        }
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
             String name = spec.dkim.get(i).secretName;
             Secret key = name == null ? null : lookup.apply(name);

@@ -238,6 +238,8 @@ public final class PodTemplateFactory {
         }
         SecretRefs.routeCredentials(spec).forEach(route -> mounts.add(mount(routeVolume(route), RelayPod.routeDirectory(
                 route.kind(), route.index()), true)));
+        SecretRefs.clientCertificates(spec).forEach(client -> mounts.add(mount(clientVolume(client),
+                RelayPod.clientDirectory(client.kind(), client.index()), true)));
         mounts.add(mount("admin", RelayPod.ADMIN_DIR, true));
         mounts.add(mount("peer", RelayPod.PEER_DIR, true));
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
@@ -250,6 +252,10 @@ public final class PodTemplateFactory {
 
     private static String routeVolume(SecretRefs.RouteSecret route) {
         return "route-" + route.kind() + "-" + route.index();
+    }
+
+    private static String clientVolume(SecretRefs.RouteSecret client) {
+        return "smarthost".equals(client.kind()) ? "smarthost-client" : routeVolume(client) + "-client";
     }
 
     private static VolumeMount mount(String volume, String path, boolean readOnly) {
@@ -275,6 +281,8 @@ public final class PodTemplateFactory {
         }
         SecretRefs.routeCredentials(spec).forEach(route -> volumes.add(secretVolume(routeVolume(route), route.secretName(),
                 SecretKeys.USERNAME, SecretKeys.PASSWORD)));
+        SecretRefs.clientCertificates(spec).forEach(client -> volumes.add(secretVolume(clientVolume(client),
+                client.secretName(), "tls.crt", "tls.key")));
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
         volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), SecretKeys.USERNAME, SecretKeys.PASSWORD,
                 SecretKeys.USERS));

@@ -135,7 +135,7 @@ public final class RelayConfigRenderer {
             return null;
         }
         RelayConfig.Smarthost smarthost = outbound.mode == OutboundMode.MX ? null
-                : smarthost(outbound.smarthost, RelayPod.SMARTHOST_DIR);
+                : smarthost(outbound.smarthost, RelayPod.SMARTHOST_DIR, RelayPod.SMARTHOST_CLIENT_DIR);
         return new RelayConfig.Outbound(outbound.mode, smarthost, routes("recipient", outbound.recipientRoutes),
                 routes("sender", outbound.senderRoutes));
     }
@@ -146,15 +146,20 @@ public final class RelayConfigRenderer {
             return null;
         }
         return IntStream.range(0, routes.size()).mapToObj(i -> new RelayConfig.Route(routes.get(i).domain,
-                smarthost(routes.get(i).smarthost, RelayPod.routeDirectory(kind, i)))).toList();
+                smarthost(routes.get(i).smarthost, RelayPod.routeDirectory(kind, i),
+                        RelayPod.clientDirectory(kind, i)))).toList();
     }
 
-    /** A smarthost as the relay runs it, the relay's defaults written out; credentials mounted at {@code directory}. */
-    private static RelayConfig.Smarthost smarthost(Smarthost host, String directory) {
+    /**
+     * A smarthost as the relay runs it, the relay's defaults written out; credentials mounted at {@code directory},
+     * the client certificate at {@code clientDirectory}.
+     */
+    private static RelayConfig.Smarthost smarthost(Smarthost host, String directory, String clientDirectory) {
         if (host == null) {
             return null;
         }
         boolean credentials = host.credentialsSecret != null;
+        boolean client = host.clientCertificateSecret != null;
         SmarthostTls tls = requireNonNullElse(host.tls, SmarthostTls.REQUIRED);
         return new RelayConfig.Smarthost(host.host,
                 requireNonNullElse(host.port, tls.defaultPort()),
@@ -162,7 +167,9 @@ public final class RelayConfigRenderer {
                 requireNonNullElse(host.verifyCertificate, true), null,
                 credentials ? mounted(directory, SecretKeys.USERNAME) : null,
                 credentials ? mounted(directory, SecretKeys.PASSWORD) : null,
-                rateLimit(host.rateLimit));
+                rateLimit(host.rateLimit),
+                client ? mounted(clientDirectory, "tls.crt") : null,
+                client ? mounted(clientDirectory, "tls.key") : null);
     }
 
     private static RelayConfig.RateLimit rateLimit(RateLimit limit) {

@@ -25,9 +25,17 @@ public final class RelayPod {
      */
     public static final String ROUTES_DIR = "/etc/mailrelay/routes";
 
+    /** outbound.smarthost.clientCertificateSecret (tls.crt, tls.key); a route's at {@link #clientDirectory}. */
+    public static final String SMARTHOST_CLIENT_DIR = "/etc/mailrelay/smarthost-client";
+
     /** Where route {@code index} of {@code kind} (recipient, sender) has its credentials mounted. */
     public static String routeDirectory(String kind, int index) {
         return ROUTES_DIR + "/" + kind + "-" + index;
+    }
+
+    /** Where the client certificate of the smarthost (kind smarthost) or a route is mounted. */
+    public static String clientDirectory(String kind, int index) {
+        return "smarthost".equals(kind) ? SMARTHOST_CLIENT_DIR : routeDirectory(kind, index) + "-client";
     }
     public static final String SPOOL_DIR = "/var/spool/mailrelay";
     public static final String TMP_DIR = "/tmp";

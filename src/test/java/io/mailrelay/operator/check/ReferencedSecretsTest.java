@@ -111,15 +111,20 @@ class ReferencedSecretsTest {
         spec.outbound.recipientRoutes = java.util.List.of(new io.mailrelay.api.Route("partner.example", plain));
         spec.outbound.senderRoutes = java.util.List.of(new io.mailrelay.api.Route("shop.example", shop),
                 new io.mailrelay.api.Route("news.example", news));
+        news.clientCertificateSecret = "news-client";
         put("shop-credentials", "Opaque", Map.of("username", "shop"));
+        put("news-client", "Opaque", Map.of("tls.crt", "c", "tls.key", "k"));
 
         ReferencedSecrets result = ReferencedSecrets.check(spec, secrets::get);
 
         assertThat(result.problems()).extracting(ConfigProblem::message).containsExactly(
                 "outbound.senderRoutes[0].smarthost.credentialsSecret: Secret shop-credentials has no key 'password'",
-                "outbound.senderRoutes[1].smarthost.credentialsSecret: Secret news-credentials not found");
+                "outbound.senderRoutes[1].smarthost.credentialsSecret: Secret news-credentials not found",
+                "outbound.senderRoutes[1].smarthost.clientCertificateSecret: Secret news-client has type Opaque, "
+                        + "expected kubernetes.io/tls");
         put("shop-credentials", "Opaque", Map.of("username", "shop", "password", "pw"));
         put("news-credentials", "Opaque", Map.of("username", "news", "password", "pw"));
+        put("news-client", "kubernetes.io/tls", Map.of("tls.crt", "c", "tls.key", "k"));
         assertThat(ReferencedSecrets.check(spec, secrets::get).valid()).isTrue();
     }
 

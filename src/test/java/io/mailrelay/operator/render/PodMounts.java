@@ -33,11 +33,13 @@ public final class PodMounts {
             Files.writeString(smarthost.resolve(SecretKeys.USERNAME), "relay");
             Files.writeString(smarthost.resolve(SecretKeys.PASSWORD), "pw");
             // the routes' credentials (the examples and random specs have at most a few of each kind)
+            copyCertificate(tls, directory(RelayPod.SMARTHOST_CLIENT_DIR));
             for (int i = 0; i < 4; i++) {
                 for (String kind : new String[] { "recipient", "sender" }) {
                     Path route = directory(RelayPod.routeDirectory(kind, i));
                     Files.writeString(route.resolve(SecretKeys.USERNAME), kind + "-" + i);
                     Files.writeString(route.resolve(SecretKeys.PASSWORD), "pw");
+                    copyCertificate(tls, directory(RelayPod.clientDirectory(kind, i)));
                 }
             }
             Files.writeString(directory(RelayPod.ADMIN_DIR).resolve(RelayPod.ADMIN_TOKEN_KEY), "t0ken\n");
@@ -55,6 +57,11 @@ public final class PodMounts {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void copyCertificate(Path from, Path to) throws IOException {
+        Files.copy(from.resolve("tls.crt"), to.resolve("tls.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from.resolve("tls.key"), to.resolve("tls.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** For {@code RelayConfigLoader.parse(yaml, mounts.resolver())}. */

@@ -122,6 +122,9 @@ public final class RandomSpecs {
                     ? 1 + random.nextInt(100000000) : null;
             return limit;
         });
+        if (smarthost.tls != SmarthostTls.NONE) {
+            smarthost.clientCertificateSecret = maybe(() -> "client-certificate");
+        }
         return smarthost;
     }
 

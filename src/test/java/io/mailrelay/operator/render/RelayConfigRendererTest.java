@@ -271,6 +271,7 @@ class RelayConfigRendererTest {
         news.host = "smtps.other.example";
         news.tls = SmarthostTls.IMPLICIT;
         news.credentialsSecret = "news-credentials";
+        news.clientCertificateSecret = "news-client";
         Smarthost partner = new Smarthost();
         partner.host = "mx.partner.example";
         partner.port = 25;
@@ -289,9 +290,16 @@ class RelayConfigRendererTest {
         assertThat(outbound.at("/senderRoutes/1/smarthost/port").asInt()).isEqualTo(465);
         assertThat(outbound.at("/senderRoutes/1/smarthost/passwordFile").asText())
                 .isEqualTo("/etc/mailrelay/routes/sender-1/password");
+        assertThat(outbound.at("/senderRoutes/1/smarthost/clientCertificateFile").asText())
+                .isEqualTo("/etc/mailrelay/routes/sender-1-client/tls.crt");
+        assertThat(outbound.at("/senderRoutes/1/smarthost/clientKeyFile").asText())
+                .isEqualTo("/etc/mailrelay/routes/sender-1-client/tls.key");
+        assertThat(outbound.at("/senderRoutes/0/smarthost").has("clientCertificateFile")).isFalse();
+        assertThat(SecretRefs.clientCertificates(spec)).extracting(SecretRefs.RouteSecret::field)
+                .containsExactly("outbound.senderRoutes[1].smarthost.clientCertificateSecret");
         assertThat(outbound.at("/recipientRoutes/0/smarthost/port").asInt()).isEqualTo(25);
         assertThat(outbound.at("/recipientRoutes/0/smarthost").has("usernameFile")).isFalse();
-        assertThat(SecretRefs.names(spec)).contains("shop-credentials", "news-credentials");
+        assertThat(SecretRefs.names(spec)).contains("shop-credentials", "news-credentials", "news-client");
         assertThat(SecretRefs.routeCredentials(spec)).extracting(SecretRefs.RouteSecret::field).containsExactly(
                 "outbound.senderRoutes[0].smarthost.credentialsSecret",
                 "outbound.senderRoutes[1].smarthost.credentialsSecret");

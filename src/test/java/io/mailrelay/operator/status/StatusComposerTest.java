@@ -287,14 +287,13 @@ class StatusComposerTest {
     @Test
     void aSenderRouteToTheSmarthostsHostPortIsAnUpstreamOfItsOwnAndItsFailureIsNamed() {
         MailRelay relay = Specs.relay("r", Specs.minimal());
-        MailRelayStatus status = StatusComposer.compose(relay, List.of(), List.of(), progressing(), null, T0);
         String address = "smtp.provider.test:587";
         var smarthost = new UpstreamReport.Upstream("smarthost " + address, address, true, null,
                 "235 2.7.0 Authentication successful", true, null, false, T0);
         var shop = new UpstreamReport.Upstream("sender route shop.example -> " + address, address, false, "Auth",
                 "535 5.7.8 Authentication credentials invalid", true, null, false, T0);
 
-        StatusComposer.upstreams(relay, status, UpstreamSummary.of(Map.of(
+        MailRelayStatus status = podsRead(relay, null, UpstreamSummary.of(Map.of(
                 "r-0", new UpstreamReport(true, List.of(smarthost, shop)),
                 "r-1", new UpstreamReport(true, List.of(smarthost, shop)))), T1);
 

@@ -361,6 +361,17 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void aClientCertificateNeedsItsKeyAndTls() {
+        assertThat(problem("""
+                outbound:
+                  mode: smarthost
+                  smarthost: {host: smtp.example.net, tls: none, clientCertificateFile: /c.crt}
+                """).lines()).containsExactly(
+                "outbound.smarthost.clientKeyFile: clientCertificateFile and clientKeyFile go together",
+                "outbound.smarthost.clientCertificateFile: needs TLS (tls is none)");
+    }
+
+    @Test
     void missingConfigFileNamesTheFile() {
         assertThatThrownBy(() -> RelayConfigLoader.load(dir.resolve("nope.yaml")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("--config: cannot read " + dir.resolve("nope.yaml"));
