@@ -31,4 +31,10 @@ public class RelayFor {
             + "NetworkPolicy cannot say this: it admits the selected pods, the relay refuses the others.")
     @Size(max = 64)
     public List<@Pattern(Patterns.OBJECT_NAME) @Size(max = 253) String> serviceAccounts;
+
+    @JsonPropertyDescription("Opt-in: SMTP credentials of their own for each selected namespace, in a Secret the "
+            + "operator makes there, each bound to its sender domains. Deselecting a namespace, or deleting it, revokes "
+            + "its credential; annotate the MailRelay with mailrelay.io/rotate-credentials (any new value) to rotate "
+            + "them all.")
+    public RelayForCredentials credentials;
 }

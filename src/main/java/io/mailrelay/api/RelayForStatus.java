@@ -29,4 +29,14 @@ public class RelayForStatus {
 
     @JsonPropertyDescription("When the set last reached every relay pod (RFC 3339).")
     public String lastUpdateTime;
+
+    @JsonPropertyDescription("relayFor.credentials: how many namespaces hold a credential the relay accepts.")
+    public Integer credentials;
+
+    @JsonPropertyDescription("relayFor.credentials: the namespaces holding one.")
+    public List<String> credentialNamespaces;
+
+    @JsonPropertyDescription("relayFor.credentials: why a selected namespace holds none (gone, terminating, out of "
+            + "the operator's reach, or a Secret of that name it did not make).")
+    public String credentialsMessage;
 }

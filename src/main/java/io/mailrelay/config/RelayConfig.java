@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalDomain> localDomains,
         Authentication authentication, Tls tls, Outbound outbound, SenderRestrictions senderRestrictions,
         Limits limits, Spool spool, Delivery delivery, Admin admin, HandOff handOff, UpstreamCheck upstreamCheck,
-        Dkim dkim) {
+        Dkim dkim, SenderLogins senderLogins) {
 
     public RelayConfig {
         allowedNetworks = allowedNetworks == null ? List.of() : List.copyOf(allowedNetworks);
@@ -43,7 +43,14 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
                 orEmpty(admin, () -> new Admin(null, null)).withDefaults(),
                 handOff == null ? null : handOff.withDefaults(),
                 orEmpty(upstreamCheck, () -> new UpstreamCheck(null, null, null)).withDefaults(),
-                dkim == null ? null : dkim.withDefaults());
+                dkim == null ? null : dkim.withDefaults(),
+                senderLogins == null ? null : senderLogins.withDefaults());
+    }
+
+    /** This configuration with another {@code senderLogins} section. */
+    public RelayConfig withSenderLogins(SenderLogins logins) {
+        return new RelayConfig(server, allowedNetworks, localDomains, authentication, tls, outbound, senderRestrictions,
+                limits, spool, delivery, admin, handOff, upstreamCheck, dkim, logins);
     }
 
     private static <T> T orEmpty(T section, Supplier<T> empty) {
@@ -144,6 +151,27 @@ public record RelayConfig(Server server, List<Cidr> allowedNetworks, List<LocalD
         /** This section with the documented default of every absent field. */
         public Authentication withDefaults() {
             return new Authentication(usersFile,
+                    Objects.requireNonNullElse(allowWithoutTls, false),
+                    Objects.requireNonNullElse(reloadInterval, Duration.ofSeconds(30)));
+        }
+    }
+
+    /**
+     * Users each bound to the envelope senders they may use (Postfix smtpd_sender_login_maps with
+     * reject_sender_login_mismatch, for these users): they AUTH like {@code authentication}'s users and relay, and
+     * MAIL FROM is refused with {@code 553 5.7.1} unless {@code loginMapsFile} names the user as an owner of the
+     * sender address or its {@code @domain} (the null sender included: nobody owns it). Both files are polled every
+     * {@code reloadInterval} and reloaded together; the users file may be empty (nobody logs in that way).
+     *
+     * @param usersFile {@code user:<bcrypt hash>} lines, the format of {@code authentication.usersFile}
+     * @param loginMapsFile {@code <address or @domain> <user>[, <user>...]} lines ({@link SenderLoginMaps})
+     * @param allowWithoutTls these users may AUTH before STARTTLS (passwords in clear)
+     */
+    public record SenderLogins(Path usersFile, Path loginMapsFile, Boolean allowWithoutTls, Duration reloadInterval) {
+        /** This section with the documented default of every absent field. */
+        public SenderLogins withDefaults() {
+            return new SenderLogins(usersFile,
+                    loginMapsFile,
                     Objects.requireNonNullElse(allowWithoutTls, false),
                     Objects.requireNonNullElse(reloadInterval, Duration.ofSeconds(30)));
         }

@@ -48,6 +48,7 @@ public final class RelayConfigRules {
         positive("upstreamCheck.interval", config.upstreamCheck().interval());
         positive("upstreamCheck.certificateExpiryWarning", config.upstreamCheck().certificateExpiryWarning());
         dkim(config.dkim());
+        senderLogins(config.senderLogins());
         return problems;
     }
 
@@ -290,6 +291,19 @@ public final class RelayConfigRules {
         required("handOff.passwordFile", handOff.passwordFile());
         notNegative("handOff.deliverFor", handOff.deliverFor().toMillis());
         positive("handOff.reloadInterval", handOff.reloadInterval());
+    }
+
+    private void senderLogins(RelayConfig.SenderLogins logins) {
+        if (logins == null) {
+            return;
+        }
+        positive("senderLogins.reloadInterval", logins.reloadInterval());
+        if (logins.usersFile() == null) {
+            problem("senderLogins.usersFile", "is required when senderLogins is configured");
+        }
+        if (logins.loginMapsFile() == null) {
+            problem("senderLogins.loginMapsFile", "is required when senderLogins is configured");
+        }
     }
 
     private void dkim(Dkim dkim) {

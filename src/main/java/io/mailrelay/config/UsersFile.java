@@ -23,6 +23,18 @@ public final class UsersFile {
      * @throws IllegalArgumentException naming the line when the text is not in the format
      */
     public static Map<String, String> parse(String text) {
+        Map<String, String> hashes = parseAllowingEmpty(text);
+        if (hashes.isEmpty()) {
+            throw new IllegalArgumentException("no users in the file");
+        }
+        return hashes;
+    }
+
+    /**
+     * {@link #parse}, where a file without users is valid: {@code senderLogins.usersFile}, which the operator empties
+     * when no namespace holds a credential.
+     */
+    public static Map<String, String> parseAllowingEmpty(String text) {
         String[] lines = text.split("\\R", -1);
         Map<String, String> hashes = new LinkedHashMap<>();
         for (int i = 0; i < lines.length; i++) {
@@ -48,10 +60,15 @@ public final class UsersFile {
                 throw new IllegalArgumentException("line " + (i + 1) + ": user \"" + user + "\" is listed twice");
             }
         }
-        if (hashes.isEmpty()) {
-            throw new IllegalArgumentException("no users in the file");
-        }
         return hashes;
+    }
+
+    /** One line of the file, as {@link #parse} reads it (without the line break). */
+    public static String line(String user, String hash) {
+        if (!usableName(user) || !BCRYPT.matcher(hash).matches()) {
+            throw new IllegalArgumentException("not a user name and bcrypt hash: " + user);
+        }
+        return user + ":" + hash;
     }
 
     /** The bcrypt cost of a hash {@link #parse} returned. */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -23,7 +24,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -35,12 +38,14 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelayStatus;
+import io.mailrelay.api.RelayForStatus;
 import io.mailrelay.operator.check.ClusterNetworksReader;
 import io.mailrelay.operator.check.ConfigProblem;
 import io.mailrelay.operator.check.ReferencedSecrets;
 import io.mailrelay.operator.check.RiskAnalysis;
 import io.mailrelay.operator.check.SpoolVolumeChange;
 import io.mailrelay.operator.probing.RelayProber;
+import io.mailrelay.operator.identity.NamespaceCredentials;
 import io.mailrelay.operator.identity.WorkloadClientsPusher;
 import io.mailrelay.operator.queue.RelayQueueReader;
 import io.mailrelay.operator.queue.ScaleDownPlan;
@@ -83,7 +88,7 @@ import io.mailrelay.operator.status.WorkloadState;
  */
 @ControllerConfiguration(name = MailRelayReconciler.NAME, fieldManager = OperatorSettings.FIELD_MANAGER,
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 3, timeUnit = TimeUnit.MINUTES))
-public class MailRelayReconciler implements Reconciler<MailRelay> {
+public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailRelay> {
 
     public static final String NAME = "mailrelay";
 
@@ -135,6 +140,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (workloadClients != null) {
             sources.add(workloadClients.eventSource(context)); // and a pod that relayFor may select
         }
+        sources.add(NamespaceCredentials.rotationSource(context)); // and mailrelay.io/rotate-credentials changed
         return sources;
     }
 
@@ -159,6 +165,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         // what the relay's own loader would refuse: nothing is applied, rather than pods that crash-loop
         RelayConfigRenderer.problems(relay.getSpec())
                 .forEach(problem -> problems.add(new ConfigProblem(ConfigProblem.INVALID_VALUE, problem)));
+        NamespaceCredentials.problems(relay)
+                .forEach(problem -> problems.add(new ConfigProblem(ConfigProblem.INVALID_VALUE, problem)));
         for (HasMetadata workloadNow : owned) {
             problems.addAll(SpoolVolumeChange.check(workloadNow, persistent, relay.getSpec().persistence,
                     scaleDowns != null));
@@ -169,6 +177,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                 .orElse(null);
         WorkloadState workload;
         List<DkimRecordStatus> dkim = null;
+        NamespaceCredentials.Outcome credentials = null;
         String deployedVersion = "invalid";
         int replicasBefore = running instanceof StatefulSet statefulSet
                 ? requireNonNullElse(statefulSet.getSpec().getReplicas(), 1) : WorkloadFactory.replicas(relay);
@@ -186,11 +195,17 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
             List<Secret> dkimSecrets = dkimSecrets(client, relay);
             dkim = dkimRecords(client, relay, dkimSecrets);
+            List<Secret> generated = new ArrayList<>(dkimSecrets);
+            if (NamespaceCredentials.enabled(relay)) {
+                credentials = NamespaceCredentials.issue(client, relay,
+                        ownedSecret(client, relay, DependentNames.credentialsSecret(relay)));
+                generated.add(SupportFactory.credentialsSecret(relay, credentials.usersFile(), credentials.loginMaps()));
+            }
             // while leaving pods hand their queues on, the StatefulSet (and all that depends on its size) stays as is
             DesiredState desired = DesiredState.of(withReplicas(client, relay, scaleDown.replicas()),
                     settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
                     SupportFactory.adminToken(existingAdminSecret(client, relay)),
-                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)), dkimSecrets);
+                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)), generated);
             // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
             DependentApplier applier = new DependentApplier(client);
             workload = WorkloadState.of(applier.apply(relay, desired, leaving != null));
@@ -198,6 +213,14 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
                 scaleDown = switchOver(client, relay, leaving, workload, applier);
             }
             applier.deleteIfOwned(relay, ServiceAccount.class, DependentNames.legacyServiceAccount(relay));
+            if (credentials != null) {
+                // after the relay's users file lost them: the Secrets of namespaces no longer selected
+                NamespaceCredentials.revoke(client, relay, credentials.issued().stream()
+                        .map(NamespaceCredentials.Issued::namespace).collect(Collectors.toSet()));
+            } else if (hadCredentials(relay)) {
+                NamespaceCredentials.revoke(client, relay, Set.of()); // relayFor.credentials removed
+                applier.deleteIfOwned(relay, Secret.class, DependentNames.credentialsSecret(relay));
+            }
             deployedVersion = relay.getMetadata().getGeneration() + "/" + desired.configHash();
             announceRollout(events, relay, running, desired);
         } else {
@@ -207,12 +230,15 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             workload = workload.withPendingVolume(SpoolClaims.pending(client, relay, workload));
         }
         if (prober != null) {
+            if (workloadClients != null) { // a probe from a pod relayFor selects is an insider's
+                prober.workloadClients(relay, workloadClients.addresses(relay));
+            }
             prober.track(relay, problems.isEmpty() && workload.fullyAvailable(), deployedVersion);
         }
         if (queues != null) {
             queues.track(relay, workload.exists());
         }
-        publish(relay, context, events, problems, workload, null, scaleDown, dkim);
+        publish(relay, context, events, problems, workload, null, scaleDown, dkim, credentials);
         if (scaleDown.draining()) {
             return UpdateControl.<MailRelay>noUpdate().rescheduleAfter(DRAIN_RECHECK); // the queues change unseen
         }
@@ -223,6 +249,49 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         // a relay pod restarted in place lost its workload clients (kept in memory only): push again
         return relay.getSpec().relayFor == null ? UpdateControl.noUpdate()
                 : UpdateControl.<MailRelay>noUpdate().rescheduleAfter(WorkloadClientsPusher.REFRESH);
+    }
+
+    /**
+     * The finalizer's part: the namespace Secrets of relayFor.credentials, which no owner reference can delete.
+     * JOSDK adds the finalizer to every MailRelay and removes it once this returns.
+     */
+    @Override
+    public DeleteControl cleanup(MailRelay relay, Context<MailRelay> context) {
+        if (NamespaceCredentials.enabled(relay) || hadCredentials(relay)) {
+            NamespaceCredentials.revoke(context.getClient(), relay, Set.of());
+        }
+        return DeleteControl.defaultDelete();
+    }
+
+    /**
+     * status.relayFor with relayFor.credentials' figures: this reconciliation's, else (it did not get that far) the
+     * previous ones.
+     */
+    private static RelayForStatus withCredentials(MailRelay relay, RelayForStatus pushed,
+            NamespaceCredentials.Outcome outcome) {
+        RelayForStatus before = relay.getStatus() == null ? null : relay.getStatus().relayFor;
+        if (!NamespaceCredentials.enabled(relay) || (outcome == null && (before == null || before.credentials == null))) {
+            return pushed;
+        }
+        RelayForStatus status = pushed != null ? pushed : new RelayForStatus();
+        if (outcome == null) {
+            status.credentials = before.credentials;
+            status.credentialNamespaces = before.credentialNamespaces;
+            status.credentialsMessage = before.credentialsMessage;
+            return status;
+        }
+        status.credentials = outcome.issued().size();
+        status.credentialNamespaces = outcome.issued().stream().map(NamespaceCredentials.Issued::namespace)
+                .sorted().toList();
+        status.credentialsMessage = outcome.notIssued().isEmpty() ? null
+                : outcome.notIssued().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                        .collect(Collectors.joining("; "));
+        return status;
+    }
+
+    private static boolean hadCredentials(MailRelay relay) {
+        return relay.getStatus() != null && relay.getStatus().relayFor != null
+                && relay.getStatus().relayFor.credentials != null;
     }
 
     private OperatorSettings settingsOnCluster(KubernetesClient client) {
@@ -278,7 +347,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
                     WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
-                    failure, null, null);
+                    failure, null, null, null);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
         }
@@ -293,7 +362,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
      * @param dkim      this reconciliation's DKIM records, null when it did not get that far (the previous ones stay)
      */
     private void publish(MailRelay relay, Context<MailRelay> context, RelayEvents events, List<ConfigProblem> problems,
-            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, List<DkimRecordStatus> dkim) {
+            WorkloadState workload, ApplyFailure failure, ScaleDownPlan scaleDown, List<DkimRecordStatus> dkim,
+            NamespaceCredentials.Outcome credentials) {
         MailRelayStatus before = relay.getStatus();
         Observations seen = Observations.of(problems,
                 RiskAnalysis.analyse(relay.getSpec(), clusterNetworks.read(context.getClient())), workload)
@@ -304,9 +374,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay> {
         if (queues != null) {
             seen = seen.withPodsRead(queues.latest(relay).orElse(null), queues.latestUpstreams(relay).orElse(null));
         }
-        if (workloadClients != null) {
-            seen = seen.withRelayFor(workloadClients.latest(relay).orElse(null));
-        }
+        seen = seen.withRelayFor(withCredentials(relay,
+                workloadClients == null ? null : workloadClients.latest(relay).orElse(null), credentials));
         MailRelayStatus after = StatusComposer.compose(relay, seen, Instant.now());
         TransitionEvents.record(events, relay, before, after);
         // cached, so that the next reconciliation compares with this status and never repeats an event

@@ -20,9 +20,11 @@ import io.javaoperatorsdk.operator.processing.event.source.cache.BoundedItemStor
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.SecretRefs;
+import io.mailrelay.operator.identity.NamespaceCredentials;
 
 /**
- * Watches the Secrets that MailRelays reference (TLS, users, smarthost credentials), so that a Secret created
+ * Watches the Secrets that MailRelays reference (TLS, users, smarthost credentials; and the per-namespace
+ * credentials they make, so that one deleted with its namespace is revoked at once), so that a Secret created
  * after its MailRelay, changed or deleted is re-validated within seconds. A Secret is mapped back to the
  * MailRelays naming it through an index on the MailRelay cache; the reconciler reads a MailRelay's Secrets
  * from this cache ({@code context.getSecondaryResources(Secret.class)}), not with a GET per reconciliation.
@@ -48,8 +50,9 @@ final class ReferencedSecretSources {
 
     static List<EventSource<?, MailRelay>> create(EventSourceContext<MailRelay> context) {
         IndexerResourceCache<MailRelay> relays = context.getPrimaryCache();
-        relays.addIndexer(INDEX, relay -> SecretRefs.names(relay.getSpec()).stream()
-                .map(name -> Cache.namespaceKeyFunc(relay.getMetadata().getNamespace(), name)).toList());
+        relays.addIndexer(INDEX, relay -> java.util.stream.Stream.concat(SecretRefs.names(relay.getSpec()).stream()
+                .map(name -> Cache.namespaceKeyFunc(relay.getMetadata().getNamespace(), name)),
+                NamespaceCredentials.secretKeys(relay).stream()).toList());
         Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
         if (InformerConfiguration.allNamespacesWatched(namespaces) || namespaces.size() == 1) {
             return List.of(source(context, relays, namespaces, NAME));

@@ -154,6 +154,11 @@ public final class RelayServer implements AutoCloseable {
         return initializer.usersReloadIfChanged();
     }
 
+    /** Checks the senderLogins files now instead of waiting for the next poll; true if new ones are in use. */
+    public boolean reloadSenderLoginsIfChanged() {
+        return initializer.senderLoginsReloadIfChanged();
+    }
+
     /** Idempotent. */
     @Override
     public synchronized void close() {

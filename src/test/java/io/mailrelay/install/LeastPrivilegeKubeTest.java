@@ -282,6 +282,8 @@ class LeastPrivilegeKubeTest {
         for (String verb : List.of("get", "create", "patch")) {
             exercises.put(verb + " deployments.apps", emptyDirRelay);
         }
+        exercises.put("patch mailrelays.mailrelay.io", statefulRelay); // JOSDK adds its finalizer first
+        exercises.put("delete secrets", DESELECT_CREDENTIALS);
         exercises.put("patch mailrelays/status.mailrelay.io", statefulRelay);
         exercises.put("update mailrelays/finalizers.mailrelay.io", statefulRelay);
         exercises.put("create events", statefulRelay);
@@ -324,6 +326,33 @@ class LeastPrivilegeKubeTest {
                 editSpec(namespace, spec -> spec.replicas = 1);
                 return refusals.await(() -> applied(namespace) && !pdbExists(namespace));
             }
+        }
+    };
+
+    /** relayFor.credentials removed: the credential Secret the operator made (here in the relay's namespace) goes. */
+    static final Exercise DESELECT_CREDENTIALS = new Exercise() {
+        @Override
+        public void prepare(String namespace) {
+            MailRelay relay = relay(namespace, 1, false);
+            relay.getSpec().relayFor = new io.mailrelay.api.RelayFor();
+            relay.getSpec().relayFor.podSelector = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                    .addToMatchLabels("role", "mailer").build();
+            relay.getSpec().relayFor.credentials = new io.mailrelay.api.RelayForCredentials();
+            relay.getSpec().relayFor.credentials.senderDomains = List.of("shop.example");
+            api.client().resource(relay).create();
+            awaitPrepared(() -> applied(namespace) && credentialSecret(namespace));
+        }
+
+        @Override
+        public List<String> run(String namespace) {
+            try (Refusals refusals = new Refusals(namespace)) {
+                editSpec(namespace, spec -> spec.relayFor = null);
+                return refusals.await(() -> applied(namespace) && !credentialSecret(namespace));
+            }
+        }
+
+        private boolean credentialSecret(String namespace) {
+            return api.client().secrets().inNamespace(namespace).withName("relay-smtp").get() != null;
         }
     };
 

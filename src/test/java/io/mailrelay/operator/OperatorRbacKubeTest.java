@@ -71,12 +71,12 @@ class OperatorRbacKubeTest {
     @Test
     void theServiceAccountCannotDoMoreThanDeclared() {
         // Secrets are read and watched (the referenced ones re-validate at once); the admin token Secret is
-        // created and applied, never updated or deleted by the operator
-        for (String verb : List.of("get", "list", "watch", "create", "patch")) {
+        // created and applied, never updated; relayFor.credentials' Secrets are deleted when revoked
+        for (String verb : List.of("get", "list", "watch", "create", "patch", "delete")) {
             assertThat(api.kubectl("auth", "can-i", verb, "secrets", "-n", "any", "--as", SERVICE_ACCOUNT).stdout())
                     .as(verb).startsWith("yes");
         }
-        for (String verb : List.of("update", "delete")) {
+        for (String verb : List.of("update")) {
             assertThat(api.kubectl("auth", "can-i", verb, "secrets", "-n", "any", "--as", SERVICE_ACCOUNT).stdout())
                     .as(verb).startsWith("no");
         }
@@ -98,6 +98,53 @@ class OperatorRbacKubeTest {
         assertThat(operatorClient.resources(io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR.class).list()
                 .getItems()).isNotEmpty();
         assertThat(operatorClient.services().inNamespace("default").withName("kubernetes").get()).isNotNull();
+    }
+
+    @Test
+    void perNamespaceCredentialsAreIssuedRotatedRevokedAndRemovedWithTheDeclaredRights() {
+        kube.namespace("rbac-mail", Map.of());
+        kube.namespace("rbac-shop", Map.of());
+        MailRelay relay = kube.create(io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                apiVersion: mailrelay.io/v1alpha1
+                kind: MailRelay
+                metadata: {name: apps, namespace: rbac-mail}
+                spec:
+                  relayFor:
+                    namespaces: [rbac-shop, rbac-mail]
+                    podSelector: {matchLabels: {role: mailer}}
+                    credentials: {senderDomains: [shop.example]}
+                  outbound: {mode: mx}
+                  persistence: {type: EmptyDir}
+                  probe: {enabled: false}
+                """, MailRelay.class));
+        kube.awaitRelay("rbac-mail", "apps", observed(relay).and(r -> r.getStatus().relayFor != null
+                && Integer.valueOf(2).equals(r.getStatus().relayFor.credentials)));
+        assertThat(api.client().secrets().inNamespace("rbac-shop").withName("apps-smtp").get()).isNotNull();
+        assertThat(kube.get("rbac-mail", "apps").getMetadata().getFinalizers())
+                .containsExactly("mailrelays.mailrelay.io/finalizer");
+
+        // rotated (the second informer on MailRelays), then deselected: the Secret goes
+        String before = api.client().secrets().inNamespace("rbac-shop").withName("apps-smtp").get().getData().get("password");
+        api.client().resources(MailRelay.class).inNamespace("rbac-mail").withName("apps").edit(r -> {
+            r.getMetadata().setAnnotations(Map.of("mailrelay.io/rotate-credentials", "2"));
+            return r;
+        });
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> !before.equals(
+                api.client().secrets().inNamespace("rbac-shop").withName("apps-smtp").get().getData().get("password")));
+        MailRelay deselect = kube.get("rbac-mail", "apps");
+        deselect.getSpec().relayFor.namespaces = List.of("rbac-mail");
+        MailRelay deselected = kube.update(deselect);
+        kube.awaitRelay("rbac-mail", "apps", observed(deselected).and(r -> r.getStatus().relayFor != null
+                && Integer.valueOf(1).equals(r.getStatus().relayFor.credentials)));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> api.client().secrets().inNamespace("rbac-shop").withName("apps-smtp").get() == null);
+
+        // deleted: the finalizer removes the Secret no owner reference reaches, and then lets the MailRelay go
+        api.client().resources(MailRelay.class).inNamespace("rbac-mail").withName("apps").delete();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> api.client().resources(MailRelay.class).inNamespace("rbac-mail").withName("apps").get() == null);
+        assertThat(api.client().secrets().inNamespace("rbac-mail").withLabel("mailrelay.io/relay-name", "apps").list()
+                .getItems()).isEmpty();
     }
 
     @Test

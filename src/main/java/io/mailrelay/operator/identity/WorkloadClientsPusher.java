@@ -59,6 +59,7 @@ public final class WorkloadClientsPusher {
     /** MailRelay → relay pod admin address → what it holds. */
     private final Map<ResourceID, Map<String, Pushed>> pushed = new ConcurrentHashMap<>();
     private final Map<ResourceID, RelayForStatus> latest = new ConcurrentHashMap<>();
+    private final Map<ResourceID, SortedSet<String>> selectedAddresses = new ConcurrentHashMap<>();
     private volatile InformerEventSource<Pod, MailRelay> pods;
 
     public WorkloadClientsPusher(Duration timeout, boolean addressOverride) {
@@ -119,6 +120,7 @@ public final class WorkloadClientsPusher {
         ResourceID id = ResourceID.fromResource(relay);
         if (relay.getSpec().relayFor == null) {
             latest.remove(id);
+            selectedAddresses.remove(id);
             Map<String, Pushed> before = pushed.get(id);
             if (before != null && before.values().stream().anyMatch(p -> !NONE.equals(p.revision()))) {
                 pushToRelayPods(client, relay, NONE, new TreeSet<>());
@@ -135,10 +137,16 @@ public final class WorkloadClientsPusher {
         }
         SortedSet<String> addresses = PodSelection.addresses(relay, selected);
         RelayForStatus status = pushToRelayPods(client, relay, revision(addresses), addresses);
+        selectedAddresses.put(id, addresses);
         status.pods = selected.size();
         status.namespaces = selected.stream().map(pod -> pod.getMetadata().getNamespace()).distinct().sorted().toList();
         latest.put(id, status);
         return Optional.of(status);
+    }
+
+    /** The addresses of the pods relayFor selected at the last push (none without relayFor). */
+    public SortedSet<String> addresses(MailRelay relay) {
+        return selectedAddresses.getOrDefault(ResourceID.fromResource(relay), new TreeSet<>());
     }
 
     public Optional<RelayForStatus> latest(MailRelay relay) {

@@ -23,6 +23,11 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-dkim-" + selector;
     }
 
+    /** relayFor.credentials: the users file and login map of the per-namespace credentials, mounted by every pod. */
+    public static String credentialsSecret(MailRelay relay) {
+        return relay.getMetadata().getName() + "-credentials";
+    }
+
     public static String peerSecret(MailRelay relay) {
         return relay.getMetadata().getName() + "-peer";
     }

@@ -5,13 +5,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
+
+import com.google.common.net.InetAddresses;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,6 +62,8 @@ public final class RelayProber implements AutoCloseable {
     private final Map<String, String> probedVersion = new ConcurrentHashMap<>();
     private volatile EventSourceContext<MailRelay> relays;
     private final ClusterNetworksReader clusterNetworks = new ClusterNetworksReader();
+    /** MailRelay → the addresses its relayFor selects now. */
+    private final Map<String, Set<String>> workloadClients = new ConcurrentHashMap<>();
 
     /** Which relay to probe and what was deployed, refreshed by every reconciliation. */
     private record Target(ResourceID id, MailRelay relay, String specVersion) {
@@ -213,12 +219,39 @@ public final class RelayProber implements AutoCloseable {
         return ProbeTargets.plan(relay, service, clusterNetworks.read(client), settings.maxTargets());
     }
 
-    /** True when the relay trusts the address the probe comes from: its verdict is then an insider's. */
+    /**
+     * The addresses relayFor lets relay now (as pushed to the relay pods): the probe from one of them is an insider's.
+     */
+    public void workloadClients(MailRelay relay, Collection<String> addresses) {
+        if (addresses.isEmpty()) {
+            workloadClients.remove(key(relay));
+        } else {
+            workloadClients.put(key(relay), Set.copyOf(addresses));
+        }
+    }
+
     private boolean insider(MailRelay relay) {
-        InetAddress source = settings.vantageAddress();
-        List<String> allowed = relay.getSpec().allowedNetworks;
-        if (source == null || allowed == null) {
+        return insider(relay, settings.vantageAddress(), workloadClients.getOrDefault(key(relay), Set.of()));
+    }
+
+    /**
+     * True when the relay trusts the address the probe comes from, in allowedNetworks or among the pods relayFor
+     * selects: its verdict is then an insider's.
+     */
+    static boolean insider(MailRelay relay, InetAddress source, Collection<String> workloadAddresses) {
+        if (source == null) {
             return false;
+        }
+        boolean workload = workloadAddresses.stream().anyMatch(address -> {
+            try {
+                return InetAddresses.forString(address).equals(source);
+            } catch (IllegalArgumentException notAnAddress) {
+                return false;
+            }
+        });
+        List<String> allowed = relay.getSpec().allowedNetworks;
+        if (workload || allowed == null) {
+            return workload;
         }
         return allowed.stream().anyMatch(network -> {
             try {

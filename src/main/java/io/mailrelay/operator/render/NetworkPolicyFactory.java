@@ -106,7 +106,8 @@ public final class NetworkPolicyFactory {
                     .withNamespaceSelector(namespaces == null ? null : new LabelSelectorBuilder()
                             .addNewMatchExpression().withKey(NAMESPACE_NAME_LABEL).withOperator("In")
                             .withValues(namespaces).endMatchExpression().build())
-                    .withPodSelector(spec.relayFor.podSelector)
+                    // with per-namespace credentials every pod of those namespaces may connect: the credential decides
+                    .withPodSelector(spec.relayFor.credentials != null ? new LabelSelector() : spec.relayFor.podSelector)
                     .build());
         }
         addOperator(peers, operatorNamespace);

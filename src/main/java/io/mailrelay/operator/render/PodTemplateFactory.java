@@ -242,6 +242,9 @@ public final class PodTemplateFactory {
                 RelayPod.clientDirectory(client.kind(), client.index()), true)));
         mounts.add(mount("admin", RelayPod.ADMIN_DIR, true));
         mounts.add(mount("peer", RelayPod.PEER_DIR, true));
+        if (spec.relayFor != null && spec.relayFor.credentials != null) {
+            mounts.add(mount("credentials", RelayPod.CREDENTIALS_DIR, true));
+        }
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
             mounts.add(mount("dkim-" + i, RelayPod.DKIM_DIR + "/" + i, true));
         }
@@ -286,6 +289,10 @@ public final class PodTemplateFactory {
         volumes.add(secretVolume("admin", DependentNames.adminSecret(relay), RelayPod.ADMIN_TOKEN_KEY));
         volumes.add(secretVolume("peer", DependentNames.peerSecret(relay), SecretKeys.USERNAME, SecretKeys.PASSWORD,
                 SecretKeys.USERS));
+        if (spec.relayFor != null && spec.relayFor.credentials != null) {
+            volumes.add(secretVolume("credentials", DependentNames.credentialsSecret(relay), SecretKeys.USERS,
+                    RelayPod.LOGIN_MAPS_KEY));
+        }
         for (int i = 0; spec.dkim != null && i < spec.dkim.size(); i++) {
             volumes.add(secretVolume("dkim-" + i, DkimSecrets.secretName(relay, spec.dkim.get(i)), SecretKeys.DKIM_PRIVATE_KEY));
         }

@@ -89,7 +89,17 @@ public final class RelayConfigRenderer {
                         mounted(RelayPod.PEER_DIR, SecretKeys.USERNAME), mounted(RelayPod.PEER_DIR, SecretKeys.PASSWORD),
                         spec.tls == null, null, null),
                 null, // upstreamCheck: the relay's defaults
-                dkim(spec.dkim, spec.dkimSignAllWith));
+                dkim(spec.dkim, spec.dkimSignAllWith),
+                senderLogins(spec));
+    }
+
+    /** relayFor.credentials: the per-namespace users, each bound to its sender domains; AUTH in clear without tls. */
+    private static RelayConfig.SenderLogins senderLogins(MailRelaySpec spec) {
+        if (spec.relayFor == null || spec.relayFor.credentials == null) {
+            return null;
+        }
+        return new RelayConfig.SenderLogins(mounted(RelayPod.CREDENTIALS_DIR, SecretKeys.USERS),
+                mounted(RelayPod.CREDENTIALS_DIR, RelayPod.LOGIN_MAPS_KEY), spec.tls == null, null);
     }
 
     /**

@@ -17,6 +17,9 @@ public final class RelayPod {
     public static final String ADMIN_TOKEN_KEY = "token";
     /** The {@code <name>-peer} Secret: username, password, users (the hand-off credentials). */
     public static final String PEER_DIR = "/etc/mailrelay/peer";
+    /** The {@code <name>-credentials} Secret: users and sender-logins of relayFor.credentials (relay.yaml senderLogins). */
+    public static final String CREDENTIALS_DIR = "/etc/mailrelay/credentials";
+    public static final String LOGIN_MAPS_KEY = "sender-logins";
     /** spec.dkim[i]'s Secret (key private.pem) is mounted at DKIM_DIR/i. */
     public static final String DKIM_DIR = "/etc/mailrelay/dkim";
     /**

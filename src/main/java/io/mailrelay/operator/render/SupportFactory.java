@@ -110,14 +110,25 @@ public final class SupportFactory {
             }
         }
         String password = randomToken();
-        byte[] salt = new byte[16];
-        RANDOM.nextBytes(salt);
-        // a random 256-bit password needs no work factor against guessing: the cheapest cost keeps AUTH cheap
-        String hash = OpenBSDBCrypt.generate("2y", password.toCharArray(), salt, 5);
+        String hash = bcrypt(password);
         return new PeerCredentials(PEER_USER, password, PEER_USER + ":" + hash + "\n");
     }
 
-    private static String decoded(Secret secret, String key) {
+    /**
+     * The users-file hash of a random password the operator made: a random 256-bit password needs no work factor
+     * against guessing, so the cheapest cost (5) keeps AUTH cheap.
+     */
+    public static String bcrypt(String randomPassword) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return OpenBSDBCrypt.generate("2y", randomPassword.toCharArray(), salt, 5);
+    }
+
+    /** A key of a Secret's data, decoded; null when absent or blank. */
+    public static String decoded(Secret secret, String key) {
+        if (secret.getData() == null) {
+            return null;
+        }
         String value = secret.getData().get(key);
         if (value == null) {
             return null;
@@ -126,14 +137,27 @@ public final class SupportFactory {
         return text.isBlank() ? null : text;
     }
 
-    private static String base64(String text) {
+    public static String base64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String randomToken() {
+    /** 256 random bits, URL-safe base64. */
+    public static String randomToken() {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /**
+     * The {@code <name>-credentials} Secret (relay.yaml {@code senderLogins}): the users file and login map of the
+     * per-namespace credentials ({@code NamespaceCredentials}), rewritten whenever a namespace gets or loses one.
+     */
+    public static Secret credentialsSecret(MailRelay relay, String usersFile, String loginMaps) {
+        return new SecretBuilder()
+                .withMetadata(Owned.meta(relay, DependentNames.credentialsSecret(relay)))
+                .withType("Opaque")
+                .withData(Map.of(SecretKeys.USERS, base64(usersFile), RelayPod.LOGIN_MAPS_KEY, base64(loginMaps)))
+                .build();
     }
 
     /** Only with more than one replica: a budget over a single pod would block every node drain. */

@@ -12,6 +12,7 @@ import io.mailrelay.config.DkimKey;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.admin.AdminTokenFile;
 import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.auth.SenderLoginUsers;
 import io.mailrelay.relay.tls.PemCredentials;
 
 /** The files relay.yaml names (mounted Secrets): each must exist, be readable and parse. */
@@ -71,6 +72,15 @@ final class ConfigFiles {
             usersFile("handOff.usersFile", handOff.usersFile());
             readable("handOff.usernameFile", handOff.usernameFile());
             readable("handOff.passwordFile", handOff.passwordFile());
+        }
+        RelayConfig.SenderLogins logins = config.senderLogins();
+        if (logins != null && readable("senderLogins.usersFile", logins.usersFile())
+                & readable("senderLogins.loginMapsFile", logins.loginMapsFile())) {
+            try {
+                SenderLoginUsers.load(mounted.apply(logins.usersFile()), mounted.apply(logins.loginMapsFile()));
+            } catch (IOException | IllegalArgumentException e) {
+                problem("senderLogins", e.getMessage());
+            }
         }
         if (config.dkim() != null) {
             for (int i = 0; i < config.dkim().domains().size(); i++) {

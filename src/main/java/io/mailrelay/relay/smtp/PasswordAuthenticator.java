@@ -53,6 +53,9 @@ final class PasswordAuthenticator {
         if (verified) {
             failures.succeeded(client);
             SessionFacts.authenticated(session, user);
+            if (logins.senderBound(user)) {
+                SessionFacts.senderBound(session);
+            }
             return SmtpReply.AUTH_SUCCEEDED.response();
         }
         failures.failed(client);

@@ -40,6 +40,13 @@ final class RejectionLog {
                 SessionFacts.clientIp(session), SessionFacts.helo(session), sender, recipient, reason, code, text);
     }
 
+    static void sender(SMTPSession session, String sender, String user, String reason, SmtpReply reply) {
+        session.setAttachment(LOGGED, true, ProtocolSession.State.Connection);
+        LOG.infof("sender rejected: client=%s helo=%s from=<%s> user=%s reason=%s reply=\"%s\"",
+                SessionFacts.clientIp(session), SessionFacts.helo(session), printable(sender), printable(user), reason,
+                reply.line());
+    }
+
     /** What the local domain's server said to the callout behind a refused recipient (logged just before it). */
     static void callout(SMTPSession session, String recipient, String serverReply) {
         LOG.infof("recipient check: client=%s to=<%s> server said \"%s\"", SessionFacts.clientIp(session), recipient,

@@ -43,6 +43,7 @@ import io.mailrelay.config.RecipientCheck;
 import io.mailrelay.config.RelayConfig;
 import io.mailrelay.relay.RelayRuntime;
 import io.mailrelay.relay.auth.PasswordFile;
+import io.mailrelay.relay.auth.SenderLoginUsers;
 import io.mailrelay.relay.dkim.DkimSigner;
 import io.mailrelay.relay.delivery.RecipientCallout;
 import io.mailrelay.relay.policy.LocalDomainRule;
@@ -79,6 +80,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     private final Optional<ReloadingStartTls> tls;
     private final Optional<ReloadingValue<PasswordFile>> users;
     private final Optional<ReloadingValue<PasswordFile>> peerUsers;
+    private final Optional<ReloadingValue<SenderLoginUsers>> senderLogins;
     private final SmtpLogins logins;
     private final RecipientVerifier verifier;
 
@@ -98,8 +100,13 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         RelayConfig.HandOff handOff = config.handOff();
         this.peerUsers = handOff == null ? Optional.empty() : Optional.of(new ReloadingValue<>("hand-off users file",
                 List.of(handOff.usersFile()), handOff.reloadInterval(), () -> PasswordFile.load(handOff.usersFile())));
+        RelayConfig.SenderLogins bound = config.senderLogins();
+        this.senderLogins = bound == null ? Optional.empty() : Optional.of(new ReloadingValue<>("sender logins",
+                List.of(bound.usersFile(), bound.loginMapsFile()), bound.reloadInterval(),
+                () -> SenderLoginUsers.load(bound.usersFile(), bound.loginMapsFile())));
         this.logins = new SmtpLogins(config, users.<Supplier<PasswordFile>>map(u -> u::get).orElse(null),
-                peerUsers.<Supplier<PasswordFile>>map(u -> u::get).orElse(null));
+                peerUsers.<Supplier<PasswordFile>>map(u -> u::get).orElse(null),
+                senderLogins.<Supplier<SenderLoginUsers>>map(u -> u::get).orElse(null));
         this.verifier = recipientVerifier(config);
         this.policy = new RelayPolicy(config.allowedNetworks(),
                 config.localDomains().stream().map(LocalDomainRule::of).toList(),
@@ -145,6 +152,9 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         chain.add(new MailTransactionHook(limits.maxMessagesPerClientPerMinute(),
                 session -> exemptFromClientLimits(SessionFacts.clientAddress(session)) || logins.peer().session(session),
                 admission::stopping, System::nanoTime));
+        if (logins.senderLogins() != null) {
+            chain.add(new SenderLoginHook(logins.senderLogins(), metrics));
+        }
         chain.add(new SpoolSpaceGuard(spool, config.spool().minFreeSpace().bytes(), registry));
         chain.add(new RelayRcptHook(policy, limits.maxRecipients(), metrics, verifier,
                 new MailLoops(config, RelayRuntime.selfAddresses(config), logins.peer()), logins.peer()));
@@ -204,6 +214,10 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         return users.map(ReloadingValue::reloadIfChanged).orElse(false);
     }
 
+    public boolean senderLoginsReloadIfChanged() {
+        return senderLogins.map(ReloadingValue::reloadIfChanged).orElse(false);
+    }
+
     @Override
     protected void initChannel(SocketChannel channel) {
         ChannelPipeline pipeline = channel.pipeline();
@@ -227,6 +241,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
         tls.ifPresent(ReloadingStartTls::close);
         users.ifPresent(ReloadingValue::close);
         peerUsers.ifPresent(ReloadingValue::close);
+        senderLogins.ifPresent(ReloadingValue::close);
         verifier.close();
     }
 

@@ -55,6 +55,10 @@ public final class RelayMetrics {
         authFailures.increment();
     }
 
+    void senderRejected(String reason) {
+        registry.counter("mailrelay.relay.senders.rejected", "reason", reason).increment();
+    }
+
     void recipientRejected(String reason) {
         registry.counter("mailrelay.relay.recipients.rejected", "reason", reason).increment();
     }

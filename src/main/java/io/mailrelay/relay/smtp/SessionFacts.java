@@ -11,6 +11,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 /** What the relay needs to know about a session, read from James' session in one place. */
 final class SessionFacts {
     private static final AttachmentKey<String> USER = AttachmentKey.of("mailrelay.user", String.class);
+    private static final AttachmentKey<Boolean> SENDER_BOUND = AttachmentKey.of("mailrelay.senderBound", Boolean.class);
     private static final AttachmentKey<Boolean> FROM_OUTSIDER = AttachmentKey.of("mailrelay.fromOutsider", Boolean.class);
 
     private SessionFacts() {
@@ -55,6 +56,18 @@ final class SessionFacts {
         session.setUsername(Username.of(user));
         session.setAttachment(USER, user, State.Connection);
         session.setRelayingAllowed(true);
+    }
+
+    /**
+     * Marks the session's user as one of senderLogins' users: it stays bound for the whole session, also when its
+     * line leaves the file (a revoked credential sends nothing more, rather than anything).
+     */
+    static void senderBound(SMTPSession session) {
+        session.setAttachment(SENDER_BOUND, true, State.Connection);
+    }
+
+    static boolean isSenderBound(SMTPSession session) {
+        return session.getAttachment(SENDER_BOUND, State.Connection).orElse(false);
     }
 
     /** A recipient of this transaction was accepted from a client that may not relay (so for a local domain). */

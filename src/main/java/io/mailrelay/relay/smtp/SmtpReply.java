@@ -27,6 +27,8 @@ public enum SmtpReply {
     TOO_MANY_HOPS("554", "5.4.6 Too many hops"),
     QUEUE_WRITE_ERROR("451", "4.3.0 Error: queue file write error"),
     INSUFFICIENT_STORAGE("452", "4.3.1 Insufficient system storage"),
+    /** MAIL FROM of a senderLogins user that the login map does not give it (Postfix reject_sender_login_mismatch). */
+    SENDER_LOGIN_MISMATCH("553", "5.7.1 Sender address rejected: not owned by the authenticated user"),
     RECIPIENT_OK("250", "2.1.5 Ok"),
 
     QUEUED("250", "2.0.0 Ok: queued as %s"),

@@ -48,6 +48,15 @@ public final class PodMounts {
             Files.writeString(peerDir.resolve(SecretKeys.USERS), peer.usersLine());
             Files.writeString(peerDir.resolve(SecretKeys.USERNAME), peer.username());
             Files.writeString(peerDir.resolve(SecretKeys.PASSWORD), peer.password());
+            // relayFor.credentials: the <name>-credentials Secret as the operator writes it, one namespace issued
+            Path credentials = directory(RelayPod.CREDENTIALS_DIR);
+            io.mailrelay.operator.identity.NamespaceCredentials.Outcome issued =
+                    new io.mailrelay.operator.identity.NamespaceCredentials.Outcome(java.util.List.of(
+                            new io.mailrelay.operator.identity.NamespaceCredentials.Issued("shop", "mailrelay.shop",
+                                    SupportFactory.bcrypt("pw"), java.util.List.of("shop.example"))),
+                            java.util.Map.of());
+            Files.writeString(credentials.resolve(SecretKeys.USERS), issued.usersFile());
+            Files.writeString(credentials.resolve(RelayPod.LOGIN_MAPS_KEY), issued.loginMaps());
             // spec.dkim[i]'s keys (the examples have at most a few): RSA and Ed25519 alternately
             for (int i = 0; i < 4; i++) {
                 Files.writeString(directory(RelayPod.DKIM_DIR + "/" + i).resolve(SecretKeys.DKIM_PRIVATE_KEY),
