@@ -44,10 +44,8 @@ class RelayForCredentialsIT {
 
     @Test
     void eachNamespacesCredentialRelaysOnlyWithItsSenderDomainsAndIsRotatedAndRevoked() throws Exception {
-        KubeFixture kube = new KubeFixture(api.client());
-        kube.installCrdOnly();
-        kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
-        for (String namespace : List.of(MAIL, "shop", "billing", "ops")) {
+        KubeFixture kube = KubeFixture.forPackagedOperator(api.client(), MAIL);
+        for (String namespace : List.of("shop", "billing", "ops")) {
             kube.namespace(namespace, Map.of());
         }
         try (SmtpSink upstream = new SmtpSink().start();
