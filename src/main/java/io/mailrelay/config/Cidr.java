@@ -85,6 +85,15 @@ public final class Cidr {
         return address(networkBits, network.getAddress().length * 8);
     }
 
+    /**
+     * The first host address: the one after the network address, or the network address itself in a network of
+     * one or two addresses (/31, /32, /127, /128), where every address is a host's.
+     */
+    public InetAddress firstHost() {
+        int bits = network.getAddress().length * 8;
+        return prefixLength < bits - 1 ? address(networkBits.add(BigInteger.ONE), bits) : networkAddress();
+    }
+
     /** The two networks one bit longer that make up this one; none for a single address. */
     public List<Cidr> halves() {
         int bits = network.getAddress().length * 8;

@@ -1,7 +1,9 @@
 package io.mailrelay.operator.check;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.google.common.net.InetAddresses;
 
@@ -9,9 +11,10 @@ import io.mailrelay.config.Cidr;
 
 /**
  * Which of the cluster's own networks an allow-list covers. A node's InternalIP is what clients arrive from
- * after a NodePort or a load balancer with {@code externalTrafficPolicy: Cluster} SNATs them; a node's pod
- * CIDR holds every pod on it; the Service network is the cluster's. An allow-list that covers any of them
- * lets every such client relay.
+ * after a NodePort or a load balancer with {@code externalTrafficPolicy: Cluster} SNATs them, and on a bridge
+ * pod network the first address of the node's pod CIDR (the bridge, where kube-proxy's MASQUERADE takes its
+ * source from); a node's pod CIDR holds every pod on it; the Service network is the cluster's. An allow-list
+ * that covers any of them lets every such client relay.
  */
 final class ClusterCoverage {
 
@@ -29,11 +32,18 @@ final class ClusterCoverage {
             List<String> covered = new ArrayList<>();
             List<String> nodeAddresses = new ArrayList<>();
             List<String> podNetworks = new ArrayList<>();
+            List<String> podGateways = new ArrayList<>();
             for (ClusterNetworks.NodeNetworks node : cluster.nodes()) {
                 node.internalIps().stream().filter(network::contains)
                         .forEach(ip -> nodeAddresses.add(node.name() + " " + InetAddresses.toAddrString(ip)));
-                node.podCidrs().stream().filter(network::covers)
-                        .forEach(pods -> podNetworks.add(node.name() + " " + pods));
+                for (Cidr pods : node.podCidrs()) {
+                    if (network.covers(pods)) {
+                        podNetworks.add(node.name() + " " + pods);
+                    } else {
+                        gateway(pods).filter(network::contains)
+                                .ifPresent(ip -> podGateways.add(node.name() + " " + InetAddresses.toAddrString(ip)));
+                    }
+                }
             }
             if (!nodeAddresses.isEmpty()) {
                 covered.add("the InternalIP of " + listed(nodeAddresses, "node")
@@ -41,6 +51,11 @@ final class ClusterCoverage {
             }
             if (!podNetworks.isEmpty()) {
                 covered.add("the pod network of " + listed(podNetworks, "node") + " (every pod on it)");
+            }
+            if (!podGateways.isEmpty()) {
+                covered.add("the first address of the pod CIDR of " + listed(podGateways, "node")
+                        + " (the node's own address on a bridge pod network: clients a NodePort with"
+                        + " externalTrafficPolicy: Cluster SNATs, and host-network pods, arrive from it)");
             }
             List<String> services = new ArrayList<>();
             cluster.serviceNetworks().stream().filter(network::overlaps).forEach(cidr -> services.add(cidr.toString()));
@@ -57,6 +72,16 @@ final class ClusterCoverage {
             }
         }
         return risks;
+    }
+
+    /**
+     * The first host address of a node's pod CIDR: on bridge pod networks (the CNI bridge plugin, kubenet, flannel's
+     * cni0) the node's own address there, the pods' gateway. kube-proxy's MASQUERADE takes the address of the
+     * interface towards the pod, so a NodePort with externalTrafficPolicy: Cluster delivers every client from it
+     * (measured in the e2e tier: scripts/node.sh's bridge, 10.252.0.1 of 10.252.0.0/24, not the InternalIP).
+     */
+    static Optional<InetAddress> gateway(Cidr pods) {
+        return Optional.of(pods.firstHost()).filter(first -> !first.equals(pods.networkAddress()));
     }
 
     /** True when every address of {@code range} is in at least one of {@code networks}. */

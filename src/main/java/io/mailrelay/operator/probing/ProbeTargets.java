@@ -127,13 +127,11 @@ public final class ProbeTargets {
             } catch (IllegalArgumentException invalid) {
                 continue;
             }
-            InetAddress base = cidr.networkAddress();
-            if (v6.isPresent() && v6.get() != (base instanceof Inet6Address)) {
+            InetAddress claim = cidr.firstHost();
+            if (v6.isPresent() && v6.get() != (claim instanceof Inet6Address)) {
                 continue;
             }
-            int bits = base.getAddress().length * 8;
-            // the first host address of the network, or the network itself when it is one address
-            return Optional.of(cidr.prefixLength() < bits - 1 ? InetAddresses.increment(base) : base);
+            return Optional.of(claim);
         }
         return Optional.empty();
     }

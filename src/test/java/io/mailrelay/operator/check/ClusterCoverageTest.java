@@ -41,7 +41,29 @@ class ClusterCoverageTest {
         assertThat(risks("10.244.1.0/24")).singleElement()
                 .satisfies(risk -> assertThat(risk.message()).contains("node node-a 10.244.1.0/24"));
         // one app pod (or a few) allow-listed is what allowedNetworks is for
-        assertThat(risks("10.244.1.17/32", "10.244.2.0/25")).isEmpty();
+        assertThat(risks("10.244.1.17/32", "10.244.2.128/25", "fd00:244:1::17/128")).isEmpty();
+    }
+
+    @Test
+    void theFirstAddressOfAPodCidrIsARiskTheNodeSnatsNodePortClientsToIt() {
+        // on a bridge pod network the node's address there: kube-proxy masquerades NodePort traffic
+        // (externalTrafficPolicy: Cluster) to it, as MailRelayE2E measures (10.252.0.1 on scripts/node.sh's node)
+        assertThat(risks("10.244.1.1/32")).singleElement().satisfies(risk -> {
+            assertThat(risk.reason()).isEqualTo(Risk.ALLOW_LIST_COVERS_CLUSTER);
+            assertThat(risk.message()).isEqualTo("allowedNetworks entry 10.244.1.1/32 covers the first address of the"
+                    + " pod CIDR of node node-a 10.244.1.1 (the node's own address on a bridge pod network: clients a"
+                    + " NodePort with externalTrafficPolicy: Cluster SNATs, and host-network pods, arrive from it):"
+                    + " they could relay");
+        });
+        assertThat(risks("10.244.2.0/25")).singleElement()
+                .satisfies(risk -> assertThat(risk.message()).contains("node node-b 10.244.2.1 (the node's own address"));
+        assertThat(risks("fd00:244:1::1/128")).singleElement()
+                .satisfies(risk -> assertThat(risk.message()).contains("node node-a fd00:244:1::1"));
+        // the whole pod network is named once, as the pod network
+        assertThat(risks("10.244.1.0/24")).singleElement()
+                .satisfies(risk -> assertThat(risk.message()).doesNotContain("first address"));
+        // the next address is a pod's
+        assertThat(risks("10.244.1.2/32", "10.244.2.2/31")).isEmpty();
     }
 
     @Test
@@ -84,6 +106,16 @@ class ClusterCoverageTest {
                 .containsExactly("10.0.0.0/9", "10.128.0.0/9");
         assertThat(Cidr.parse("10.1.2.3/32").halves()).isEmpty();
         assertThat(Cidr.parse("10.1.2.3/8").networkAddress().getHostAddress()).isEqualTo("10.0.0.0");
+    }
+
+    @Test
+    void theFirstHostFollowsTheNetworkAddressExceptInNetworksOfOneOrTwoAddresses() {
+        assertThat(Cidr.parse("10.252.0.0/24").firstHost().getHostAddress()).isEqualTo("10.252.0.1");
+        assertThat(Cidr.parse("10.252.0.77/24").firstHost().getHostAddress()).isEqualTo("10.252.0.1");
+        assertThat(Cidr.parse("fd00:50::/64").firstHost()).isEqualTo(address("fd00:50::1"));
+        assertThat(Cidr.parse("10.0.0.4/31").firstHost().getHostAddress()).isEqualTo("10.0.0.4");
+        assertThat(Cidr.parse("10.0.0.5/32").firstHost().getHostAddress()).isEqualTo("10.0.0.5");
+        assertThat(Cidr.parse("fd00::7/128").firstHost()).isEqualTo(address("fd00::7"));
     }
 
     private static List<Risk> risks(String... allowed) {
