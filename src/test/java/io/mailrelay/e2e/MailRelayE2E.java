@@ -3,6 +3,7 @@ package io.mailrelay.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -47,7 +48,12 @@ class MailRelayE2E {
     private static final Duration DEADLINE = Duration.ofSeconds(300);
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
 
+    private static final String SNAT = "snat";
+
     private static String clientIp;
+    /** The NodePort of the snat relay on the node's InternalIP (host:port), and the address kube-proxy SNATs it to. */
+    private static String snatNodePort;
+    private static String snatAddress;
 
     @Test
     @Order(1)
@@ -251,6 +257,170 @@ class MailRelayE2E {
         assertThat(arrived.keySet()).containsAll(acked);
     }
 
+    /**
+     * The real-SNAT case (issue 13), first the closed side. A MailRelay exposed by a NodePort Service with
+     * {@code externalTrafficPolicy: Cluster}: kube-proxy masquerades NodePort traffic, so the relay does not see the
+     * client. Here we measure what it sees instead (its log names the client of every refused recipient): the client
+     * pod, allow-listed by its own address, is relayed through the ClusterIP and refused through the NodePort, where it
+     * arrives from the SNAT address. That address is not allow-listed yet: the probe, from the operator's pod, is
+     * refused on both paths (Closed), and the relay's log shows which address each probe path arrived from.
+     */
+    @Test
+    @Order(11)
+    void nodePortWithExternalTrafficPolicyClusterHidesTheClientAndStaysClosedWhileItsSnatAddressIsNotAllowListed() {
+        NODE.apply(snatRelay(clientIp + "/32", "Cluster"));
+        NODE.kubectlWithTimeout(420, "-n", MAIL_NS, "wait", "--for=condition=Ready", "mailrelay/" + SNAT,
+                "--timeout=400s").assertSuccess();
+        String nodeIp = NODE.kubectl("get", "nodes", "-o",
+                "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}").assertSuccess().stdout().trim();
+        String nodePort = NODE.kubectl("-n", MAIL_NS, "get", "service", SNAT, "-o",
+                "jsonpath={.spec.ports[?(@.name==\"smtp\")].nodePort}").assertSuccess().stdout().trim();
+        assertThat(nodeIp).matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+        assertThat(nodePort).matches("3\\d{4}");
+        snatNodePort = nodeIp + ":" + nodePort;
+        String clusterIpPath = SNAT + "." + MAIL_NS + ".svc.cluster.local:25";
+        awaitSmtp(MAIL_NS, "client", clusterIpPath);
+        awaitSmtp(MAIL_NS, "client", snatNodePort);
+
+        // the same allow-listed pod, through each path
+        String direct = "snat-direct-" + RUN;
+        Exec.Result relayed = swaks(MAIL_NS, "client", clusterIpPath, "someone@elsewhere.example", direct, direct);
+        assertThat(relayed.exitCode()).as(relayed.toString()).isZero();
+        String viaNodePort = "snat-nodeport-" + RUN;
+        Exec.Result refused = swaks(MAIL_NS, "client", snatNodePort, "someone@elsewhere.example", viaNodePort, viaNodePort);
+        assertThat(refused.exitCode()).as(refused.toString()).isNotZero();
+        assertThat(refused.stdout()).as("connected, then refused at RCPT").contains("220 ").containsPattern("<\\*\\*\\s+5\\d\\d");
+        NodeCluster.await("the message sent through the ClusterIP in the sink", DEADLINE, () -> sinkCount(direct) == 1);
+        assertThat(receivedFrom(direct)).as("the ClusterIP path keeps the client's address").containsExactly(clientIp);
+
+        List<String> nodePortClients = logClients(viaNodePort);
+        assertThat(nodePortClients).as("the relay's log of the session through the NodePort").hasSize(1);
+        snatAddress = nodePortClients.get(0);
+        assertThat(snatAddress).as("NodePort traffic is SNATed: not the client pod's address").isNotEqualTo(clientIp)
+                .matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+        System.out.printf("snat: client pod %s through the ClusterIP arrives as %s; through the NodePort %s as %s%n",
+                clientIp, receivedFrom(direct).get(0), snatNodePort, snatAddress);
+        assertThat(sinkCount(viaNodePort)).isZero();
+
+        // the probe: every path planned (the ClusterIP and the NodePort on the node's InternalIP), every path Closed
+        Map<String, String> targets = awaitProbe("Closed", Map.of("ClusterIP", "Closed", "NodePort", "Closed"), true);
+        assertThat(condition("RelayClosed")).startsWith("True ProbePassed");
+        // where the probe's sessions came from (the probe says EHLO probe.example): the operator's pod on the
+        // ClusterIP path, the SNAT address on the NodePort path
+        List<String> operatorIps = List.of(NODE.kubectl("-n", OPERATOR_NS, "get", "pods", "-o",
+                "jsonpath={.items[*].status.podIP}").assertSuccess().stdout().trim().split("\\s+"));
+        java.util.Set<String> probeClients = new java.util.TreeSet<>(logClients("probe.example"));
+        System.out.printf("snat: probe targets %s; the relay saw the probe from %s (operator pods %s)%n", targets,
+                probeClients, operatorIps);
+        assertThat(probeClients).contains(snatAddress).containsAnyElementsOf(operatorIps);
+        assertThat(operatorIps).doesNotContain(snatAddress);
+        // the static check flags the traffic policy (the relay sees node addresses instead of clients), not the allow-list
+        String risk = condition("NetworkRisk");
+        System.out.println("snat: NetworkRisk " + risk);
+        assertThat(risk).startsWith("True ClientAddressHidden ").doesNotContain("allowedNetworks entry");
+    }
+
+    /**
+     * The real-SNAT case, the open side: the allow-list covers exactly the SNAT address measured above (a /32: what
+     * an admin does who reads the relay's log and allow-lists "the address my app's mail comes from"). Through the
+     * NodePort every client now arrives from that address, so anyone relays: the probe reports the NodePort path Open
+     * while the ClusterIP path (the operator's own pod address, not allow-listed) stays Closed; RELAY shows Open,
+     * RelayClosed is False. An outsider pod (not allow-listed) proves it with mail: relayed through the NodePort,
+     * refused through the ClusterIP.
+     */
+    @Test
+    @Order(12)
+    void allowListingTheSnatAddressOpensTheNodePortPathToAnyoneAndTheProbeReportsOpen() {
+        assertThat(snatAddress).as("measured by the previous step").isNotNull();
+        NODE.kubectl("-n", MAIL_NS, "patch", "mailrelay", SNAT, "--type", "merge", "-p",
+                "{\"spec\":{\"allowedNetworks\":[\"" + snatAddress + "/32\"]}}").assertSuccess();
+        NODE.kubectlWithTimeout(420, "-n", MAIL_NS, "rollout", "status", "deployment/" + SNAT, "--timeout=400s")
+                .assertSuccess();
+        Map<String, String> targets = awaitProbe("Open", Map.of("ClusterIP", "Closed", "NodePort", "Open"), false);
+        String relayClosed = condition("RelayClosed");
+        System.out.printf("snat: probe targets %s; RelayClosed %s%n", targets, relayClosed);
+        assertThat(relayClosed).startsWith("False OpenRelayDetected ").contains("NodePort " + snatNodePort)
+                .contains("the ClusterIP is closed").contains("externalTrafficPolicy: Local");
+        // the static check names the allow-list entry: the node's own address on its pod bridge
+        String risk = condition("NetworkRisk");
+        System.out.println("snat: NetworkRisk " + risk);
+        assertThat(risk).startsWith("True AllowListCoversCluster ")
+                .contains("allowedNetworks entry " + snatAddress + "/32 covers the first address of the pod CIDR of node ")
+                .contains("externalTrafficPolicy Cluster on a NodePort Service");
+        String row = NODE.kubectl("-n", MAIL_NS, "get", "mr", SNAT).assertSuccess().stdout();
+        System.out.println(row);
+        assertThat(row.lines().filter(line -> line.startsWith(SNAT + " ")).findFirst().orElseThrow()).contains("Open");
+        assertThat(NODE.kubectl("-n", MAIL_NS, "get", "events", "--field-selector",
+                "involvedObject.name=" + SNAT + ",reason=OpenRelayDetected", "-o", "name").assertSuccess().stdout())
+                .isNotBlank();
+
+        // mail: an outsider's pod, not allow-listed (its namespace is admitted by the NetworkPolicy), through both paths
+        String outsiderIp = NODE.kubectl("-n", OUTSIDERS_NS, "get", "pod", "outsider", "-o", "jsonpath={.status.podIP}")
+                .assertSuccess().stdout().trim();
+        String clusterIpPath = SNAT + "." + MAIL_NS + ".svc.cluster.local:25";
+        awaitSmtp(OUTSIDERS_NS, "outsider", snatNodePort);
+        String prefix = "snat-open-" + RUN + "-";
+        int messages = 3;
+        int acknowledged = 0;
+        for (int i = 0; i < messages; i++) {
+            Exec.Result sent = swaks(OUTSIDERS_NS, "outsider", snatNodePort, "someone@elsewhere.example", prefix + i,
+                    prefix + "nodeport");
+            assertThat(sent.exitCode()).as(sent.toString()).isZero();
+            acknowledged++;
+        }
+        String direct = "snat-outsider-direct-" + RUN;
+        Exec.Result refused = swaks(OUTSIDERS_NS, "outsider", clusterIpPath, "someone@elsewhere.example", direct, direct);
+        assertThat(refused.exitCode()).as(refused.toString()).isNotZero();
+        assertThat(refused.stdout()).contains("220 ").containsPattern("<\\*\\*\\s+5\\d\\d");
+        int acked = acknowledged;
+        NodeCluster.await(acked + " messages relayed through the NodePort in the sink", DEADLINE,
+                () -> sinkCount(prefix) == acked);
+        assertThat(receivedFrom(prefix + "nodeport")).as("the relay saw the SNAT address, not the outsider " + outsiderIp)
+                .hasSize(acked).containsOnly(snatAddress);
+        assertThat(logClients(direct)).as("through the ClusterIP the outsider is itself").containsExactly(outsiderIp);
+        System.out.printf("snat: outsider %s through the NodePort: %d acknowledged, %d arrived (as %s); through the"
+                + " ClusterIP: refused, %d arrived%n", outsiderIp, acked, sinkCount(prefix), snatAddress, sinkCount(direct));
+        assertThat(sinkCount(direct)).isZero();
+        // and whether the NetworkPolicy (kube-router) judges the client or the SNAT address: a pod of a namespace it
+        // does not admit, through the NodePort (reported, not asserted: Kubernetes leaves it to the CNI)
+        Exec.Result stranger = NODE.kubectl("-n", STRANGERS_NS, "exec", "stranger", "--", "swaks", "--server",
+                snatNodePort, "--quit-after", "EHLO", "--timeout", "10");
+        System.out.printf("snat: a pod of a namespace the NetworkPolicy does not admit, through the NodePort: %s%n",
+                stranger.stdout().contains("220 ") ? "connected (the policy saw the SNAT address)" : "blocked (the policy saw the pod)");
+    }
+
+    /**
+     * The fix the probe's message names: {@code externalTrafficPolicy: Local}. kube-proxy then keeps the source of
+     * traffic from pods (and from outside the node) to the NodePort: the probe arrives as the operator's pod on both
+     * paths and is refused, and the outsider is refused through the NodePort too, logged with its own address.
+     */
+    @Test
+    @Order(13)
+    void externalTrafficPolicyLocalKeepsTheClientAddressAndTheNodePortIsClosedAgain() {
+        assertThat(snatAddress).as("measured by step 11").isNotNull();
+        NODE.kubectl("-n", MAIL_NS, "patch", "mailrelay", SNAT, "--type", "merge", "-p",
+                "{\"spec\":{\"service\":{\"externalTrafficPolicy\":\"Local\"}}}").assertSuccess();
+        NodeCluster.await("the Service's externalTrafficPolicy Local", DEADLINE, () -> NODE.kubectl("-n", MAIL_NS, "get",
+                "service", SNAT, "-o", "jsonpath={.spec.externalTrafficPolicy}").stdout().trim().equals("Local"));
+        Map<String, String> targets = awaitProbe("Closed", Map.of("ClusterIP", "Closed", "NodePort", "Closed"), false);
+        System.out.printf("snat: externalTrafficPolicy Local: probe targets %s; RelayClosed %s; NetworkRisk %s%n",
+                targets, condition("RelayClosed"), condition("NetworkRisk"));
+        assertThat(condition("RelayClosed")).startsWith("True ProbePassed");
+        // what the probe can no longer reach, the static check still names: the SNAT address stays allow-listed
+        assertThat(condition("NetworkRisk")).startsWith("True AllowListCoversCluster ")
+                .contains("first address of the pod CIDR").doesNotContain("externalTrafficPolicy Cluster on a");
+
+        String outsiderIp = NODE.kubectl("-n", OUTSIDERS_NS, "get", "pod", "outsider", "-o", "jsonpath={.status.podIP}")
+                .assertSuccess().stdout().trim();
+        String marker = "snat-local-" + RUN;
+        Exec.Result refused = swaks(OUTSIDERS_NS, "outsider", snatNodePort, "someone@elsewhere.example", marker, marker);
+        assertThat(refused.exitCode()).as(refused.toString()).isNotZero();
+        assertThat(refused.stdout()).contains("220 ").containsPattern("<\\*\\*\\s+5\\d\\d");
+        assertThat(logClients(marker)).as("through the NodePort with Local, the outsider keeps its address")
+                .containsExactly(outsiderIp);
+        assertThat(sinkCount(marker)).isZero();
+    }
+
     @Test
     @Order(20)
     void deletingRelaysAndHelmUninstallLeaveNothingBehind() {
@@ -289,9 +459,22 @@ class MailRelayE2E {
 
     /** swaks in a pod; the header carries a marker that the sink's dumps are searched for. */
     private static Exec.Result swaks(String namespace, String pod, String server, String to, String marker) {
-        return NODE.kubectl("-n", namespace, "exec", pod, "--", "swaks", "--server", server + ":25",
-                "--from", "sender@" + namespace + ".example", "--to", to, "--header", "X-E2E-Marker: " + marker,
-                "--body", "e2e message " + marker, "--timeout", "30");
+        return swaks(namespace, pod, server + ":25", to, marker, null);
+    }
+
+    /**
+     * swaks to {@code host:port}; with a {@code helo}, it says {@code EHLO helo} (the relay logs it with the client's
+     * address, and writes both into its Received: header), else swaks' default (the pod's name).
+     */
+    private static Exec.Result swaks(String namespace, String pod, String serverAndPort, String to, String marker,
+            String helo) {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("-n", namespace, "exec", pod, "--",
+                "swaks", "--server", serverAndPort, "--from", "sender@" + namespace + ".example", "--to", to,
+                "--header", "X-E2E-Marker: " + marker, "--body", "e2e message " + marker, "--timeout", "30"));
+        if (helo != null) {
+            command.addAll(java.util.List.of("--helo", helo));
+        }
+        return NODE.kubectl(command.toArray(String[]::new));
     }
 
     /** Messages the sink received with the marker (prefix) in their X-E2E-Marker header. */
@@ -309,6 +492,75 @@ class MailRelayE2E {
             markers.merge(matcher.group(1), 1, Integer::sum);
         }
         return markers;
+    }
+
+    /**
+     * Waits for a probe of the snat relay's current generation with that verdict and, per exposure path, those
+     * target verdicts; returns the targets it saw (path=verdict, in the planned order). With {@code openFails}, an
+     * Open verdict at any time fails at once (a probe that runs before kube-proxy has programmed a new pod may be
+     * Unreachable or Inconclusive; never Open).
+     */
+    private static Map<String, String> awaitProbe(String verdict, Map<String, String> byPath, boolean openFails) {
+        Map<String, String> seen = new java.util.LinkedHashMap<>();
+        java.util.Set<String> history = new java.util.LinkedHashSet<>();
+        NodeCluster.await("probe of " + SNAT + " " + verdict + " with " + byPath, DEADLINE, () -> {
+            String[] fields = (NODE.kubectl("-n", MAIL_NS, "get", "mr", SNAT, "-o", "jsonpath={.metadata.generation}|"
+                    + "{.status.conditions[?(@.type==\"RelayClosed\")].observedGeneration}|{.status.probe.verdict}|"
+                    + "{range .status.probe.targets[*]}{.path}={.verdict},{end}").stdout().trim() + "|").split("\\|", -1);
+            if (fields.length < 4) {
+                return false;
+            }
+            Map<String, String> targets = new java.util.LinkedHashMap<>();
+            for (String target : fields[3].split(",")) {
+                int equals = target.indexOf('=');
+                if (equals > 0) {
+                    targets.merge(target.substring(0, equals), target.substring(equals + 1), (a, b) -> a + "+" + b);
+                }
+            }
+            history.add(fields[2] + " " + targets);
+            if (openFails) {
+                assertThat(fields[2]).as("probe verdicts so far: " + history).isNotEqualTo("Open");
+            }
+            seen.clear();
+            seen.putAll(targets);
+            return fields[0].equals(fields[1]) && fields[2].equals(verdict) && targets.equals(byPath);
+        });
+        System.out.println("snat: probe verdicts seen: " + history);
+        return seen;
+    }
+
+    /** "status reason message" of a condition of the snat relay. */
+    private static String condition(String type) {
+        return NODE.kubectl("-n", MAIL_NS, "get", "mr", SNAT, "-o", "jsonpath={.status.conditions[?(@.type==\"" + type
+                + "\")].status} {.status.conditions[?(@.type==\"" + type + "\")].reason} {.status.conditions[?(@.type==\""
+                + type + "\")].message}").assertSuccess().stdout().trim();
+    }
+
+    /**
+     * The client address of each refusal the snat relay's pods logged for sessions that said {@code EHLO helo}
+     * ({@code recipient rejected: client=… helo=…}, {@code command rejected: …}), in log order.
+     */
+    private static List<String> logClients(String helo) {
+        String log = NODE.kubectl("-n", MAIL_NS, "logs", "-l", "app.kubernetes.io/instance=" + SNAT, "--tail=-1",
+                "--max-log-requests=10").assertSuccess().stdout();
+        Matcher matcher = Pattern.compile("rejected: client=(\\S+) helo=" + Pattern.quote(helo) + "(?=\\s)").matcher(log);
+        List<String> clients = new java.util.ArrayList<>();
+        while (matcher.find()) {
+            clients.add(matcher.group(1));
+        }
+        return clients;
+    }
+
+    /** The client address in the relay's {@code Received:} header of each message in the sink sent with EHLO helo. */
+    private static List<String> receivedFrom(String helo) {
+        Exec.Result dump = NODE.kubectl("-n", MAIL_NS, "exec", "sink", "--", "sh", "-c", "cat /sink/* 2>/dev/null || true");
+        Matcher matcher = Pattern.compile("^Received: from " + Pattern.quote(helo) + " \\(\\[([^\\]]+)\\]\\)",
+                Pattern.MULTILINE).matcher(dump.stdout());
+        List<String> clients = new java.util.ArrayList<>();
+        while (matcher.find()) {
+            clients.add(matcher.group(1));
+        }
+        return clients;
     }
 
     private static String rollLog() {
@@ -405,5 +657,27 @@ class MailRelayE2E {
                     smarthost: {host: %3$s, port: 2525, tls: none}
                   probe: {interval: 10s}
                 """.formatted(MAIL_NS, clientAddress, SINK);
+    }
+
+    /**
+     * snat: relays for {@code allowed} through the sink, exposed by a NodePort Service with that
+     * externalTrafficPolicy; the outsiders' namespace is admitted by the NetworkPolicy (so that the allow-list alone
+     * decides); an emptyDir spool (a Deployment: no PersistentVolume used up).
+     */
+    private static String snatRelay(String allowed, String externalTrafficPolicy) {
+        return """
+                apiVersion: mailrelay.io/v1alpha1
+                kind: MailRelay
+                metadata: {name: %1$s, namespace: %2$s}
+                spec:
+                  allowedNetworks: [%3$s]
+                  allowedNamespaceSelector: {matchLabels: {e2e-role: outsiders}}
+                  service: {type: NodePort, externalTrafficPolicy: %4$s}
+                  persistence: {type: EmptyDir}
+                  outbound:
+                    mode: smarthost
+                    smarthost: {host: %5$s, port: 2525, tls: none}
+                  probe: {interval: 10s}
+                """.formatted(SNAT, MAIL_NS, allowed, externalTrafficPolicy, SINK);
     }
 }
