@@ -391,7 +391,7 @@ class MailRelayE2E {
 
     /**
      * The fix the probe's message names: {@code externalTrafficPolicy: Local}. kube-proxy then keeps the source of
-     * traffic from pods (and from outside the node) to the NodePort: the probe arrives as the operator's pod on both
+     * traffic from pods to the NodePort (as of external clients; only the node's own traffic is still masqueraded): the probe arrives as the operator's pod on both
      * paths and is refused, and the outsider is refused through the NodePort too, logged with its own address.
      */
     @Test
