@@ -97,6 +97,11 @@ public final class LocalKubelet implements AutoCloseable {
      * name.
      */
     private final Map<String, Map<String, Pod>> pods = new ConcurrentHashMap<>();
+    /**
+     * Every pod process started and not yet seen to exit: close() ends them all, also those a sync had already taken
+     * out of {@link #pods} when close() interrupted its stop (PersistenceSwitchIT left two relays running so).
+     */
+    private final Set<Pod> started = ConcurrentHashMap.newKeySet();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     /** One controller loop, as in a real cluster: a roll is done step by step, events wait meanwhile. */
     private final ExecutorService controller = Executors.newSingleThreadExecutor(r -> {
@@ -469,6 +474,7 @@ public final class LocalKubelet implements AutoCloseable {
                     && container.getLifecycle().getPreStop().getSleep() != null
                     ? container.getLifecycle().getPreStop().getSleep().getSeconds() : 0;
             Pod running = new Pod(pod, revision, process, smtpPort, httpPort, spool, grace, preStop);
+            started.add(running);
             for (VolumeMount mount : container.getVolumeMounts()) {
                 template.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName())
                         && v.getSecret() != null && mounts.containsKey(mount.getMountPath())).findFirst()
@@ -511,6 +517,7 @@ public final class LocalKubelet implements AutoCloseable {
                     + " s: SIGKILL");
             pod.process.kill();
         }
+        started.remove(pod);
     }
 
     /**
@@ -719,7 +726,9 @@ public final class LocalKubelet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        pods.values().forEach(workload -> workload.values().forEach(pod -> pod.process.close()));
+        pods.values().forEach(workload -> workload.values().forEach(started::add));
+        started.forEach(pod -> pod.process.close());
+        started.clear();
         pods.clear();
     }
 }
