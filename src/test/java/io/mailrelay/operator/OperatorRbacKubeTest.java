@@ -104,19 +104,15 @@ class OperatorRbacKubeTest {
     void perNamespaceCredentialsAreIssuedRotatedRevokedAndRemovedWithTheDeclaredRights() {
         kube.namespace("rbac-mail", Map.of());
         kube.namespace("rbac-shop", Map.of());
-        MailRelay relay = kube.create(io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                apiVersion: mailrelay.io/v1alpha1
-                kind: MailRelay
-                metadata: {name: apps, namespace: rbac-mail}
-                spec:
-                  relayFor:
-                    namespaces: [rbac-shop, rbac-mail]
-                    podSelector: {matchLabels: {role: mailer}}
-                    credentials: {senderDomains: [shop.example]}
-                  outbound: {mode: mx}
-                  persistence: {type: EmptyDir}
-                  probe: {enabled: false}
-                """, MailRelay.class));
+        MailRelay relay = kube.create(Specs.fromYaml("apps", "rbac-mail", """
+                relayFor:
+                  namespaces: [rbac-shop, rbac-mail]
+                  podSelector: {matchLabels: {role: mailer}}
+                  credentials: {senderDomains: [shop.example]}
+                outbound: {mode: mx}
+                persistence: {type: EmptyDir}
+                probe: {enabled: false}
+                """));
         kube.awaitRelay("rbac-mail", "apps", observed(relay).and(r -> r.getStatus().relayFor != null
                 && Integer.valueOf(2).equals(r.getStatus().relayFor.credentials)));
         assertThat(api.client().secrets().inNamespace("rbac-shop").withName("apps-smtp").get()).isNotNull();

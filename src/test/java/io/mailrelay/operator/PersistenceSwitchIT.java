@@ -125,18 +125,14 @@ class PersistenceSwitchIT {
     }
 
     private static MailRelay relay() {
-        MailRelay relay = io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                apiVersion: mailrelay.io/v1alpha1
-                kind: MailRelay
-                metadata: {name: %s, namespace: %s}
-                spec:
-                  replicas: 2
-                  allowedNetworks: [127.0.0.0/8]
-                  outbound: {mode: mx}
-                  probe: {enabled: false}
-                  terminationGracePeriodSeconds: 30
-                  persistence: {type: EmptyDir}
-                """.formatted(NAME, NAMESPACE), MailRelay.class);
+        MailRelay relay = Specs.fromYaml(NAME, NAMESPACE, """
+                replicas: 2
+                allowedNetworks: [127.0.0.0/8]
+                outbound: {mode: mx}
+                probe: {enabled: false}
+                terminationGracePeriodSeconds: 30
+                persistence: {type: EmptyDir}
+                """);
         assertThat(relay.getSpec().persistence.type).isEqualTo(Persistence.Type.EmptyDir);
         return relay;
     }

@@ -58,16 +58,12 @@ class QueueStatusIT {
                         .property("mailrelay.queue.interval", "2s")
                         .args("operator").start()) {
             StatusWatch watch = new StatusWatch(api.client(), operator, NAMESPACE, "office");
-            kube.create(io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                    apiVersion: mailrelay.io/v1alpha1
-                    kind: MailRelay
-                    metadata: {name: office, namespace: %s}
-                    spec:
-                      allowedNetworks: [127.0.0.2/32]
-                      outbound: {mode: mx}
-                      probe: {enabled: false}
-                      queue: {alert: {depth: 10, oldestAge: 1h}}
-                    """.formatted(NAMESPACE), MailRelay.class));
+            kube.create(Specs.fromYaml("office", NAMESPACE, """
+                    allowedNetworks: [127.0.0.2/32]
+                    outbound: {mode: mx}
+                    probe: {enabled: false}
+                    queue: {alert: {depth: 10, oldestAge: 1h}}
+                    """));
 
             MailRelay empty = watch.await("an empty queue read", r -> r.getStatus().queue != null
                     && r.getStatus().queue.podsRead == 1 && conditionIs(r, "True"));

@@ -53,25 +53,21 @@ class RelayForCredentialsIT {
                 AppProcess operator = PackagedOperator.start(api)) {
             KubernetesClient client = api.client();
             StatusWatch watch = new StatusWatch(client, operator, MAIL, "office");
-            kube.create(io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                    apiVersion: mailrelay.io/v1alpha1
-                    kind: MailRelay
-                    metadata: {name: office, namespace: %s}
-                    spec:
-                      allowedNetworks: [127.0.0.2/32]
-                      relayFor:
-                        namespaces: [shop, billing, ops]
-                        podSelector: {matchLabels: {role: mailer}}
-                        credentials:
-                          senderDomains: [shop.example]
-                          namespaceSenderDomains:
-                            - {namespace: billing, senderDomains: [billing.example]}
-                            - {namespace: ops, senderDomains: [ops.example]}
-                      outbound: {mode: mx}
-                      probe: {enabled: false}
-                      # the test polls logins that must fail until the relay reads its files: no lockout meanwhile
-                      limits: {maxAuthFailures: 1000}
-                    """.formatted(MAIL), MailRelay.class));
+            kube.create(Specs.fromYaml("office", MAIL, """
+                    allowedNetworks: [127.0.0.2/32]
+                    relayFor:
+                      namespaces: [shop, billing, ops]
+                      podSelector: {matchLabels: {role: mailer}}
+                      credentials:
+                        senderDomains: [shop.example]
+                        namespaceSenderDomains:
+                          - {namespace: billing, senderDomains: [billing.example]}
+                          - {namespace: ops, senderDomains: [ops.example]}
+                    outbound: {mode: mx}
+                    probe: {enabled: false}
+                    # the test polls logins that must fail until the relay reads its files: no lockout meanwhile
+                    limits: {maxAuthFailures: 1000}
+                    """));
 
             MailRelay issued = watch.await("three credentials issued", r -> r.getStatus().relayFor != null
                     && Integer.valueOf(3).equals(r.getStatus().relayFor.credentials));

@@ -53,18 +53,14 @@ class RelayForIT {
             pod(client, "finished", "mailer", "127.0.0.24", false, "Succeeded");
             pod(client, "mailer-b", "mailer", "127.0.0.25", false, "Pending");
             StatusWatch watch = new StatusWatch(client, operator, MAIL, "office");
-            kube.create(io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                    apiVersion: mailrelay.io/v1alpha1
-                    kind: MailRelay
-                    metadata: {name: office, namespace: %s}
-                    spec:
-                      allowedNetworks: [127.0.0.2/32]
-                      relayFor:
-                        namespaces: [%s]
-                        podSelector: {matchLabels: {role: mailer}}
-                      outbound: {mode: mx}
-                      probe: {enabled: false}
-                    """.formatted(MAIL, APPS), MailRelay.class));
+            kube.create(Specs.fromYaml("office", MAIL, """
+                    allowedNetworks: [127.0.0.2/32]
+                    relayFor:
+                      namespaces: [%s]
+                      podSelector: {matchLabels: {role: mailer}}
+                    outbound: {mode: mx}
+                    probe: {enabled: false}
+                    """.formatted(APPS)));
 
             MailRelay selected = watch.await("two pods selected and pushed", r -> r.getStatus().relayFor != null
                     && Integer.valueOf(2).equals(r.getStatus().relayFor.pods)

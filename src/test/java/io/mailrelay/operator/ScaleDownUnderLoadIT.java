@@ -151,16 +151,12 @@ class ScaleDownUnderLoadIT {
     }
 
     private static MailRelay relay() {
-        return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
-                apiVersion: mailrelay.io/v1alpha1
-                kind: MailRelay
-                metadata: {name: %s, namespace: %s}
-                spec:
-                  replicas: 3
-                  allowedNetworks: [127.0.0.0/8]
-                  outbound: {mode: mx}
-                  probe: {enabled: false}
-                  terminationGracePeriodSeconds: 30
-                """.formatted(NAME, NAMESPACE), MailRelay.class);
+        return Specs.fromYaml(NAME, NAMESPACE, """
+                replicas: 3
+                allowedNetworks: [127.0.0.0/8]
+                outbound: {mode: mx}
+                probe: {enabled: false}
+                terminationGracePeriodSeconds: 30
+                """);
     }
 }

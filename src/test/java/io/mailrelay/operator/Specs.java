@@ -24,6 +24,13 @@ public final class Specs {
     }
 
     /** Allow-listed 10.20.0.0/16, delivery by MX. */
+    /** A MailRelay from the YAML of its spec alone (a text block at any indentation), as kubectl apply would read it. */
+    public static MailRelay fromYaml(String name, String namespace, String spec) {
+        return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("apiVersion: mailrelay.io/v1alpha1\n"
+                + "kind: MailRelay\nmetadata: {name: " + name + ", namespace: " + namespace + "}\nspec:\n"
+                + spec.indent(2), MailRelay.class);
+    }
+
     public static MailRelaySpec minimal() {
         MailRelaySpec spec = new MailRelaySpec();
         spec.allowedNetworks = List.of("10.20.0.0/16");

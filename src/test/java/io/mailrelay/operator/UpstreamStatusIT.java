@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.UpstreamStatus;
 import io.mailrelay.operator.render.PodTemplateFactory;
@@ -61,18 +60,14 @@ class UpstreamStatusIT {
                 .smarthostTlsAndAuth(pki.caCertificate()).upstreamCheckInterval("2s").start();
                 AppProcess operator = PackagedOperator.start(api, "mailrelay.queue.interval=2s")) {
             StatusWatch watch = new StatusWatch(api.client(), operator, NAMESPACE, "office");
-            kube.create(Serialization.unmarshal("""
-                    apiVersion: mailrelay.io/v1alpha1
-                    kind: MailRelay
-                    metadata: {name: office, namespace: %s}
-                    spec:
-                      allowedNetworks: [127.0.0.2/32]
-                      outbound:
-                        mode: smarthost
-                        smarthost: {host: smtp.provider.test, port: 587, tls: required, verifyCertificate: true,
-                                    credentialsSecret: provider}
-                      probe: {enabled: false}
-                    """.formatted(NAMESPACE), MailRelay.class));
+            kube.create(Specs.fromYaml("office", NAMESPACE, """
+                    allowedNetworks: [127.0.0.2/32]
+                    outbound:
+                      mode: smarthost
+                      smarthost: {host: smtp.provider.test, port: 587, tls: required, verifyCertificate: true,
+                                  credentialsSecret: provider}
+                    probe: {enabled: false}
+                    """));
             String upstream = "127.0.0.1:" + smarthostPort;
 
             MailRelay down = watch.await("UpstreamReady False at Connect", r -> reason(r).equals("ConnectFailed"));

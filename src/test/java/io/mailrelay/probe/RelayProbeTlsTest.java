@@ -41,8 +41,7 @@ class RelayProbeTlsTest {
         PostfixInstance.Builder builder = PostfixInstance.builder()
                 .set("mynetworks", "127.0.0.1/32")
                 .set("smtpd_relay_restrictions", "permit_mynetworks, reject_unauth_destination")
-                .set("smtpd_tls_cert_file", cert.toString())
-                .set("smtpd_tls_key_file", key.toString())
+                .serverCertificate(cert, key)
                 .set("smtpd_tls_security_level", "may");
         for (int i = 0; i < settings.length; i += 2) {
             builder.set(settings[i], settings[i + 1]);

@@ -97,6 +97,11 @@ public final class PostfixInstance implements AutoCloseable {
             return this;
         }
 
+        /** The certificate and key smtpd presents (STARTTLS, or the whole session with smtpd_tls_wrappermode). */
+        public Builder serverCertificate(java.nio.file.Path certificate, java.nio.file.Path key) {
+            return set("smtpd_tls_cert_file", certificate.toString()).set("smtpd_tls_key_file", key.toString());
+        }
+
         /** Relays all non-local mail to host:port without MX lookup. */
         public Builder relayTo(String relayHost, int relayPort) {
             return set("relayhost", "[" + relayHost + "]:" + relayPort);

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,6 +42,7 @@ class ClientCertificateDeliveryTest {
     static TestPki pki;
     static TestPki.Issued client;
     static TestPki.Issued foreign;
+    @AutoClose
     static PostfixInstance provider;
 
     @TempDir
@@ -59,17 +60,9 @@ class ClientCertificateDeliveryTest {
                 .set("smtpd_tls_ask_ccert", "yes")
                 .set("smtpd_tls_req_ccert", "yes")
                 .set("smtpd_tls_CAfile", pki.caCertificate().toString())
-                .set("smtpd_tls_cert_file", pki.serverCertificate().toString())
-                .set("smtpd_tls_key_file", pki.serverKey().toString())
+                .serverCertificate(pki.serverCertificate(), pki.serverKey())
                 .relayTo(sink.host(), sink.port())
                 .start();
-    }
-
-    @AfterAll
-    static void stopSmarthost() {
-        if (provider != null) {
-            provider.close();
-        }
     }
 
     private static SmarthostSettings smarthost(TestPki.Issued certificate) {

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,6 +41,7 @@ class ImplicitTlsDeliveryTest {
     static final SmtpSink sink = new SmtpSink();
 
     static TestPki pki;
+    @AutoClose
     static PostfixInstance wrapped;
 
     @TempDir
@@ -49,22 +50,10 @@ class ImplicitTlsDeliveryTest {
     @BeforeAll
     static void startSmarthost() {
         pki = TestPki.create();
-        wrapped = PostfixInstance.builder()
-                .set("mynetworks", "127.0.0.1/32")
-                .set("smtpd_relay_restrictions", "permit_mynetworks, reject")
+        wrapped = pki.smarthostRelayingTo(sink)
                 .set("smtpd_tls_wrappermode", "yes")
                 .set("smtpd_tls_security_level", "encrypt")
-                .set("smtpd_tls_cert_file", pki.serverCertificate().toString())
-                .set("smtpd_tls_key_file", pki.serverKey().toString())
-                .relayTo(sink.host(), sink.port())
                 .start();
-    }
-
-    @AfterAll
-    static void stopSmarthost() {
-        if (wrapped != null) {
-            wrapped.close();
-        }
     }
 
     private static SmarthostSettings implicit(Path trustedCa, boolean verify) {

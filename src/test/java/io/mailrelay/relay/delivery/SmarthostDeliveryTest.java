@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,6 +39,7 @@ class SmarthostDeliveryTest {
     static final SmtpSink sink = new SmtpSink();
 
     static TestPki pki;
+    @AutoClose
     static PostfixInstance postfix;
 
     @TempDir
@@ -47,21 +48,9 @@ class SmarthostDeliveryTest {
     @BeforeAll
     static void startSmarthost() {
         pki = TestPki.create();
-        postfix = PostfixInstance.builder()
-                .set("mynetworks", "127.0.0.1/32")
-                .set("smtpd_relay_restrictions", "permit_mynetworks, reject")
+        postfix = pki.smarthostRelayingTo(sink)
                 .set("smtpd_tls_security_level", "may")
-                .set("smtpd_tls_cert_file", pki.serverCertificate().toString())
-                .set("smtpd_tls_key_file", pki.serverKey().toString())
-                .relayTo(sink.host(), sink.port())
                 .start();
-    }
-
-    @AfterAll
-    static void stopSmarthost() {
-        if (postfix != null) {
-            postfix.close();
-        }
     }
 
     private SmarthostSettings smarthost(Path trustedCa) {

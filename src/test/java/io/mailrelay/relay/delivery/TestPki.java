@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.mailrelay.testing.Exec;
+import io.mailrelay.testing.PostfixInstance;
+import io.mailrelay.testing.SmtpSink;
 
 /**
  * A test CA made with openssl, a server certificate it issued for 127.0.0.1 (subjectAltName IP, so host name
@@ -37,6 +39,18 @@ public record TestPki(Path dir) {
 
     public Path serverCertificate() {
         return dir.resolve("server.crt");
+    }
+
+    /**
+     * A Postfix smarthost presenting this PKI's server certificate, relaying for 127.0.0.1 only and on to {@code sink};
+     * the caller adds how TLS is required (STARTTLS levels, smtpd_tls_wrappermode, client certificates).
+     */
+    public PostfixInstance.Builder smarthostRelayingTo(SmtpSink sink) {
+        return PostfixInstance.builder()
+                .set("mynetworks", "127.0.0.1/32")
+                .set("smtpd_relay_restrictions", "permit_mynetworks, reject")
+                .serverCertificate(serverCertificate(), serverKey())
+                .relayTo(sink.host(), sink.port());
     }
 
     public Path serverKey() {
