@@ -1,5 +1,6 @@
-# Shared by the benchmark scripts (sourced, not run): timing, waiting for a port, and the configuration
-# of a Postfix instance of their own, written as src/test/java/io/mailrelay/testing/PostfixInstance does.
+# Shared by the benchmark scripts (sourced, not run): timing, waiting for a port, the smtp-sink upstream and its
+# counter, stopping a process, the relay's heap, and the configuration of a Postfix instance of their own, written
+# as src/test/java/io/mailrelay/testing/PostfixInstance does. The caller defines die().
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -11,6 +12,51 @@ await_port() { # host port seconds [pid: give up early if it dies]
         ((SECONDS < deadline)) || return 1
         sleep 0.2
     done
+}
+
+machine_line() { # the machine and its load now: every figure of a shared machine is read beside its load average
+    echo "machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM," \
+        "load average at start $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+}
+
+# --- the upstream: one smtp-sink, counting messages (-c) into DIR/sink.count; sets SINK_PID and SINK_FILE
+start_sink() { # dir ip port
+    SINK_FILE=$1/sink.count
+    smtp-sink -u nobody -c "$2:$3" 256 >"$SINK_FILE" 2>"$1/sink.err" &
+    SINK_PID=$!
+    await_port "$2" "$3" 10 "$SINK_PID" || die "smtp-sink did not start: $(cat "$1/sink.err")"
+}
+
+# the counter line is rewritten with \r after every "." the sink received: "sess=.. quit=.. mesg=N"
+sink_count() {
+    local last
+    last=$(tail -c 100 "$SINK_FILE" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1)
+    echo "${last#mesg=}"
+}
+
+await_sink() { # target-count deadline-seconds [pid: give up early if it dies]; true when reached
+    local deadline=$((SECONDS + $2)) count
+    while :; do
+        count=$(sink_count)
+        ((${count:-0} >= $1)) && return 0
+        [[ -z ${3:-} ]] || kill -0 "$3" 2>/dev/null || return 1
+        ((SECONDS < deadline)) || return 1
+        sleep 0.05
+    done
+}
+
+stop_process() { # pid: SIGTERM, up to 40 s to end (the relay drains its sessions), then SIGKILL
+    kill "$1" 2>/dev/null || true
+    local deadline=$((SECONDS + 40))
+    while kill -0 "$1" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true   # 143: it ended on our SIGTERM
+}
+
+# the relay's heap: jvm_memory_used_bytes{area="heap",...} summed over the pools, in bytes (0 if unreadable)
+relay_heap_bytes() { # http-port
+    curl -sf "http://127.0.0.1:$1/q/metrics" 2>/dev/null \
+        | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { sum += $NF } END { printf "%.0f", sum }'
 }
 
 # Writes BASE/etc/main.cf and master.cf for an instance listening on IP:PORT, with its queue, data and

@@ -67,19 +67,14 @@ ip route add local "$SERVER_IP/32" dev lo src "$CLIENT_IP" table local
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-memory.XXXXXX")
 SINK_PID='' RELAY_PID='' CGROUP=''
 
+# now, elapsed, await_port, machine_line, start_sink, sink_count, await_sink, stop_process, relay_heap_bytes
 source "$HERE/lib.sh"
 mb() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 kb_status() { awk -v f="$2:" '$1 == f { print $2 * 1024 }' "/proc/$1/status"; }   # bytes
 
 cleanup() {
     set +e
-    if [[ -n $RELAY_PID ]]; then
-        kill "$RELAY_PID" 2>/dev/null
-        local deadline=$((SECONDS + 40))
-        while kill -0 "$RELAY_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-        kill -9 "$RELAY_PID" 2>/dev/null
-        wait "$RELAY_PID" 2>/dev/null
-    fi
+    [[ -n $RELAY_PID ]] && stop_process "$RELAY_PID"
     [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
     if [[ -n $CGROUP && -d $CGROUP ]]; then
         local deadline=$((SECONDS + 10))
@@ -126,15 +121,7 @@ BASE_OPTS="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=
 [[ $NMT == 1 ]] && BASE_OPTS="$BASE_OPTS -XX:NativeMemoryTracking=summary"
 
 # --- upstream and relay --------------------------------------------------------------------------------
-smtp-sink -u nobody -c "$SINK_IP:$SINK_PORT" 256 >"$WORK/sink.count" 2>"$WORK/sink.err" &
-SINK_PID=$!
-await_port "$SINK_IP" "$SINK_PORT" 10 "$SINK_PID" || die "smtp-sink did not start: $(cat "$WORK/sink.err")"
-
-sink_count() {
-    local last
-    last=$(tail -c 100 "$WORK/sink.count" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1)
-    echo "${last#mesg=}"
-}
+start_sink "$WORK" "$SINK_IP" "$SINK_PORT"
 
 mkdir -p "$WORK/spool"
 cat >"$WORK/relay.yaml" <<EOF
@@ -163,10 +150,7 @@ nmt() { # label
     [[ $NMT == 1 ]] || return 0
     { echo "## $1"; jcmd "$RELAY_PID" VM.native_memory summary 2>&1; } >>"$WORK/nmt.txt"
 }
-heap_mb() {
-    curl -sf "http://127.0.0.1:$HTTP_PORT/q/metrics" 2>/dev/null \
-        | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { s += $NF } END { printf "%.0f", s / 1048576 }'
-}
+heap_mb() { mb "$(relay_heap_bytes "$HTTP_PORT")"; }
 threads() { awk '$1 == "Threads:" { print $2 }' "/proc/$RELAY_PID/status"; }
 
 row() { ROWS+=("$(printf '%s\t' "$@")"); }
@@ -187,12 +171,10 @@ run() { # label sessions count size
     timeout "$RUN_TIMEOUT" smtp-source -s "$2" -m "$3" -l "$4" -M client.bench.test -f bench@client.bench.test \
         -t "user@$LOCAL_DOMAIN" "$SERVER_IP:$RELAY_PORT" >"$WORK/source.$label" 2>&1 \
         || die "$label: smtp-source failed: $(tail -n 5 "$WORK/source.$label"); relay: $(tail -n 5 "$WORK/relay.log")"
-    local deadline=$((SECONDS + RUN_TIMEOUT))
-    until (($(sink_count) >= base + $3)); do
+    if ! await_sink $((base + $3)) "$RUN_TIMEOUT" "$RELAY_PID"; then
         kill -0 "$RELAY_PID" 2>/dev/null || die "$label: the relay died: $(tail -n 20 "$WORK/relay.log")"
-        ((SECONDS < deadline)) || die "$label: the sink got $(($(sink_count) - base)) of $3"
-        sleep 0.1
-    done
+        die "$label: the sink got $(($(sink_count) - base)) of $3"
+    fi
     end=$(now)
     SENT=$(($SENT + $3))
     hwm=$(kb_status "$RELAY_PID" VmHWM)
@@ -204,7 +186,7 @@ run() { # label sessions count size
 }
 
 DESCRIBE="date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)
-machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, load average at start $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)
+$(machine_line)
 java:     $("$JAVA" -version 2>&1 | head -n 1)
 options:  $BASE_OPTS $JAVA_OPTS
 env:      ${RELAY_ENV[*]:-none}

@@ -72,34 +72,11 @@ trap cleanup EXIT
 trap 'echo "relay-vs-postfix: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
-# now, elapsed, await_port, write_postfix_config
+# now, elapsed, await_port, machine_line, start_sink, sink_count, await_sink, stop_process, relay_heap_bytes,
+# write_postfix_config
 source "$HERE/lib.sh"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
-
-# --- the upstream: one smtp-sink for the whole benchmark, counting messages (-c) ---------------------
-start_sink() {
-    smtp-sink -u nobody -c "$SINK_IP:$SINK_PORT" 256 >"$WORK/sink.count" 2>"$WORK/sink.err" &
-    SINK_PID=$!
-    await_port "$SINK_IP" "$SINK_PORT" 10 "$SINK_PID" || die "smtp-sink did not start: $(cat "$WORK/sink.err")"
-}
-
-# the counter line is rewritten with \r after every "." the sink received: "sess=.. quit=.. mesg=N"
-sink_count() {
-    local last
-    last=$(tail -c 100 "$WORK/sink.count" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1)
-    echo "${last#mesg=}"
-}
-
-await_sink() { # target-count deadline-seconds; true when reached
-    local deadline=$((SECONDS + $2)) count
-    while :; do
-        count=$(sink_count)
-        ((${count:-0} >= $1)) && return 0
-        ((SECONDS < deadline)) || return 1
-        sleep 0.05
-    done
-}
 
 # --- our relay ----------------------------------------------------------------------------------------
 start_relay() {
@@ -133,18 +110,8 @@ EOF
 }
 
 stop_relay() {
-    kill "$RELAY_PID" 2>/dev/null || true
-    local deadline=$((SECONDS + 40))
-    while kill -0 "$RELAY_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    kill -9 "$RELAY_PID" 2>/dev/null || true
-    wait "$RELAY_PID" 2>/dev/null || true   # 143: it ended on our SIGTERM
+    stop_process "$RELAY_PID"
     RELAY_PID=
-}
-
-# sum over the heap pools of jvm_memory_used_bytes{area="heap",...}, in bytes
-relay_heap_bytes() {
-    curl -sf "http://127.0.0.1:$HTTP_PORT/q/metrics" \
-        | awk '/^jvm_memory_used_bytes\{/ && /area="heap"/ { sum += $NF } END { printf "%.0f", sum }'
 }
 
 # --- Postfix: an instance of its own, written as src/test/java/io/mailrelay/testing/PostfixInstance does
@@ -195,7 +162,7 @@ run() {
     eval "$(cat "$WORK/mem.$label.$server")"
     if [[ $server == relay ]]; then
         hwm=$(mb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")")
-        heap=$(awk -v b="$(relay_heap_bytes)" 'BEGIN { printf "%.0f", b / 1048576 }')
+        heap=$(awk -v b="$(relay_heap_bytes "$HTTP_PORT")" 'BEGIN { printf "%.0f", b / 1048576 }')
     else
         named=$(mb "$peak_named_rss")
     fi
@@ -224,8 +191,7 @@ bench_all() {
 
 describe_machine() {
     echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM," \
-        "load average at start $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+    machine_line
     echo "disk:     $(df -PT "$WORK" | awk 'NR == 2 { print $2 " on " $1 }') (both queues)"
     echo "java:     $("$JAVA" -version 2>&1 | head -n 1), options: $JAVA_OPTS"
     echo "postfix:  $(postconf -d -h mail_version), destination concurrency $POSTFIX_CONCURRENCY"
@@ -248,7 +214,7 @@ samples:            memory samples taken during the run (one every SAMPLE_INTERV
 LEGEND
 }
 
-start_sink
+start_sink "$WORK" "$SINK_IP" "$SINK_PORT"
 MACHINE=$(describe_machine)
 for server in $SERVERS; do
     case $server in
