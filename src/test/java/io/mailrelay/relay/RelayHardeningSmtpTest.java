@@ -99,7 +99,7 @@ class RelayHardeningSmtpTest {
         }
         assertThat(storedWith("too-big")).isZero();
         // the abort is queued behind the writes on the spool worker: it may land after the 552
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.spool.aborted() > abortedBefore);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> relay.spool.aborted() > abortedBefore);
     }
 
     @Test

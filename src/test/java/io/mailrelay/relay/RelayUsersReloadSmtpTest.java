@@ -26,7 +26,7 @@ class RelayUsersReloadSmtpTest {
     }
 
     @Test
-    void changedUsersApplyToNewAuthAndABrokenUpdateKeepsThePreviousUsers() throws InterruptedException {
+    void changedUsersApplyToNewAuthAndABrokenUpdateKeepsThePreviousUsers() {
         RelayFixture.Builder builder = RelayFixture.builder();
         SecretMount secret = new SecretMount(builder.dir().resolve("auth-secret"))
                 .update(users(RelayFixture.userLine("alice", "first-Pa55")));
@@ -38,21 +38,20 @@ class RelayUsersReloadSmtpTest {
 
             // password rotated, a user added
             secret.update(users(RelayFixture.userLine("alice", "second-Pa55"), RelayFixture.userLine("bob", "bob-Pa55")));
-            Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                     .until(() -> auth(relay, "alice", "second-Pa55").startsWith("235"));
             assertThat(auth(relay, "alice", "first-Pa55")).startsWith("535 5.7.8");
             assertThat(auth(relay, "bob", "bob-Pa55")).startsWith("235");
 
             // a file that is not a users file: refused, the previous users stay in force
             secret.update(users("alice:plain-text-password\n"));
-            Thread.sleep(2500); // more than two polls
             assertThat(relay.server.reloadUsersIfChanged()).isFalse();
             assertThat(auth(relay, "alice", "second-Pa55")).startsWith("235");
             assertThat(auth(relay, "alice", "plain-text-password")).startsWith("535 5.7.8");
 
             // a user removed by a valid update can no longer authenticate
             secret.update(users(RelayFixture.userLine("alice", "second-Pa55")));
-            Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                     .until(() -> auth(relay, "bob", "bob-Pa55").startsWith("535"));
             assertThat(auth(relay, "alice", "second-Pa55")).startsWith("235");
         }

@@ -88,7 +88,7 @@ class ReloadingValueTest {
         try (ReloadingValue<Integer> value = new ReloadingValue<>("number", List.of(secret.file("number")),
                 Duration.ofMillis(50), () -> Integer.parseInt(Files.readString(secret.file("number")).strip()))) {
             secret.update(number("7"));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> value.get() == 7);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> value.get() == 7);
         }
     }
 }
