@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -40,6 +42,8 @@ public final class RelayServer implements AutoCloseable {
     private final RelayConfig config;
     private final RelayMetrics metrics;
     private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    /** Spool calls (write, fsync, commit) at once: the 20 sessions of a busy client commit side by side. */
+    static final int SPOOL_WORKERS = 16;
     private final ExecutorService spoolWorkers;
     private final ExecutorService authWorkers;
     private final RelayChannelInitializer initializer;
@@ -61,7 +65,12 @@ public final class RelayServer implements AutoCloseable {
             throws IOException {
         this.config = config;
         this.metrics = new RelayMetrics(registry);
-        this.spoolWorkers = Executors.newFixedThreadPool(4, DaemonThreads.numbered("relay-spool"));
+        // each commit waits for fsyncs: enough workers that concurrent sessions commit side by side and share the
+        // directory's fsync (DirectorySync); threads end after a minute idle, an idle relay holds none
+        ThreadPoolExecutor spoolPool = new ThreadPoolExecutor(SPOOL_WORKERS, SPOOL_WORKERS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), DaemonThreads.numbered("relay-spool"));
+        spoolPool.allowCoreThreadTimeOut(true);
+        this.spoolWorkers = spoolPool;
         // CPU-bound crypto off the event loops: bcrypt checks and TLS handshake tasks share this bounded pool
         this.authWorkers = Executors.newFixedThreadPool(2, DaemonThreads.numbered("relay-auth"));
         this.initializer = new RelayChannelInitializer(config, spool, spoolWorkers, authAccess.apply(authWorkers),

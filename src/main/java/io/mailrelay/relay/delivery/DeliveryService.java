@@ -53,6 +53,7 @@ public final class DeliveryService implements AutoCloseable {
     private final Clock clock;
     private final Router router;
     private final SmtpSender sender;
+    private final ConnectionCache<SmtpSender.Target> connections;
     private final BounceComposer bounces;
     private final DeliveryMetrics metrics;
     private final DestinationScheduler scheduler;
@@ -90,7 +91,11 @@ public final class DeliveryService implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.router = new Router(settings, self);
-        this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit());
+        // sessions kept between messages: at most as many per target as may run at once to one destination
+        this.connections = new ConnectionCache<>(
+                ConnectionCache.Limits.defaults(settings.limits().destinationConcurrencyLimit()));
+        this.sender = new SmtpSender(settings.hostname(), settings.timeouts(), settings.limits().mxSessionLimit(),
+                connections);
         this.bounces = new BounceComposer(settings.hostname());
         this.rateLimits = new RateLimits(router::smarthostOf, spool.directory().resolve("ratelimit"), clock, registry);
         this.scheduler = new DestinationScheduler(settings.limits(), rateLimits::gate, rateLimits);
@@ -171,6 +176,7 @@ public final class DeliveryService implements AutoCloseable {
             }
         }
         scheduler.close(CLOSE_WAIT.toMillis());
+        connections.close(); // QUIT to every idle session
     }
 
     private void schedule(String id, Instant at) {

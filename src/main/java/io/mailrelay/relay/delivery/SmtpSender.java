@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -35,12 +36,31 @@ final class SmtpSender {
     private final String hostname;
     private final SmtpTimeouts timeouts;
     private final int sessionLimit;
+    /** sessions kept between messages by {@link #send}, null for none (one session per message) */
+    private final ConnectionCache<Target> cache;
 
     /** @param sessionLimit sessions per delivery attempt, 0 for no limit */
     SmtpSender(String hostname, SmtpTimeouts timeouts, int sessionLimit) {
+        this(hostname, timeouts, sessionLimit, null);
+    }
+
+    /** @param cache where {@link #send} keeps sessions for the next message to the same target; null for none */
+    SmtpSender(String hostname, SmtpTimeouts timeouts, int sessionLimit, ConnectionCache<Target> cache) {
         this.hostname = hostname;
         this.timeouts = timeouts;
         this.sessionLimit = sessionLimit;
+        this.cache = cache;
+    }
+
+    /** What a cached session is connected to: the next hop (with its TLS and credentials) and its address. */
+    record Target(NextHop hop, HostPort address) {
+    }
+
+    /**
+     * What one transaction came to: every recipient's outcome; whether the session may carry the next message (it
+     * went through completely); whether the session itself broke (the connection, a stage limit, 421).
+     */
+    private record Transaction(Map<String, Outcome> outcomes, boolean reusable, boolean sessionLost) {
     }
 
     /** The next hop's answer for every recipient; connection problems make every recipient temporary. */
@@ -53,34 +73,80 @@ final class SmtpSender {
             if (sessionLimit > 0 && sessions >= sessionLimit) {
                 break;
             }
-            Connection connection;
-            try {
-                connection = connect(hop, target);
-            } catch (NextHopException e) {
-                return merged(outcomes, pending, e.outcome()); // credentials refused: no other target helps
-            } catch (ConnectFailed e) {
-                lastConnectError = e.getMessage();
-                continue;
+            Target key = new Target(hop, target);
+            Connection connection = cached(key);
+            Transaction done = connection == null ? null : transact(connection, message, pending);
+            if (done != null && done.sessionLost()) {
+                // the peer closed the idle session (its timeout, a restart): the rest on a fresh session, and the
+                // broken one does not count; a message it took just before the loss may arrive twice, none is lost
+                connection.close();
+                done.outcomes().forEach((rcpt, outcome) -> {
+                    if (outcome.kind() == Outcome.Kind.DELIVERED) {
+                        outcomes.put(rcpt, outcome);
+                    }
+                });
+                pending = pending.stream().filter(rcpt -> !outcomes.containsKey(rcpt)).toList();
+                done = null;
+            }
+            if (done == null) {
+                try {
+                    connection = connect(hop, target);
+                } catch (NextHopException e) {
+                    return merged(outcomes, pending, e.outcome()); // credentials refused: no other target helps
+                } catch (ConnectFailed e) {
+                    lastConnectError = e.getMessage();
+                    continue;
+                }
+                try {
+                    String noAuth = authNotOffered(hop, connection);
+                    if (noAuth != null) {
+                        return merged(outcomes, pending, Outcome.temporary("451 4.7.0 " + target + " " + noAuth));
+                    }
+                    done = transact(connection, message, pending);
+                } finally {
+                    if (done == null) {
+                        connection.close();
+                    }
+                }
             }
             sessions++;
-            try {
-                String noAuth = authNotOffered(hop, connection);
-                if (noAuth != null) {
-                    return merged(outcomes, pending, Outcome.temporary("451 4.7.0 " + target + " " + noAuth));
-                }
-                outcomes.putAll(transact(connection, message, pending));
-            } finally {
-                connection.close();
-            }
+            release(key, connection, done);
+            outcomes.putAll(done.outcomes());
             pending = pending.stream().filter(rcpt -> outcomes.get(rcpt).kind() == Outcome.Kind.TEMPORARY).toList();
             if (pending.isEmpty()) {
                 return outcomes;
             }
         }
-        if (sessions == 0) {
-            return merged(outcomes, pending, Outcome.temporary("451 4.4.1 connection failed: " + lastConnectError));
+        // no session answered for these (none connected, or a cached one broke and no fresh one could be made)
+        List<String> unanswered = pending.stream().filter(rcpt -> !outcomes.containsKey(rcpt)).toList();
+        return unanswered.isEmpty() ? outcomes
+                : merged(outcomes, unanswered, Outcome.temporary("451 4.4.1 connection failed: " + lastConnectError));
+    }
+
+    /** A session of the cache for {@code key} that answers RSET, or null (one that does not is closed). */
+    private Connection cached(Target key) {
+        Connection connection = cache == null ? null : cache.take(key, Connection.class);
+        if (connection == null) {
+            return null;
         }
-        return outcomes;
+        try {
+            if (connection.transport().simpleCommand("RSET") == 250) {
+                return connection;
+            }
+        } catch (MessagingException e) {
+            // gone while it idled: a fresh session instead
+        }
+        connection.close();
+        return null;
+    }
+
+    /** Back to the cache after a transaction that went through completely, closed otherwise. */
+    private void release(Target key, Connection connection, Transaction done) {
+        if (cache != null && done.reusable()) {
+            cache.give(key, connection);
+        } else {
+            connection.close();
+        }
     }
 
     /**
@@ -196,7 +262,13 @@ final class SmtpSender {
 
     /** One session: its transport, its Angus session, the watchdog of its stages and the server's certificate. */
     private record Connection(StagedSmtpTransport transport, Session session, HostPort target, StageWatchdog watchdog,
-            TlsTrust.PeerCertificate certificate) {
+            TlsTrust.PeerCertificate certificate, long openedNanos, AtomicInteger messages)
+            implements ConnectionCache.Session {
+        @Override
+        public int carried() {
+            return messages.incrementAndGet();
+        }
+
         Handshake failed(UpstreamStatus.Stage stage, String reply) {
             return new Handshake(stage, reply, transport.ranStartTls(), certificate.leaf());
         }
@@ -207,7 +279,8 @@ final class SmtpSender {
             return target + ": " + (expiry != null ? expiry : SmtpSender.describe(e));
         }
 
-        void close() {
+        @Override
+        public void close() {
             closeQuietly(transport);
             watchdog.stop();
         }
@@ -244,10 +317,10 @@ final class SmtpSender {
         TlsTrust.PeerCertificate certificate = new TlsTrust.PeerCertificate();
         Session session = Session.getInstance(properties(hop, watchdog, certificate));
         return new Connection(new StagedSmtpTransport(session, watchdog, hop.tls() == SmarthostTls.IMPLICIT), session,
-                target, watchdog, certificate);
+                target, watchdog, certificate, System.nanoTime(), new AtomicInteger());
     }
 
-    private Map<String, Outcome> transact(Connection connection, SpooledMessage message, List<String> recipients) {
+    private Transaction transact(Connection connection, SpooledMessage message, List<String> recipients) {
         SMTPTransport transport = connection.transport();
         SpooledMimeMessage mime = new SpooledMimeMessage(connection.session(), message);
         String from = message.envelope().mailFrom();
@@ -258,11 +331,14 @@ final class SmtpSender {
         Address[] addresses = recipients.stream().map(SmtpSender::address).toArray(Address[]::new);
         try {
             transport.sendMessage(mime, addresses);
-            return all(recipients, new Outcome(Outcome.Kind.DELIVERED, transport.getLastServerResponse()));
+            return new Transaction(all(recipients, new Outcome(Outcome.Kind.DELIVERED, transport.getLastServerResponse())),
+                    true, false);
         } catch (SendFailedException e) {
-            return perRecipient(e, recipients, transport.getLastServerResponse(), connection);
+            boolean closing = e instanceof SMTPSendFailedException failed && failed.getReturnCode() == 421;
+            return new Transaction(perRecipient(e, recipients, transport.getLastServerResponse(), connection), false,
+                    closing || connection.watchdog().expired() != null);
         } catch (MessagingException e) {
-            return all(recipients, Outcome.temporary("451 4.4.2 " + connection.describe(e)));
+            return new Transaction(all(recipients, Outcome.temporary("451 4.4.2 " + connection.describe(e))), false, true);
         }
     }
 

@@ -41,7 +41,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  * </ul>
  * A message is removed by deleting its {@code .msg} first: a crash in between leaves a state file without a
  * message, which the next start deletes, never a message without its state (which would re-send it to
- * recipients that already got it).
+ * recipients that already got it). Removal is not fsynced (see {@link #remove}): after a power loss, not a kill -9,
+ * a removed message may come back and be delivered again, a duplicate, never a loss.
  */
 public final class FileMessageSpool implements MessageSpool {
 
@@ -54,6 +55,8 @@ public final class FileMessageSpool implements MessageSpool {
     private final Path directory;
     private final Path tmpDir;
     private final Path queueDir;
+    /** the fsyncs of queue/, shared by the sessions committing at the same time (group commit) */
+    private final DirectorySync queueSync;
     private final Path corruptDir;
     private final Clock clock;
     private final Map<String, SpooledMessage> queued = new ConcurrentHashMap<>();
@@ -70,6 +73,7 @@ public final class FileMessageSpool implements MessageSpool {
         this.directory = directory;
         this.tmpDir = Files.createDirectories(directory.resolve("tmp"));
         this.queueDir = Files.createDirectories(directory.resolve("queue"));
+        this.queueSync = new DirectorySync(queueDir);
         this.corruptDir = directory.resolve("corrupt");
         this.clock = clock;
         byte[] random = new byte[3];
@@ -117,16 +121,20 @@ public final class FileMessageSpool implements MessageSpool {
 
     /** Persists a message's new delivery state (atomically: the old or the new one survives a crash). */
     public SpooledMessage update(SpooledMessage message, DeliveryState state) throws IOException {
-        SpoolFiles.writeAtomically(tmpDir, stateFile(message.id()), JSON.writeValueAsBytes(state));
+        SpoolFiles.writeAtomically(tmpDir, stateFile(message.id()), queueSync, JSON.writeValueAsBytes(state));
         SpooledMessage updated = message.withState(state);
         queued.put(message.id(), updated);
         return updated;
     }
 
-    /** Removes a message for good (every recipient delivered or reported failed, or deleted by the administrator). */
+    /**
+     * Removes a message for good (every recipient delivered or reported failed, or deleted by the administrator).
+     * Lazily: the deletions are not fsynced (the next fsync of the queue directory, by the next message, takes them
+     * along). A power loss just after may bring the message back, with its last state or without any; it is then
+     * delivered again, a duplicate, never a loss. (A kill -9 loses nothing the kernel has: the deletion holds.)
+     */
     public void remove(String id) throws IOException {
         Files.deleteIfExists(messageFile(id));
-        SpoolFiles.fsyncDirectory(queueDir);
         Files.deleteIfExists(stateFile(id));
         Files.deleteIfExists(holdFile(id));
         queued.remove(id);
@@ -144,7 +152,7 @@ public final class FileMessageSpool implements MessageSpool {
         }
         if (!Files.exists(holdFile(id))) {
             Files.createFile(holdFile(id));
-            SpoolFiles.fsyncDirectory(queueDir);
+            queueSync.sync();
         }
         held.add(id);
         return true;
@@ -156,7 +164,7 @@ public final class FileMessageSpool implements MessageSpool {
             return false;
         }
         if (Files.deleteIfExists(holdFile(id))) {
-            SpoolFiles.fsyncDirectory(queueDir);
+            queueSync.sync();
         }
         held.remove(id);
         return true;
@@ -164,7 +172,7 @@ public final class FileMessageSpool implements MessageSpool {
 
     void publish(String id, Path written) throws IOException {
         Path target = messageFile(id);
-        SpoolFiles.publish(written, target);
+        SpoolFiles.publish(written, target, queueSync);
         SpooledMessage message = load(target);
         queued.put(id, message);
         commitListeners.forEach(listener -> listener.accept(message));

@@ -24,14 +24,18 @@ final class SpoolFiles {
         }
     }
 
-    /** Moves a fully written, fsynced file into place atomically and makes the new entry durable. */
-    static void publish(Path written, Path target) throws IOException {
+    /**
+     * Moves a fully written, fsynced file into place atomically and makes the new entry durable: {@code directory}
+     * is the target's, its fsync shared with concurrent callers.
+     */
+    static void publish(Path written, Path target, DirectorySync directory) throws IOException {
         Files.move(written, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        directory.sync();
     }
 
     /** Replaces {@code target} with {@code content}: a reader (or a restart) sees the old or the new bytes, never a mix. */
-    static void writeAtomically(Path tmpDirectory, Path target, byte[] content) throws IOException {
+    static void writeAtomically(Path tmpDirectory, Path target, DirectorySync directory, byte[] content)
+            throws IOException {
         Path written = tmpDirectory.resolve(target.getFileName() + "." + System.nanoTime() + ".tmp");
         try (FileChannel channel = FileChannel.open(written, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(content);
@@ -43,6 +47,6 @@ final class SpoolFiles {
             Files.deleteIfExists(written);
             throw e;
         }
-        publish(written, target);
+        publish(written, target, directory);
     }
 }

@@ -39,6 +39,7 @@ final class ScriptedNextHop implements AutoCloseable {
     private final AtomicInteger mostOpen = new AtomicInteger();
     private final List<List<String>> accepted = Collections.synchronizedList(new ArrayList<>());
     private volatile Misbehaviour misbehaviour;
+    private volatile boolean dropAfterRset;
 
     private ScriptedNextHop(String address, int port, Misbehaviour misbehaviour) throws IOException {
         this.listener = new ServerSocket(port, 50, InetAddress.getByName(address));
@@ -83,6 +84,16 @@ final class ScriptedNextHop implements AutoCloseable {
 
     int mostOpenAtOnce() {
         return mostOpen.get();
+    }
+
+    /** From now on a session is closed right after it answered RSET 250: the client learns it only at its next command. */
+    void dropSessionsAfterRset() {
+        dropAfterRset = true;
+    }
+
+    /** Closes every open connection now without a word, as a server whose idle timeout struck (or that restarted). */
+    void dropOpenConnections() {
+        open.forEach(ScriptedNextHop::closeQuietly);
     }
 
     /** The recipients of every message accepted, one list per message. */
@@ -142,7 +153,13 @@ final class ScriptedNextHop implements AutoCloseable {
                 String verb = line.split(" ", 2)[0].toUpperCase();
                 switch (verb) {
                     case "EHLO" -> reply(out, "250-next-hop.test\r\n250 8BITMIME");
-                    case "HELO", "RSET", "NOOP" -> reply(out, "250 2.0.0 ok");
+                    case "HELO", "NOOP" -> reply(out, "250 2.0.0 ok");
+                    case "RSET" -> {
+                        reply(out, "250 2.0.0 ok");
+                        if (dropAfterRset) {
+                            return;
+                        }
+                    }
                     case "MAIL" -> {
                         recipients.clear();
                         reply(out, mode == Misbehaviour.MAIL_451 ? "451 4.3.0 try later" : "250 2.1.0 ok");
