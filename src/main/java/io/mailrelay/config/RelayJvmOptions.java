@@ -13,8 +13,9 @@ import java.util.Optional;
  * nothing is rendered: the image's {@code -XX:MaxRAMPercentage=75} then sizes the heap from the node's memory.
  *
  * <p>What the budget of a 128 MiB pod goes to (measured with {@code -XX:NativeMemoryTracking=summary}, docs/benchmarks.md):
- * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, James, Netty and Angus Mail
- * about 40 MB, compiled code, thread stacks, GC and JIT structures), then direct buffers (Netty, NIO). So the heap gets
+ * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, Vert.x, Jackson, James,
+ * Netty and Angus Mail about 35 MB, symbols, compiled code, thread stacks, glibc's arenas), then direct buffers (Netty,
+ * NIO). So the heap gets
  * what the fixed part leaves, at most half of the limit, and the caps keep each other part from growing into the rest.
  */
 public final class RelayJvmOptions {
