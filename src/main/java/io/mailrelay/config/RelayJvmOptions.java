@@ -13,28 +13,32 @@ import java.util.Optional;
  * nothing is rendered: the image's {@code -XX:MaxRAMPercentage=75} then sizes the heap from the node's memory.
  *
  * <p>What the budget of a 128 MiB pod goes to (measured with {@code -XX:NativeMemoryTracking=summary}, docs/benchmarks.md):
- * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, James, Netty and Angus Mail
- * about 40 MB, compiled code, thread stacks, GC and JIT structures), then direct buffers (Netty, NIO). So the heap gets
+ * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, Vert.x, Jackson, James,
+ * Netty and Angus Mail about 35 MB, symbols, compiled code, thread stacks, glibc's arenas), then direct buffers (Netty,
+ * NIO). So the heap gets
  * what the fixed part leaves, at most half of the limit, and the caps keep each other part from growing into the rest.
  */
 public final class RelayJvmOptions {
 
     private static final long MIB = 1L << 20;
     /**
-     * Smaller limits are sized as this one (the pod then risks an OOM kill): in a 128 MiB cgroup the relay was
-     * OOM-killed under the 20-session benchmark with a 64 MiB and with a 40 MiB heap (docs/benchmarks.md).
+     * Smaller limits are sized as this one (the pod then risks an OOM kill): the default limit, in which the relay ran
+     * the 20-session benchmark and 4 x 20 MB at once (docs/benchmarks.md).
      */
-    public static final long MINIMUM_LIMIT = 160 * MIB;
+    public static final long MINIMUM_LIMIT = 128 * MIB;
     /**
-     * What the container needs besides the heap, measured under load (docs/benchmarks.md): anonymous memory about
-     * 95 MB (NMT: metaspace and class space 37, symbols 8.5, compiled code 14 with C1 only, thread stacks 5, and about
-     * 23 MB of native allocations NMT does not see) plus 20 MB of file pages (the CDS archive, libjvm).
+     * What the container needs besides the heap, measured at the peak of 4 x 20 MB at once (docs/benchmarks.md): about
+     * 80 MB of anonymous memory (NMT: metaspace and class space 35, symbols 8, compiled code 7 to 14 with C1 only,
+     * thread stacks 3 to 5, and native allocations NMT does not see) plus 20 MB of file pages (the CDS archive,
+     * libjvm), which the cgroup charges too.
      */
-    static final long NON_HEAP = 128 * MIB;
+    static final long NON_HEAP = 104 * MIB;
     /** Below this only C1 compiles: about half the compiled code and none of C2's arenas, at some peak throughput. */
     static final long C2_FROM = 256 * MIB;
     /** A limit this large leaves the G1 collector's overhead affordable (pause times stay low with bigger heaps). */
     static final long G1_FROM = 1024 * MIB;
+    /** glibc's default mmap threshold, fixed: set, it no longer grows with the largest buffer freed. */
+    static final long MALLOC_THRESHOLD = 128 * 1024;
 
     private RelayJvmOptions() {
     }
@@ -49,7 +53,7 @@ public final class RelayJvmOptions {
         long direct = Math.max(8 * MIB, Math.min(bytes / 16, 64 * MIB));
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + heap / MIB + "m");
-        options.add("-Xms" + Math.min(heap, 16 * MIB) / MIB + "m");
+        options.add("-Xms" + Math.min(heap, 8 * MIB) / MIB + "m");
         options.add("-XX:MaxDirectMemorySize=" + direct / MIB + "m");
         options.add("-XX:MaxMetaspaceSize=" + (bytes >= 256 * MIB ? 128 : 80) + "m");
         options.add("-XX:ReservedCodeCacheSize=" + (bytes >= 256 * MIB ? 64 : 32) + "m");
@@ -71,8 +75,12 @@ public final class RelayJvmOptions {
     /**
      * The relay container's environment for {@code limit}: {@code JAVA_TOOL_OPTIONS}, which the JVM reads besides its
      * command line (so the image's ENTRYPOINT and {@code JAVA_OPTS_APPEND} stay as they are, and an explicit -Xmx here
-     * overrides the image's -XX:MaxRAMPercentage), and {@code MALLOC_ARENA_MAX=2}: glibc gives each thread that
-     * allocates natively an arena of its own, up to 8 per core, whose free pages stay resident. Empty without a limit.
+     * overrides the image's -XX:MaxRAMPercentage), and glibc's malloc settings. {@code MALLOC_ARENA_MAX=2}: glibc gives
+     * each thread that allocates natively an arena of its own, up to 8 per core, whose free pages stay resident.
+     * {@code MALLOC_MMAP_THRESHOLD_} and {@code MALLOC_TRIM_THRESHOLD_} at 128 KiB: a large native buffer (the JDK's
+     * I/O allocates them outside NMT's sight) is mapped and unmapped on its own instead of staying in the arena once
+     * glibc's dynamic threshold has risen to its size (11 MB less peak under 4 x 20 MB, docs/benchmarks.md). Empty
+     * without a limit.
      */
     public static Map<String, String> environment(Optional<ByteSize> limit) {
         List<String> options = forLimit(limit);
@@ -82,6 +90,8 @@ public final class RelayJvmOptions {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("JAVA_TOOL_OPTIONS", String.join(" ", options));
         env.put("MALLOC_ARENA_MAX", "2");
+        env.put("MALLOC_MMAP_THRESHOLD_", String.valueOf(MALLOC_THRESHOLD));
+        env.put("MALLOC_TRIM_THRESHOLD_", String.valueOf(MALLOC_THRESHOLD));
         return env;
     }
 

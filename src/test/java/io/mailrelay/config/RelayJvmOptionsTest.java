@@ -22,9 +22,10 @@ class RelayJvmOptionsTest {
 
     @Test
     void theHeapGetsWhatTheFixedPartLeavesAndAtMostHalf() {
-        assertThat(option(options("160Mi"), "-Xmx")).isEqualTo("-Xmx32m"); // 160 - 128: the fixed part decides
-        assertThat(option(options("192Mi"), "-Xmx")).isEqualTo("-Xmx64m");
-        assertThat(option(options("256Mi"), "-Xmx")).isEqualTo("-Xmx128m"); // half decides from 256Mi on
+        assertThat(option(options("128Mi"), "-Xmx")).isEqualTo("-Xmx24m"); // 128 - 104: the fixed part decides
+        assertThat(option(options("192Mi"), "-Xmx")).isEqualTo("-Xmx88m");
+        assertThat(option(options("208Mi"), "-Xmx")).isEqualTo("-Xmx104m"); // half decides from 208Mi on
+        assertThat(option(options("256Mi"), "-Xmx")).isEqualTo("-Xmx128m");
         assertThat(option(options("512Mi"), "-Xmx")).isEqualTo("-Xmx256m");
         assertThat(option(options("4Gi"), "-Xmx")).isEqualTo("-Xmx2048m");
     }
@@ -32,9 +33,9 @@ class RelayJvmOptionsTest {
     @Test
     void aLimitBelowTheMinimumIsSizedAsTheMinimum() {
         // the container's limit stays what the user set (the pod may then be OOM-killed); the JVM is not starved
-        assertThat(options("64Mi")).isEqualTo(options("160Mi"));
-        assertThat(options("128Mi")).isEqualTo(options("160Mi"));
-        assertThat(options("161Mi")).isNotEqualTo(options("160Mi"));
+        assertThat(options("64Mi")).isEqualTo(options("128Mi"));
+        assertThat(options("100Mi")).isEqualTo(options("128Mi"));
+        assertThat(options("129Mi")).isNotEqualTo(options("128Mi"));
     }
 
     @Test
@@ -50,6 +51,7 @@ class RelayJvmOptionsTest {
 
     @Test
     void directMemoryIsASixteenthBetweenEightAnd64Mi() {
+        assertThat(option(options("128Mi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=8m");
         assertThat(option(options("160Mi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=10m");
         assertThat(option(options("512Mi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=32m");
         assertThat(option(options("8Gi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=64m");
@@ -62,9 +64,18 @@ class RelayJvmOptionsTest {
     }
 
     @Test
-    void theEnvironmentCarriesTheOptionsAndTheMallocArenaLimit() {
+    void theHeapStartsSmall() {
+        assertThat(option(options("128Mi"), "-Xms")).isEqualTo("-Xms8m");
+        assertThat(option(options("4Gi"), "-Xms")).isEqualTo("-Xms8m");
+    }
+
+    @Test
+    void theEnvironmentCarriesTheOptionsAndGlibcsMallocSettings() {
         var env = RelayJvmOptions.environment(Optional.of(ByteSize.parse("192Mi")));
-        assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX");
+        assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
+                "MALLOC_TRIM_THRESHOLD_");
         assertThat(env.get("JAVA_TOOL_OPTIONS")).isEqualTo(String.join(" ", options("192Mi")));
+        assertThat(env).containsEntry("MALLOC_ARENA_MAX", "2").containsEntry("MALLOC_MMAP_THRESHOLD_", "131072")
+                .containsEntry("MALLOC_TRIM_THRESHOLD_", "131072");
     }
 }

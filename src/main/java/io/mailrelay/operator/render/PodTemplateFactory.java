@@ -62,10 +62,10 @@ public final class PodTemplateFactory {
     static final long DEFAULT_TERMINATION_GRACE_SECONDS = 60;
     private static final int FILE_MODE = 0440;
     /**
-     * The relay's default memory request and limit: it runs the 20-session benchmark within it, where 128Mi was
-     * OOM-killed (docs/benchmarks.md, bench/relay-memory.sh).
+     * The relay's default memory request and limit: it runs the 20-session benchmark and 4 x 20 MB at once within it
+     * (docs/benchmarks.md, bench/relay-memory.sh), with the options RelayJvmOptions renders for it.
      */
-    static final String DEFAULT_MEMORY = "192Mi";
+    static final String DEFAULT_MEMORY = "128Mi";
 
     private PodTemplateFactory() {
     }
@@ -208,7 +208,7 @@ public final class PodTemplateFactory {
 
     /**
      * The JVM's memory options for the container's memory limit (RelayJvmOptions, the one rule): JAVA_TOOL_OPTIONS
-     * and MALLOC_ARENA_MAX; none without a limit (the image's -XX:MaxRAMPercentage then applies).
+     * and glibc's malloc settings; none without a limit (the image's -XX:MaxRAMPercentage then applies).
      */
     static List<EnvVar> jvmEnvironment(ResourceRequirements resources) {
         Quantity limit = resources.getLimits() == null ? null : resources.getLimits().get("memory");
