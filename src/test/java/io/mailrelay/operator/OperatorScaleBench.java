@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,21 +19,27 @@ import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.Conditions;
 import io.mailrelay.testing.AppProcess;
 import io.mailrelay.testing.RealKubeApiServer;
 
 /**
- * bench/operator-scale.sh: the packaged operator against a real API server (with a Service range large enough for the
- * run), N MailRelays created at once, timed until every one has its dependents and ConfigValid=True and Applied=True;
- * then one spec change to all of them, timed until every ConfigMap carries it. Samples the operator's resident set
- * (/proc) and heap (its /q/metrics) throughout, and counts the API server's requests (its /metrics) per MailRelay.
+ * bench/operator-scale.sh: the packaged operator as its Deployment runs it ({@link PackagedOperator#startAsDeployed})
+ * against a real API server (with a Service range large enough for the run), N MailRelays created at once, timed until
+ * every one has its dependents and ConfigValid=True and Applied=True; then one spec change to all of them, timed until
+ * every ConfigMap carries it. Samples the operator's resident set (/proc) and heap (its /q/metrics) throughout, and
+ * counts the API server's requests (its /metrics) per MailRelay by verb and resource, the operator's reconciliations
+ * and the CPU seconds of each process.
  * Prints each figure beside the target of issue "Fast and small". A benchmark, not a test: it asserts nothing.
  */
 public final class OperatorScaleBench {
 
     private static final Duration LIMIT = Duration.ofMinutes(10);
+    /** How long requests and reconciliations are still counted after a spec change has reached every ConfigMap. */
+    private static final Duration SETTLE = Duration.ofSeconds(5);
 
     public static void main(String[] args) throws Exception {
         List<Integer> counts = args.length == 0 ? List.of(100, 1000) : java.util.Arrays.stream(args).map(Integer::valueOf).toList();
@@ -41,7 +50,8 @@ public final class OperatorScaleBench {
             kube.installCrdOnly();
             kube.namespace(KubeFixture.OPERATOR_NAMESPACE, Map.of());
             int metricsPort = io.mailrelay.testing.FreePort.pick();
-            try (AppProcess operator = PackagedOperator.start(api, "quarkus.http.port=" + metricsPort)) {
+            try (AppProcess operator = PackagedOperator.startAsDeployed(api, "quarkus.http.port=" + metricsPort)) {
+                System.out.println("operator: " + operator);
                 Sampler sampler = new Sampler(operator.pid(), metricsPort);
                 Thread sampling = new Thread(sampler, "sampler");
                 sampling.setDaemon(true);
@@ -57,6 +67,7 @@ public final class OperatorScaleBench {
         }
         System.out.printf("machine: %d cores, load average %s%n", Runtime.getRuntime().availableProcessors(),
                 Files.readString(Path.of("/proc/loadavg")).trim());
+        System.exit(0); // the clients' Vert.x event loops would keep the JVM alive
     }
 
     private static void run(RealKubeApiServer api, KubeFixture kube, int count, Sampler sampler) throws Exception {
@@ -64,7 +75,10 @@ public final class OperatorScaleBench {
         String namespace = "scale-" + count;
         kube.namespace(namespace, Map.of());
         sampler.resetPeaks();
-        double requestsBefore = apiRequests(api);
+        Map<String, Double> requestsBefore = apiRequests(api);
+        double reconcilesBefore = sampler.reconciliations();
+        own.clear();
+        Map<String, Double> cpuBefore = cpuSeconds();
         long start = System.nanoTime();
         ExecutorService creators = Executors.newFixedThreadPool(8);
         for (int i = 0; i < count; i++) {
@@ -72,35 +86,52 @@ public final class OperatorScaleBench {
             relay.getMetadata().setName("relay-" + i);
             relay.getSpec().probe = new io.mailrelay.api.ProbeSpec();
             relay.getSpec().probe.enabled = false;
-            creators.submit(() -> client.resource(relay).create());
+            creators.submit(() -> {
+                client.resource(relay).create();
+                own("POST mailrelays");
+            });
         }
         creators.shutdown();
         creators.awaitTermination(LIMIT.toSeconds(), TimeUnit.SECONDS);
         double created = seconds(start);
         double reconciled = awaitAll(client, namespace, count, start, OperatorScaleBench::validAndApplied);
-        double requests = apiRequests(api) - requestsBefore;
+        Map<String, Double> requests = operatorRequests(apiRequests(api), requestsBefore);
         System.out.printf("%d MailRelays: created in %.1f s, all ConfigValid and Applied after %.1f s (target for 1,000: < 60 s); "
-                + "operator peak RSS %.0f MB (target < 200 MB), peak heap %.0f MB; %.1f API requests per MailRelay "
-                + "(all clients, the benchmark's own creates and reads included)%n", count, created, reconciled, sampler.peakRssMb,
-                sampler.peakHeapMb, requests / count);
+                + "operator peak RSS %.0f MB (target < 200 MB), peak heap %.0f MB; %.1f API requests per MailRelay by the "
+                + "operator, %.2f reconciliations per MailRelay%n", count, created, reconciled, sampler.peakRssMb,
+                sampler.peakHeapMb, total(requests) / count, (sampler.reconciliations() - reconcilesBefore) / count);
+        printRequests(requests, count);
+        printCpu(cpuBefore, reconciled);
 
         sampler.resetPeaks();
+        requestsBefore = apiRequests(api);
+        reconcilesBefore = sampler.reconciliations();
+        own.clear();
+        cpuBefore = cpuSeconds();
         long change = System.nanoTime();
         ExecutorService patchers = Executors.newFixedThreadPool(8);
         for (int i = 0; i < count; i++) {
             String name = "relay-" + i;
-            patchers.submit(() -> client.resources(MailRelay.class).inNamespace(namespace).withName(name)
-                    .edit(r -> {
-                        r.getSpec().limits = r.getSpec().limits == null ? new io.mailrelay.api.Limits() : r.getSpec().limits;
-                        r.getSpec().limits.maxRecipients = 77;
-                        return r;
-                    }));
+            patchers.submit(() -> {
+                client.resources(MailRelay.class).inNamespace(namespace).withName(name).patch(
+                        PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"limits\":{\"maxRecipients\":77}}}");
+                own("GET mailrelays"); // Fabric8 reads the object before it patches it
+                own("PATCH mailrelays");
+            });
         }
         patchers.shutdown();
         patchers.awaitTermination(LIMIT.toSeconds(), TimeUnit.SECONDS);
         double propagated = awaitConfigMaps(client, namespace, count, change);
+        // what the operator still does once the change is everywhere: status, events, re-reconciliations
+        Thread.sleep(SETTLE.toMillis());
+        requests = operatorRequests(apiRequests(api), requestsBefore);
         System.out.printf("%d MailRelays: a spec change to all of them reached every ConfigMap after %.1f s; "
-                + "operator peak RSS %.0f MB, peak heap %.0f MB%n", count, propagated, sampler.peakRssMb, sampler.peakHeapMb);
+                + "operator peak RSS %.0f MB, peak heap %.0f MB; %.1f API requests per MailRelay by the operator, "
+                + "%.2f reconciliations per MailRelay (counted until %d s after)%n", count, propagated, sampler.peakRssMb,
+                sampler.peakHeapMb, total(requests) / count, (sampler.reconciliations() - reconcilesBefore) / count,
+                SETTLE.toSeconds());
+        printRequests(requests, count);
+        printCpu(cpuBefore, seconds(change));
     }
 
     private static boolean validAndApplied(MailRelay relay) {
@@ -116,6 +147,7 @@ public final class OperatorScaleBench {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (System.nanoTime() < deadline) {
             long ready = client.resources(MailRelay.class).inNamespace(namespace).list().getItems().stream().filter(done).count();
+            own("LIST mailrelays");
             if (ready == count) {
                 return seconds(start);
             }
@@ -131,6 +163,7 @@ public final class OperatorScaleBench {
             long changed = client.configMaps().inNamespace(namespace).list().getItems().stream()
                     .map(ConfigMap::getData).filter(data -> data != null && data.getOrDefault("relay.yaml", "")
                             .contains("maxRecipients: 77")).count();
+            own("LIST configmaps");
             if (changed == count) {
                 return seconds(start);
             }
@@ -139,15 +172,90 @@ public final class OperatorScaleBench {
         return Double.NaN;
     }
 
-    /** The sum of apiserver_request_total over every verb, resource and client. */
-    private static double apiRequests(RealKubeApiServer api) {
+    /**
+     * apiserver_request_total by verb and resource (with subresource and dry run), over every client: the API server
+     * cannot tell them apart, so the benchmark counts its own requests ({@link #own}) and {@link #operatorRequests}
+     * takes them off.
+     */
+    private static Map<String, Double> apiRequests(RealKubeApiServer api) {
+        own("GET /metrics");
         String metrics = api.client().raw("/metrics");
-        double total = 0;
-        Matcher matcher = Pattern.compile("(?m)^apiserver_request_total\\{[^}]*\\} ([0-9.e+]+)$").matcher(metrics);
+        Map<String, Double> byKind = new TreeMap<>();
+        Matcher matcher = Pattern.compile("(?m)^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$").matcher(metrics);
         while (matcher.find()) {
-            total += Double.parseDouble(matcher.group(1));
+            Map<String, String> labels = new HashMap<>();
+            Matcher label = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(matcher.group(1));
+            while (label.find()) {
+                labels.put(label.group(1), label.group(2));
+            }
+            String resource = labels.getOrDefault("resource", "");
+            String key = labels.get("verb") + " " + (resource.isEmpty() ? "(no resource)" : resource)
+                    + (labels.getOrDefault("subresource", "").isEmpty() ? "" : "/" + labels.get("subresource"))
+                    + (labels.getOrDefault("dry_run", "").isEmpty() ? "" : " (dry run)");
+            byKind.merge(key, Double.parseDouble(matcher.group(2)), Double::sum);
         }
-        return total;
+        return byKind;
+    }
+
+    /** The benchmark's own requests since the last {@code own.clear()}, by the keys of {@link #apiRequests}. */
+    private static final Map<String, AtomicLong> own = new ConcurrentHashMap<>();
+
+    private static void own(String key) {
+        own.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** What the API server counted since {@code before}, less the benchmark's own requests. */
+    private static Map<String, Double> operatorRequests(Map<String, Double> after, Map<String, Double> before) {
+        Map<String, Double> delta = new TreeMap<>();
+        after.forEach((key, value) -> {
+            double mine = own.containsKey(key) ? own.get(key).get() : 0;
+            double counted = value - before.getOrDefault(key, 0.0) - mine;
+            if (counted > 0) {
+                delta.put(key, counted);
+            }
+        });
+        delta.remove("GET (no resource)"); // /metrics, the sampler's and ours
+        return delta;
+    }
+
+    /**
+     * CPU seconds (user + system) of this benchmark's processes by command name: kube-apiserver, etcd, the operator's
+     * JVM (java) and this one, which shows where the time of a run went on a machine shared with others.
+     */
+    private static Map<String, Double> cpuSeconds() {
+        Map<String, Double> cpu = new TreeMap<>();
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(ProcessHandle.current()), ProcessHandle.current().descendants())
+                .forEach(process -> {
+                    try {
+                        String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // USER_HZ
+                        String key = process.pid() == ProcessHandle.current().pid() ? "benchmark (java)" : name;
+                        cpu.merge(key, seconds, Double::sum);
+                    } catch (IOException | RuntimeException gone) {
+                        // ended meanwhile
+                    }
+                });
+        return cpu;
+    }
+
+    private static void printCpu(Map<String, Double> before, double wallSeconds) {
+        StringBuilder line = new StringBuilder(String.format("    CPU seconds in these %.1f s (2 cores: at most %.1f):",
+                wallSeconds, 2 * wallSeconds));
+        cpuSeconds().forEach((name, seconds) -> line.append(String.format(" %s %.1f,", name,
+                seconds - before.getOrDefault(name, 0.0))));
+        System.out.println(line.substring(0, line.length() - 1));
+    }
+
+    private static double total(Map<String, Double> requests) {
+        return requests.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private static void printRequests(Map<String, Double> requests, int count) {
+        requests.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> System.out.printf("    %-45s %8.0f  %6.2f per MailRelay%n", e.getKey(), e.getValue(),
+                        e.getValue() / count));
     }
 
     private static void awaitUp(int port) throws InterruptedException {
@@ -207,17 +315,26 @@ public final class OperatorScaleBench {
         }
 
         double heapMb() {
+            return metric("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} ([0-9.E+e-]+)$") / (1024 * 1024);
+        }
+
+        /** JOSDK's count of reconciliations run (its execution timer), over all resources. */
+        double reconciliations() {
+            return metric("(?m)^reconciliations_execution_duration_seconds_count(?:\\{[^}]*\\})? ([0-9.E+e-]+)$");
+        }
+
+        /** The sum of the operator's metric lines that {@code line} matches (group 1: the value). */
+        private double metric(String line) {
             try {
                 String metrics = http.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://127.0.0.1:" + metricsPort + "/q/metrics")).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
                 double total = 0;
-                Matcher matcher = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} ([0-9.E+e-]+)$")
-                        .matcher(metrics);
+                Matcher matcher = Pattern.compile(line).matcher(metrics);
                 while (matcher.find()) {
                     total += Double.parseDouble(matcher.group(1));
                 }
-                return total / (1024 * 1024);
+                return total;
             } catch (IOException | InterruptedException | RuntimeException e) {
                 return 0;
             }

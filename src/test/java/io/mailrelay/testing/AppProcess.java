@@ -114,6 +114,8 @@ public final class AppProcess implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        /** The tests' default heap; {@link #jvmOptions} replaces it (e.g. with a pod's options). */
+        private List<String> jvmOptions = List.of("-Xmx256m");
         private String networkNamespace;
 
         private Builder(String name) {
@@ -135,6 +137,12 @@ public final class AppProcess implements AutoCloseable {
             return this;
         }
 
+        /** JVM options instead of the default {@code -Xmx256m}. */
+        public Builder jvmOptions(List<String> options) {
+            jvmOptions = List.copyOf(options);
+            return this;
+        }
+
         /** Runs it inside a network namespace the test created ({@link NetworkLab}), via {@code ip netns exec}. */
         public Builder inNetworkNamespace(String namespace) {
             this.networkNamespace = namespace;
@@ -149,7 +157,7 @@ public final class AppProcess implements AutoCloseable {
                     command.addAll(List.of("ip", "netns", "exec", networkNamespace)); // execs java: same pid
                 }
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                command.add("-Xmx256m");
+                command.addAll(jvmOptions);
                 command.add("-Dfile.encoding=UTF-8"); // as the image runs it (Dockerfile), whatever the locale
                 systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
                 command.add("-jar");
