@@ -1,5 +1,8 @@
 package io.mailrelay.operator;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,13 +22,38 @@ import io.mailrelay.operator.status.ApplyFailure;
  * to touch an object it does not own, then the API server validates every object in a dry run, and only when
  * all passed is anything applied. So a value the CRD accepts but a Deployment or Service does not (a
  * resource quantity, a label value, a name) is reported and leaves nothing half-applied.
+ * <p>
+ * Only what changed is checked and applied: an object that is still what this operator last applied
+ * ({@link OwnedObjects#unchanged}) costs no request. The current objects are read from the informers' caches; the
+ * kinds no informer caches (Secrets) are read once per reconciliation ({@link #current}).
  */
 final class DependentApplier {
 
     private final KubernetesClient client;
+    private final OwnedObjects owned;
+    /** The objects read from the API server in this reconciliation (one applier per reconciliation). */
+    private final Map<String, Optional<HasMetadata>> read = new HashMap<>();
 
-    DependentApplier(KubernetesClient client) {
+    DependentApplier(KubernetesClient client, OwnedObjects owned) {
         this.client = client;
+        this.owned = owned;
+    }
+
+    /** The object of that kind and name in the relay's namespace: from the informer's cache, else read once. */
+    @SuppressWarnings("unchecked")
+    <R extends HasMetadata> R current(MailRelay relay, Class<R> type, String name) {
+        String namespace = relay.getMetadata().getNamespace();
+        if (owned.caches(type)) {
+            return owned.cached(type, namespace, name).orElse(null);
+        }
+        return (R) read.computeIfAbsent(type.getName() + "/" + name, key -> Optional.ofNullable(
+                client.resources(type).inNamespace(namespace).withName(name).get())).orElse(null);
+    }
+
+    /** {@link #current}, when this MailRelay owns it; else null. */
+    <R extends HasMetadata> R currentOwned(MailRelay relay, Class<R> type, String name) {
+        R object = current(relay, type, name);
+        return object != null && ownedBy(object, relay) ? object : null;
     }
 
     /**
@@ -39,15 +67,30 @@ final class DependentApplier {
 
     /** @param keepOtherWorkload a persistence switch: the old workload stays until its pods handed their queues on */
     HasMetadata apply(MailRelay relay, DesiredState desired, boolean keepOtherWorkload) {
-        for (HasMetadata object : desired.objects()) {
-            refuseForeign(relay, object);
-        }
-        for (HasMetadata object : desired.objects()) {
-            serverSideApply(object, true);
-        }
+        Map<HasMetadata, String> changed = new LinkedHashMap<>();
+        Map<HasMetadata, HasMetadata> cached = new HashMap<>();
         HasMetadata workload = null;
         for (HasMetadata object : desired.objects()) {
-            workload = serverSideApply(object, false);
+            HasMetadata current = current(relay, object.getClass(), object.getMetadata().getName());
+            String fingerprint = OwnedObjects.fingerprint(client.getKubernetesSerialization().asJson(object));
+            if (current != null && ownedBy(current, relay) && owned.unchanged(object, current, fingerprint)) {
+                workload = current;
+            } else {
+                refuseForeign(relay, object, current);
+                changed.put(object, fingerprint);
+                cached.put(object, current);
+            }
+        }
+        for (HasMetadata object : changed.keySet()) {
+            HasMetadata dryRun = serverSideApply(object, true);
+            // not in the cache, yet there (the dry run kept its resourceVersion): one not labelled as ours, read it
+            if (cached.get(object) == null && owned.caches(object.getClass())
+                    && dryRun.getMetadata().getResourceVersion() != null) {
+                refuseForeign(relay, object, client.resource(object).get());
+            }
+        }
+        for (Map.Entry<HasMetadata, String> object : changed.entrySet()) {
+            workload = owned.apply(object.getKey(), object.getValue(), o -> serverSideApply(o, false));
         }
         boolean persistent = WorkloadFactory.persistent(relay.getSpec());
         if (!keepOtherWorkload) {
@@ -61,15 +104,18 @@ final class DependentApplier {
 
     /** Deletes the named object of that kind when this MailRelay owns it (a dependent it no longer wants). */
     void deleteIfOwned(MailRelay relay, Class<? extends HasMetadata> type, String name) {
-        var resource = client.resources(type).inNamespace(relay.getMetadata().getNamespace()).withName(name);
-        HasMetadata existing = resource.get();
+        HasMetadata existing = current(relay, type, name);
         if (existing != null && ownedBy(existing, relay)) {
-            resource.delete();
+            client.resources(type).inNamespace(relay.getMetadata().getNamespace()).withName(name).delete();
+            owned.forget(existing);
         }
     }
 
-    private void refuseForeign(MailRelay relay, HasMetadata object) {
-        HasMetadata existing = client.resource(object).get();
+    /**
+     * {@code existing}: the object under that name as the cache or the API server has it. The informers cache only
+     * objects labelled as ours, so one that is not there may still exist: its dry run tells (above).
+     */
+    private void refuseForeign(MailRelay relay, HasMetadata object, HasMetadata existing) {
         if (existing != null && !ownedBy(existing, relay)) {
             throw new ApplyFailedException(new ApplyFailure(ApplyFailure.OWNERSHIP_CONFLICT,
                     object.getKind() + " " + object.getMetadata().getName() + " already exists and is not owned by"

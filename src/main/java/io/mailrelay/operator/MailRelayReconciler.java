@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -23,7 +24,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -55,7 +55,6 @@ import io.mailrelay.operator.naming.DependentNames;
 import io.mailrelay.operator.render.DesiredState;
 import io.mailrelay.operator.render.PodTemplateFactory;
 import io.mailrelay.operator.render.RelayConfigRenderer;
-import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.render.SupportFactory;
 import io.mailrelay.operator.render.WorkloadFactory;
 import io.mailrelay.operator.status.ApplyFailure;
@@ -108,6 +107,10 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
     private final WorkloadClientsPusher workloadClients;
     /** Nodes and the Service network, for the NetworkRisk check of allow-lists against this cluster. */
     private final ClusterNetworksReader clusterNetworks = new ClusterNetworksReader();
+    /** The owned objects' informers and what was last applied to each: dependents are read from memory. */
+    private final OwnedObjects ownedObjects = new OwnedObjects();
+    /** The spool claims' informer (set up with the other event sources). */
+    private volatile InformerEventSource<PersistentVolumeClaim, MailRelay> spoolClaims;
 
     /** Without probing, queue reading and scale-down hand-off (tests of the workload alone). */
     public MailRelayReconciler(OperatorSettings settings) {
@@ -128,8 +131,9 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
     public List<EventSource<?, MailRelay>> prepareEventSources(EventSourceContext<MailRelay> context) {
         // owned objects, found back through their owner reference; only ours (by label) are cached
         List<EventSource<?, MailRelay>> sources = new ArrayList<>(OWNED_KINDS.stream()
-                .<EventSource<?, MailRelay>>map(kind -> owned(kind, context)).toList());
-        sources.add(SpoolClaims.eventSource(context));
+                .<EventSource<?, MailRelay>>map(kind -> ownedObjects.informer(kind, context)).toList());
+        spoolClaims = SpoolClaims.eventSource(context);
+        sources.add(spoolClaims);
         sources.addAll(ReferencedSecretSources.create(context));
         if (prober != null) {
             sources.add(prober.eventSource(context)); // a finished probe wakes its MailRelay's reconciliation
@@ -144,22 +148,18 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
         return sources;
     }
 
-    private static <R extends HasMetadata> EventSource<?, MailRelay> owned(Class<R> type,
-            EventSourceContext<MailRelay> context) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, MailRelay.class)
-                .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR).build(), context);
-    }
-
     @Override
     public UpdateControl<MailRelay> reconcile(MailRelay relay, Context<MailRelay> context) {
         KubernetesClient client = context.getClient();
         RelayEvents events = new RelayEvents(client);
+        // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
+        DependentApplier applier = new DependentApplier(client, ownedObjects);
 
         Map<String, Secret> referenced = context.getSecondaryResourcesAsStream(Secret.class)
                 .collect(Collectors.toMap(secret -> secret.getMetadata().getName(), secret -> secret, (a, b) -> a));
         ReferencedSecrets secrets = ReferencedSecrets.check(relay.getSpec(), referenced::get);
         boolean persistent = WorkloadFactory.persistent(relay.getSpec());
-        List<HasMetadata> owned = ownedWorkloads(client, relay);
+        List<HasMetadata> owned = ownedWorkloads(applier, relay);
         HasMetadata running = preferred(owned, persistent);
         List<ConfigProblem> problems = new ArrayList<>(secrets.problems());
         // what the relay's own loader would refuse: nothing is applied, rather than pods that crash-loop
@@ -193,21 +193,20 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
                         wasDraining(relay));
             }
             String relayYaml = RelayConfigRenderer.render(relay.getSpec());
-            List<Secret> dkimSecrets = dkimSecrets(client, relay);
+            List<Secret> dkimSecrets = dkimSecrets(applier, relay);
             dkim = dkimRecords(client, relay, dkimSecrets);
             List<Secret> generated = new ArrayList<>(dkimSecrets);
             if (NamespaceCredentials.enabled(relay)) {
                 credentials = NamespaceCredentials.issue(client, relay,
-                        ownedSecret(client, relay, DependentNames.credentialsSecret(relay)));
+                        applier.currentOwned(relay, Secret.class, DependentNames.credentialsSecret(relay)));
                 generated.add(SupportFactory.credentialsSecret(relay, credentials.usersFile(), credentials.loginMaps()));
             }
             // while leaving pods hand their queues on, the StatefulSet (and all that depends on its size) stays as is
             DesiredState desired = DesiredState.of(withReplicas(client, relay, scaleDown.replicas()),
                     settingsOnCluster(client), relayYaml, ConfigHash.of(relayYaml),
-                    SupportFactory.adminToken(existingAdminSecret(client, relay)),
-                    SupportFactory.peerCredentials(existingPeerSecret(client, relay)), generated);
-            // an ApplyFailedException goes to updateErrorStatus, which reports it, and JOSDK retries with back-off
-            DependentApplier applier = new DependentApplier(client);
+                    SupportFactory.adminToken(applier.currentOwned(relay, Secret.class, DependentNames.adminSecret(relay))),
+                    SupportFactory.peerCredentials(applier.currentOwned(relay, Secret.class,
+                            DependentNames.peerSecret(relay))), generated);
             workload = WorkloadState.of(applier.apply(relay, desired, leaving != null));
             if (leaving != null) {
                 scaleDown = switchOver(client, relay, leaving, workload, applier);
@@ -227,7 +226,7 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
             workload = WorkloadState.of(running);
         }
         if (running instanceof StatefulSet || (running == null && persistent && problems.isEmpty())) {
-            workload = workload.withPendingVolume(SpoolClaims.pending(client, relay, workload));
+            workload = workload.withPendingVolume(SpoolClaims.pending(client, spoolClaims, relay, workload));
         }
         if (prober != null) {
             if (workloadClients != null) { // a probe from a pod relayFor selects is an insider's
@@ -346,7 +345,8 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
         try {
             KubernetesClient client = context.getClient();
             publish(relay, context, new RelayEvents(client), List.of(),
-                    WorkloadState.of(preferred(ownedWorkloads(client, relay), WorkloadFactory.persistent(relay.getSpec()))),
+                    WorkloadState.of(preferred(ownedWorkloads(new DependentApplier(client, ownedObjects), relay),
+                            WorkloadFactory.persistent(relay.getSpec()))),
                     failure, null, null, null);
         } catch (RuntimeException statusNotWritten) {
             e.addSuppressed(statusNotWritten);
@@ -378,8 +378,17 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
                 workloadClients == null ? null : workloadClients.latest(relay).orElse(null), credentials));
         MailRelayStatus after = StatusComposer.compose(relay, seen, Instant.now());
         TransitionEvents.record(events, relay, before, after);
+        if (sameStatus(context.getClient(), before, after)) {
+            return; // a write that changes nothing would still cost a request, and wake every watcher of MailRelays
+        }
         // cached, so that the next reconciliation compares with this status and never repeats an event
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(relay, statusOnly(relay, after), context);
+    }
+
+    private static boolean sameStatus(KubernetesClient client, MailRelayStatus before, MailRelayStatus after) {
+        var json = client.getKubernetesSerialization();
+        return before != null && json.convertValue(before, com.fasterxml.jackson.databind.JsonNode.class)
+                .equals(json.convertValue(after, com.fasterxml.jackson.databind.JsonNode.class));
     }
 
     private static MailRelay statusOnly(MailRelay relay, MailRelayStatus status) {
@@ -391,12 +400,11 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
     }
 
     /** The relay's Deployment and StatefulSet that exist and are ours: both only in the middle of a switch. */
-    private static List<HasMetadata> ownedWorkloads(KubernetesClient client, MailRelay relay) {
+    private static List<HasMetadata> ownedWorkloads(DependentApplier applier, MailRelay relay) {
         List<HasMetadata> owned = new ArrayList<>();
         for (Class<? extends HasMetadata> type : List.of(StatefulSet.class, Deployment.class)) {
-            HasMetadata workload = client.resources(type).inNamespace(relay.getMetadata().getNamespace())
-                    .withName(relay.getMetadata().getName()).get();
-            if (workload != null && DependentApplier.ownedBy(workload, relay)) {
+            HasMetadata workload = applier.currentOwned(relay, type, relay.getMetadata().getName());
+            if (workload != null) {
                 owned.add(workload);
             }
         }
@@ -409,17 +417,12 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
         return owned.stream().filter(wanted::isInstance).findFirst().orElse(owned.isEmpty() ? null : owned.get(0));
     }
 
-    /** Only one of ours counts: a foreign Secret under that name is refused by the applier, never read. */
-    private static Secret existingAdminSecret(KubernetesClient client, MailRelay relay) {
-        return ownedSecret(client, relay, DependentNames.adminSecret(relay));
-    }
-
     /** The generated DKIM keys' Secrets: each as it is on the cluster when it is ours, else a new key. */
-    private static List<Secret> dkimSecrets(KubernetesClient client, MailRelay relay) {
+    private static List<Secret> dkimSecrets(DependentApplier applier, MailRelay relay) {
         List<DkimSigning> signing = relay.getSpec().dkim == null ? List.of() : relay.getSpec().dkim;
         return signing.stream().filter(entry -> entry.secretName == null)
                 .map(entry -> DkimSecrets.generatedSecret(relay, entry,
-                        ownedSecret(client, relay, DependentNames.dkimSecret(relay, entry.selector))))
+                        applier.currentOwned(relay, Secret.class, DependentNames.dkimSecret(relay, entry.selector))))
                 .toList();
     }
 
@@ -433,15 +436,6 @@ public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailR
                     : client.secrets().inNamespace(relay.getMetadata().getNamespace()).withName(name).get();
             return DkimSecrets.record(relay, entry, secret);
         }).toList();
-    }
-
-    private static Secret existingPeerSecret(KubernetesClient client, MailRelay relay) {
-        return ownedSecret(client, relay, DependentNames.peerSecret(relay));
-    }
-
-    private static Secret ownedSecret(KubernetesClient client, MailRelay relay, String name) {
-        Secret secret = client.secrets().inNamespace(relay.getMetadata().getNamespace()).withName(name).get();
-        return secret != null && DependentApplier.ownedBy(secret, relay) ? secret : null;
     }
 
     private static void announceRollout(RelayEvents events, MailRelay relay, HasMetadata running, DesiredState desired) {

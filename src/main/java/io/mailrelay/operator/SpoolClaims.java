@@ -2,6 +2,7 @@ package io.mailrelay.operator;
 
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -42,14 +43,19 @@ final class SpoolClaims {
         return relay == null ? Set.of() : Set.of(new ResourceID(relay, claim.getMetadata().getNamespace()));
     }
 
-    /** Why the relay's pods wait for their spool volumes, or null when no claim of theirs is Pending. */
-    static String pending(KubernetesClient client, MailRelay relay, WorkloadState workload) {
+    /**
+     * Why the relay's pods wait for their spool volumes, or null when no claim of theirs is Pending. The claims are
+     * those the informer holds; only a Pending one's events are read from the API server.
+     */
+    static String pending(KubernetesClient client, InformerEventSource<PersistentVolumeClaim, MailRelay> claimsSeen,
+            MailRelay relay, WorkloadState workload) {
         if (workload.fullyAvailable()) {
             return null;
         }
         String namespace = relay.getMetadata().getNamespace();
-        var claims = client.persistentVolumeClaims().inNamespace(namespace)
-                .withLabels(RelayLabels.selector(relay)).list().getItems().stream()
+        Map<String, String> selector = RelayLabels.selector(relay);
+        var claims = claimsSeen.list(namespace, claim -> claim.getMetadata().getLabels() != null
+                        && claim.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
                 .filter(claim -> claim.getStatus() == null || "Pending".equals(claim.getStatus().getPhase()))
                 .sorted(Comparator.comparing(claim -> claim.getMetadata().getName()))
                 .toList();

@@ -9,6 +9,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -18,12 +20,15 @@ import org.awaitility.Awaitility;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.mailrelay.api.CrdsUpToDateTest;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.operator.render.PodTemplateFactory;
@@ -56,6 +61,15 @@ final class KubeFixture {
         startOperator(client());
     }
 
+    /** Reconciliations the in-process operator finished, by MailRelay ({@link #reconciliations}). */
+    private final Map<String, AtomicInteger> reconciled = new ConcurrentHashMap<>();
+
+    /** How many reconciliations of that MailRelay the in-process operator has finished (status written, if at all). */
+    int reconciliations(String namespace, String name) {
+        AtomicInteger count = reconciled.get(namespace + "/" + name);
+        return count == null ? 0 : count.get();
+    }
+
     /** Runs the reconciler in a plain JOSDK operator that talks to the API server with the given client. */
     void startOperator(KubernetesClient operatorClient) {
         startOperator(operatorClient, Set.of());
@@ -64,7 +78,14 @@ final class KubeFixture {
     /** As above, watching only the given namespaces (all when empty), as {@code watchNamespaces} does. */
     void startOperator(KubernetesClient operatorClient, Set<String> watchNamespaces) {
         namespace(OPERATOR_NAMESPACE, Map.of());
-        operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false));
+        operator = new Operator(o -> o.withKubernetesClient(operatorClient).withCloseClientOnStop(false)
+                .withMetrics(new Metrics() {
+                    @Override
+                    public void reconciliationFinished(HasMetadata resource, RetryInfo retry, Map<String, Object> metadata) {
+                        reconciled.computeIfAbsent(resource.getMetadata().getNamespace() + "/"
+                                + resource.getMetadata().getName(), key -> new AtomicInteger()).incrementAndGet();
+                    }
+                }));
         MailRelayReconciler reconciler = new MailRelayReconciler(new OperatorSettings(TEST_IMAGE, OPERATOR_NAMESPACE));
         if (watchNamespaces.isEmpty()) {
             operator.register(reconciler);
