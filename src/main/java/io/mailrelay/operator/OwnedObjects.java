@@ -33,11 +33,15 @@ final class OwnedObjects {
     private record Applied(String fingerprint, String resourceVersion) {
     }
 
-    /** The informer of one owned kind, mapped to the MailRelay by the owner reference; kept for the reads below. */
+    /**
+     * The informer of one owned kind, mapped to the MailRelay by the owner reference; kept for the reads below. Its
+     * cache holds the objects without their managedFields.
+     */
     <R extends HasMetadata> InformerEventSource<R, MailRelay> informer(Class<R> type, EventSourceContext<MailRelay> context) {
         InformerEventSource<R, MailRelay> informer = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(type, MailRelay.class)
-                        .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR).build(), context);
+                        .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR)
+                        .withItemStore(PrunedItemStore.<R>withoutManagedFields()).build(), context);
         informers.put(type, informer);
         return informer;
     }

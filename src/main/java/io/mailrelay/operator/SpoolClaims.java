@@ -35,6 +35,7 @@ final class SpoolClaims {
     static InformerEventSource<PersistentVolumeClaim, MailRelay> eventSource(EventSourceContext<MailRelay> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, MailRelay.class)
                 .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR)
+                .withItemStore(PrunedItemStore.withoutManagedFields())
                 .withSecondaryToPrimaryMapper(claim -> relayOf(claim)).build(), context);
     }
 

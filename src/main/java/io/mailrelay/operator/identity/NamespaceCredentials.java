@@ -27,6 +27,7 @@ import io.mailrelay.api.RelayForCredentials;
 import io.mailrelay.config.SenderLoginMaps;
 import io.mailrelay.config.UsersFile;
 import io.mailrelay.operator.OperatorSettings;
+import io.mailrelay.operator.PrunedItemStore;
 import io.mailrelay.operator.naming.RelayLabels;
 import io.mailrelay.operator.render.RelayPod;
 import io.mailrelay.operator.render.SupportFactory;
@@ -256,6 +257,12 @@ public final class NamespaceCredentials {
     public static InformerEventSource<MailRelay, MailRelay> rotationSource(EventSourceContext<MailRelay> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(MailRelay.class, MailRelay.class)
                 .withName("credential-rotation")
+                // a second cache of every MailRelay: of each only its metadata, all the filter below reads
+                .withItemStore(new PrunedItemStore<>(relay -> {
+                    MailRelay metadataOnly = new MailRelay();
+                    metadataOnly.setMetadata(PrunedItemStore.withoutManagedFields(relay).getMetadata());
+                    return metadataOnly;
+                }))
                 .withSecondaryToPrimaryMapper(relay -> Set.of(ResourceID.fromResource(relay)))
                 .withOnAddFilter(relay -> false)
                 .withOnUpdateFilter((now, before) -> !rotation(now).equals(rotation(before)))
