@@ -17,7 +17,10 @@ JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 APP_JARS=("$ROOT"/target/quarkus-app/app/*.jar)
 APP_JAR=${APP_JAR:-${APP_JARS[0]}}    # the application's own classes (RelayJvmOptions)
 JAVA=${JAVA:-java}
-LIMIT=${LIMIT:-128Mi}                 # the cgroup's memory limit (a Kubernetes quantity); "none": no cgroup
+# the relay pod's default memory limit, as the operator renders it (PodTemplateFactory.DEFAULT_MEMORY)
+DEFAULT_LIMIT=$(grep -o 'DEFAULT_MEMORY = "[^"]*"' "$ROOT/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" \
+    | cut -d'"' -f2)
+LIMIT=${LIMIT:-$DEFAULT_LIMIT}        # the cgroup's memory limit (a Kubernetes quantity); "none": no cgroup
 JAVA_OPTS=${JAVA_OPTS:-}              # empty: the environment the operator renders for LIMIT (RelayJvmOptions)
 SESSIONS=${SESSIONS:-20}
 WARMUP_COUNT=${WARMUP_COUNT:-1000}

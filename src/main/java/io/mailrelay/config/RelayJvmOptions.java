@@ -16,14 +16,15 @@ import java.util.Optional;
  * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, Vert.x, Jackson, James,
  * Netty and Angus Mail about 35 MB, symbols, compiled code, thread stacks, glibc's arenas), then direct buffers (Netty,
  * NIO). So the heap gets
- * what the fixed part leaves, at most half of the limit, and the caps keep each other part from growing into the rest.
+ * what the fixed part leaves, at most a third of the limit (the live set grows with the queue and the sessions: 24m
+ * was OOM-killed under 20 sessions with connection reuse, docs/benchmarks.md), and the caps keep each other part from growing into the rest.
  */
 public final class RelayJvmOptions {
 
     private static final long MIB = 1L << 20;
     /**
-     * Smaller limits are sized as this one (the pod then risks an OOM kill): the default limit, in which the relay ran
-     * the 20-session benchmark and 4 x 20 MB at once (docs/benchmarks.md).
+     * Smaller limits are sized as this one (the pod then risks an OOM kill): the relay ran the 20-session benchmark
+     * and 4 x 20 MB at once in it, but its 24m heap ran out under sustained 20-session load (docs/benchmarks.md).
      */
     public static final long MINIMUM_LIMIT = 128 * MIB;
     /**
@@ -49,7 +50,7 @@ public final class RelayJvmOptions {
             return List.of();
         }
         long bytes = Math.max(limit.get().bytes(), MINIMUM_LIMIT);
-        long heap = Math.min(bytes / 2, bytes - NON_HEAP);
+        long heap = Math.min(bytes / 3, bytes - NON_HEAP);
         long direct = Math.max(8 * MIB, Math.min(bytes / 16, 64 * MIB));
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + heap / MIB + "m");

@@ -21,13 +21,13 @@ class RelayJvmOptionsTest {
     }
 
     @Test
-    void theHeapGetsWhatTheFixedPartLeavesAndAtMostHalf() {
+    void theHeapGetsWhatTheFixedPartLeavesAndAtMostAThird() {
         assertThat(option(options("128Mi"), "-Xmx")).isEqualTo("-Xmx24m"); // 128 - 104: the fixed part decides
-        assertThat(option(options("192Mi"), "-Xmx")).isEqualTo("-Xmx88m");
-        assertThat(option(options("208Mi"), "-Xmx")).isEqualTo("-Xmx104m"); // half decides from 208Mi on
-        assertThat(option(options("256Mi"), "-Xmx")).isEqualTo("-Xmx128m");
-        assertThat(option(options("512Mi"), "-Xmx")).isEqualTo("-Xmx256m");
-        assertThat(option(options("4Gi"), "-Xmx")).isEqualTo("-Xmx2048m");
+        assertThat(option(options("150Mi"), "-Xmx")).isEqualTo("-Xmx46m");
+        assertThat(option(options("192Mi"), "-Xmx")).isEqualTo("-Xmx64m"); // a third decides from 156Mi on
+        assertThat(option(options("256Mi"), "-Xmx")).isEqualTo("-Xmx85m");
+        assertThat(option(options("512Mi"), "-Xmx")).isEqualTo("-Xmx170m");
+        assertThat(option(options("4Gi"), "-Xmx")).isEqualTo("-Xmx1365m");
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class PodTemplateFactory {
      * The relay's default memory request and limit: it runs the 20-session benchmark and 4 x 20 MB at once within it
      * (docs/benchmarks.md, bench/relay-memory.sh), with the options RelayJvmOptions renders for it.
      */
-    static final String DEFAULT_MEMORY = "128Mi";
+    static final String DEFAULT_MEMORY = "192Mi";
 
     private PodTemplateFactory() {
     }

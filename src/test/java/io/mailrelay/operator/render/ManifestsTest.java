@@ -124,8 +124,8 @@ class ManifestsTest {
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
-        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("128Mi"));
-        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("128Mi"));
+        assertThat(container.getResources().getRequests()).containsEntry("memory", new Quantity("192Mi"));
+        assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("192Mi"));
         assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("config", "admin", "peer", "tmp"); // spool: a claim
         assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().equals("peer")).singleElement()
                 .satisfies(m -> {
@@ -248,28 +248,28 @@ class ManifestsTest {
     }
 
     @Test
-    void theDefaultLimitOf128MiGetsASmallHeapAndTheSerialCollector() {
+    void theDefaultLimitOf192MiGetsASmallHeapAndTheSerialCollector() {
         Map<String, String> env = env(Specs.minimal());
 
         assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
                 "MALLOC_TRIM_THRESHOLD_").containsEntry("MALLOC_ARENA_MAX", "2");
-        assertThat(env.get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx24m", "-Xms8m", "-XX:+UseSerialGC",
-                "-XX:MaxDirectMemorySize=8m", "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1");
+        assertThat(env.get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx64m", "-Xms8m", "-XX:+UseSerialGC",
+                "-XX:MaxDirectMemorySize=12m", "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1");
     }
 
     @Test
     void aLargerLimitGetsALargerHeap() {
         MailRelaySpec spec = Specs.minimal();
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("256Mi")).build();
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx128m").doesNotContain("-Xmx24m");
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx85m").doesNotContain("-Xmx64m");
 
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).build();
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx1024m", "-XX:+UseG1GC")
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx682m", "-XX:+UseG1GC")
                 .doesNotContain("-XX:+UseSerialGC");
 
         // decimal units are bytes too: 1G = 953.67Mi
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1G")).build();
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx476m");
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx317m");
     }
 
     @Test
