@@ -3,6 +3,11 @@
 # as src/test/java/io/mailrelay/testing/PostfixInstance does. The caller defines die().
 
 now() { date +%s.%N; }
+
+# The relay pod's default memory limit, as the operator renders it (PodTemplateFactory.DEFAULT_MEMORY).
+default_relay_limit() { # repository root
+    grep -o 'DEFAULT_MEMORY = "[^"]*"' "$1/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" | cut -d'"' -f2
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 await_port() { # host port seconds [pid: give up early if it dies]

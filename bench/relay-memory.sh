@@ -17,9 +17,8 @@ JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 APP_JARS=("$ROOT"/target/quarkus-app/app/*.jar)
 APP_JAR=${APP_JAR:-${APP_JARS[0]}}    # the application's own classes (RelayJvmOptions)
 JAVA=${JAVA:-java}
-# the relay pod's default memory limit, as the operator renders it (PodTemplateFactory.DEFAULT_MEMORY)
-DEFAULT_LIMIT=$(grep -o 'DEFAULT_MEMORY = "[^"]*"' "$ROOT/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" \
-    | cut -d'"' -f2)
+source "$HERE/lib.sh"
+DEFAULT_LIMIT=$(default_relay_limit "$ROOT")
 LIMIT=${LIMIT:-$DEFAULT_LIMIT}        # the cgroup's memory limit (a Kubernetes quantity); "none": no cgroup
 JAVA_OPTS=${JAVA_OPTS:-}              # empty: the environment the operator renders for LIMIT (RelayJvmOptions)
 SESSIONS=${SESSIONS:-20}
@@ -71,7 +70,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-memory.XXXXXX")
 SINK_PID='' RELAY_PID='' CGROUP=''
 
 # now, elapsed, await_port, machine_line, start_sink, sink_count, await_sink, stop_process, relay_heap_bytes
-source "$HERE/lib.sh"
 mb() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 kb_status() { awk -v f="$2:" '$1 == f { print $2 * 1024 }' "/proc/$1/status"; }   # bytes
 

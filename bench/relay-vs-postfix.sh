@@ -16,9 +16,8 @@ JAR=${JAR:-$ROOT/target/quarkus-app/quarkus-run.jar}
 APP_JARS=("$ROOT"/target/quarkus-app/app/*.jar)
 APP_JAR=${APP_JAR:-${APP_JARS[0]}}    # the application's own classes (RelayJvmOptions)
 JAVA=${JAVA:-java}
-# the relay pod's default memory limit, as the operator renders it (PodTemplateFactory.DEFAULT_MEMORY)
-DEFAULT_LIMIT=$(grep -o 'DEFAULT_MEMORY = "[^"]*"' "$ROOT/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" \
-    | cut -d'"' -f2)
+source "$HERE/lib.sh"
+DEFAULT_LIMIT=$(default_relay_limit "$ROOT")
 LIMIT=${LIMIT:-$DEFAULT_LIMIT}        # the JVM options are those the operator renders for this limit
 JAVA_OPTS=${JAVA_OPTS:-}              # given: these instead of the rendered ones
 DKIM=${DKIM:-1}                       # 1: also a relay with DKIM signing (RSA 2048), cold and warm
@@ -81,7 +80,6 @@ trap 'exit 130' INT TERM
 
 # now, elapsed, await_port, machine_line, start_sink, sink_count, await_sink, stop_process, relay_heap_bytes,
 # write_postfix_config
-source "$HERE/lib.sh"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }'; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
 
