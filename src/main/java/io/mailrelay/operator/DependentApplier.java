@@ -82,10 +82,20 @@ final class DependentApplier {
             }
         }
         for (HasMetadata object : changed.keySet()) {
-            HasMetadata dryRun = serverSideApply(object, true);
-            // not in the cache, yet there (the dry run kept its resourceVersion): one not labelled as ours, read it
-            if (cached.get(object) == null && owned.caches(object.getClass())
-                    && dryRun.getMetadata().getResourceVersion() != null) {
+            // not in the cache, yet there: one not labelled as ours, read it (a GET only then). The dry run tells it is
+            // there (it kept a resourceVersion), or fails on it (an immutable field of someone else's StatefulSet),
+            // and then the ownership conflict is what explains the failure
+            boolean unseen = cached.get(object) == null && owned.caches(object.getClass());
+            HasMetadata dryRun;
+            try {
+                dryRun = serverSideApply(object, true);
+            } catch (ApplyFailedException e) {
+                if (unseen) {
+                    refuseForeign(relay, object, client.resource(object).get());
+                }
+                throw e;
+            }
+            if (unseen && dryRun.getMetadata().getResourceVersion() != null) {
                 refuseForeign(relay, object, client.resource(object).get());
             }
         }

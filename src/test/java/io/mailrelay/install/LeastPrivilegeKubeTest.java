@@ -23,11 +23,20 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -64,9 +73,11 @@ import io.mailrelay.testing.RealKubeApiServer;
  * <ul>
  * <li>{@code list}/{@code watch} of the primary and of every informer's kind: a JOSDK operator starting with the
  *     reconciler's event sources (it refuses to start when an informer cannot list or watch);</li>
- * <li>{@code get}/{@code create}/{@code patch} of each owned kind, status {@code patch}, {@code mailrelays/finalizers}
- *     {@code update}, Event {@code create}: a new MailRelay reconciled by a running in-process operator (its
- *     ownership check reads, its server-side apply creates and patches);</li>
+ * <li>{@code create}/{@code patch} of each owned kind, {@code get} of Secrets, status {@code patch},
+ *     {@code mailrelays/finalizers} {@code update}, Event {@code create}: a new MailRelay reconciled by a running
+ *     in-process operator (its server-side apply creates and patches; Secrets, which no informer caches, it reads);</li>
+ * <li>{@code get} of the cached kinds: an object that is not the relay's already holds a dependent's name (the
+ *     informers cache only ours), which the ownership check reads before it refuses to take it over;</li>
  * <li>{@code delete}: the paths that remove a dependent (scale below two replicas: the PodDisruptionBudget; a
  *     spool switch either way: the Deployment or the StatefulSet; the v0.1 ServiceAccount);</li>
  * <li>Event {@code list}: a Pending spool claim, explained from its events; Pod {@code list}: the queue reader;</li>
@@ -274,14 +285,39 @@ class LeastPrivilegeKubeTest {
         Exercise statefulRelay = newRelay(false);
         for (String kind : List.of("configmaps", "secrets", "serviceaccounts", "services",
                 "networkpolicies.networking.k8s.io", "poddisruptionbudgets.policy", "statefulsets.apps")) {
-            for (String verb : List.of("get", "create", "patch")) {
+            for (String verb : List.of("create", "patch")) {
                 exercises.put(verb + " " + kind, statefulRelay);
             }
         }
+        exercises.put("get secrets", statefulRelay); // Secrets are not cached: the admin and peer Secrets are read
         Exercise emptyDirRelay = newRelay(true);
-        for (String verb : List.of("get", "create", "patch")) {
+        for (String verb : List.of("create", "patch")) {
             exercises.put(verb + " deployments.apps", emptyDirRelay);
         }
+        // the cached kinds are read only when an object not ours (not in the cache) holds a dependent's name
+        exercises.put("get configmaps", foreignObject(false, ns -> new ConfigMapBuilder().withNewMetadata()
+                .withName("relay-config").withNamespace(ns).endMetadata().build()));
+        exercises.put("get services", foreignObject(false, ns -> new ServiceBuilder().withNewMetadata()
+                .withName("relay").withNamespace(ns).endMetadata().withNewSpec().addNewPort().withPort(25).endPort()
+                .endSpec().build()));
+        exercises.put("get networkpolicies.networking.k8s.io", foreignObject(false, ns -> new NetworkPolicyBuilder()
+                .withNewMetadata().withName("relay").withNamespace(ns).endMetadata().withNewSpec()
+                .withNewPodSelector().endPodSelector().endSpec().build()));
+        exercises.put("get serviceaccounts", foreignObject(false, ns -> new ServiceAccountBuilder().withNewMetadata()
+                .withName("relay-relay").withNamespace(ns).endMetadata().build()));
+        exercises.put("get poddisruptionbudgets.policy", foreignObject(false, ns -> new PodDisruptionBudgetBuilder()
+                .withNewMetadata().withName("relay").withNamespace(ns).endMetadata().withNewSpec()
+                .withMinAvailable(new IntOrString(1)).withNewSelector().addToMatchLabels(FOREIGN).endSelector()
+                .endSpec().build()));
+        // someone else's workloads, with another selector: the dry run fails on the immutable field
+        exercises.put("get statefulsets.apps", foreignObject(false, ns -> new StatefulSetBuilder().withNewMetadata()
+                .withName("relay").withNamespace(ns).endMetadata().withNewSpec().withServiceName("relay")
+                .withNewSelector().addToMatchLabels(FOREIGN).endSelector().withTemplate(foreignPods()).endSpec()
+                .build()));
+        exercises.put("get deployments.apps", foreignObject(true, ns -> new DeploymentBuilder().withNewMetadata()
+                .withName("relay").withNamespace(ns).endMetadata().withNewSpec()
+                .withNewSelector().addToMatchLabels(FOREIGN).endSelector().withTemplate(foreignPods()).endSpec()
+                .build()));
         exercises.put("patch mailrelays.mailrelay.io", statefulRelay); // JOSDK adds its finalizer first
         exercises.put("delete secrets", DESELECT_CREDENTIALS);
         exercises.put("patch mailrelays/status.mailrelay.io", statefulRelay);
@@ -309,6 +345,34 @@ class LeastPrivilegeKubeTest {
             try (Refusals refusals = new Refusals(namespace)) {
                 api.client().resource(relay).create();
                 return refusals.await(() -> applied(namespace) && event(namespace, "Created"));
+            }
+        };
+    }
+
+    static final Map<String, String> FOREIGN = Map.of("app", "someone-else");
+
+    static PodTemplateSpec foreignPods() {
+        return new PodTemplateSpecBuilder().withNewMetadata().withLabels(FOREIGN).endMetadata().withNewSpec()
+                .addNewContainer().withName("app").withImage("registry.example/app:1").endContainer().endSpec().build();
+    }
+
+    /**
+     * An object of that kind that is not the relay's already holds a dependent's name: the informers do not cache
+     * it, so the operator reads it (get) and refuses to take it over (OwnershipConflict), changing nothing.
+     */
+    static Exercise foreignObject(boolean emptyDir, java.util.function.Function<String, HasMetadata> foreign) {
+        return new Exercise() {
+            @Override
+            public void prepare(String namespace) {
+                api.client().resource(foreign.apply(namespace)).create();
+            }
+
+            @Override
+            public List<String> run(String namespace) {
+                try (Refusals refusals = new Refusals(namespace)) {
+                    api.client().resource(relay(namespace, 2, emptyDir)).create();
+                    return refusals.await(() -> appliedReason(namespace).equals("OwnershipConflict"));
+                }
             }
         };
     }
@@ -642,6 +706,13 @@ class LeastPrivilegeKubeTest {
                 && relay.getStatus().observedGeneration >= relay.getMetadata().getGeneration()
                 && Conditions.find(relay.getStatus().conditions, Conditions.APPLIED)
                         .map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+
+    static String appliedReason(String namespace) {
+        MailRelay relay = api.client().resources(MailRelay.class).inNamespace(namespace).withName("relay").get();
+        return relay == null || relay.getStatus() == null ? ""
+                : Conditions.find(relay.getStatus().conditions, Conditions.APPLIED).filter(c -> "False".equals(c.getStatus()))
+                        .map(c -> c.getReason()).orElse("");
     }
 
     static String readyReason(String namespace) {

@@ -17,7 +17,6 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-admin";
     }
 
-    /** The replica-to-replica hand-off credentials, which the operator creates and every relay pod mounts. */
     /** The Secret the operator generates a DKIM key into (spec.dkim without secretName). */
     public static String dkimSecret(MailRelay relay, String selector) {
         return relay.getMetadata().getName() + "-dkim-" + selector;
@@ -28,6 +27,7 @@ public final class DependentNames {
         return relay.getMetadata().getName() + "-credentials";
     }
 
+    /** The replica-to-replica hand-off credentials, which the operator creates and every relay pod mounts. */
     public static String peerSecret(MailRelay relay) {
         return relay.getMetadata().getName() + "-peer";
     }

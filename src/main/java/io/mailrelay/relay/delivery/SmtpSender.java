@@ -334,7 +334,10 @@ final class SmtpSender {
             return new Transaction(all(recipients, new Outcome(Outcome.Kind.DELIVERED, transport.getLastServerResponse())),
                     true, false);
         } catch (SendFailedException e) {
-            boolean closing = e instanceof SMTPSendFailedException failed && failed.getReturnCode() == 421;
+            // 421, or no reply at all (Angus reports the peer's EOF as return code -1; a write into the closed
+            // socket is a MessagingException instead, below): which of the two a lost session gives is timing
+            boolean closing = e instanceof SMTPSendFailedException failed
+                    && (failed.getReturnCode() == 421 || failed.getReturnCode() < 0);
             return new Transaction(perRecipient(e, recipients, transport.getLastServerResponse(), connection), false,
                     closing || connection.watchdog().expired() != null);
         } catch (MessagingException e) {
