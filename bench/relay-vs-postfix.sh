@@ -64,11 +64,17 @@ ip route add local "$SERVER_IP/32" dev lo src "$CLIENT_IP" table local
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")
 chmod 755 "$WORK"   # Postfix's daemons (user postfix) must reach their queue below it
-SINK_PID='' POSTFIX_UP=''
+SINK_PID='' POSTFIX_UP='' TABLE_PRINTED=''
+RESULTS=()
 declare -A PID=()
 
 cleanup() {
     set +e
+    # a run that failed (a timeout, a server that died) still shows what was measured before it
+    if [[ -z $TABLE_PRINTED && ${#RESULTS[@]} -gt 0 ]]; then
+        echo "relay-vs-postfix: stopped early; the runs measured until then:" >&2
+        print_table >&2
+    fi
     for server in relay relay-dkim; do [[ -n ${PID[$server]:-} ]] && stop_process "${PID[$server]}"; done
     [[ -n $POSTFIX_UP ]] && postfix -c "$WORK/postfix/etc" abort >/dev/null 2>&1
     [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
@@ -164,7 +170,6 @@ EOF
 }
 
 # --- one measured run ----------------------------------------------------------------------------------
-RESULTS=()
 SENT=0
 declare -A E2E=() ACCEPT=()          # "label server" -> e2e / accepted msg/s; MS["label server"]: ms per message
 declare -A MS=()
@@ -294,6 +299,7 @@ echo "end:      load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "sink:     received $RECEIVED messages, $SENT sent$([[ $RECEIVED == "$SENT" ]] || echo ' (MISMATCH: lost or duplicated mail)')"
 echo
 print_table
+TABLE_PRINTED=1
 echo
 summary
 [[ $RECEIVED == "$SENT" ]] || STATUS=1
