@@ -90,8 +90,7 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }';
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
 
 # --- our relay: the JVM options the operator renders for LIMIT (RelayJvmOptions), or JAVA_OPTS ------------------
-# (the DKIM relay's with rsa-signing: both compilers, as the operator renders them for a relay with an RSA key)
-RELAY_ENV=() RELAY_DKIM_ENV=()
+RELAY_ENV=()
 if [[ -z $JAVA_OPTS ]]; then
     [[ -f $APP_JAR ]] || die "the application classes (target/quarkus-app/app/*.jar) are missing"
     limit_bytes=$(awk -v q="$LIMIT" 'BEGIN { n = q + 0; u = q; sub(/^[0-9.]+/, "", u)
@@ -102,10 +101,6 @@ if [[ -z $JAVA_OPTS ]]; then
         value=${assignment#*=}; value=${value#\'}; value=${value%\'}
         RELAY_ENV+=("${assignment%%=*}=$value")
     done < <("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$limit_bytes")
-    while IFS= read -r assignment; do
-        value=${assignment#*=}; value=${value#\'}; value=${value%\'}
-        RELAY_DKIM_ENV+=("${assignment%%=*}=$value")
-    done < <("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$limit_bytes" rsa-signing)
 fi
 # the image's own options (Dockerfile, JAVA_OPTS_APPEND) besides the memory options
 BASE_OPTS="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=$WORK -Dfile.encoding=UTF-8"
@@ -144,9 +139,7 @@ EOF
     local jfr=
     [[ -z $JFR ]] || jfr="-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$JFR/$name.jfr"
     # shellcheck disable=SC2086
-    local relay_env=("${RELAY_ENV[@]}")
-    [[ $name != relay-dkim ]] || relay_env=("${RELAY_DKIM_ENV[@]}")
-    env "${relay_env[@]}" "$JAVA" $BASE_OPTS $JAVA_OPTS $jfr -Dquarkus.http.host=127.0.0.1 \
+    env "${RELAY_ENV[@]}" "$JAVA" $BASE_OPTS $JAVA_OPTS $jfr -Dquarkus.http.host=127.0.0.1 \
         -Dquarkus.http.port=${HTTP_PORT[$name]} -jar "$JAR" relay --config "$dir/relay.yaml" >"$dir/relay.log" 2>&1 &
     PID[$name]=$!
     await_port "$SERVER_IP" "${PORT[$name]}" 120 "${PID[$name]}" \
@@ -231,7 +224,6 @@ describe() {
     echo "disk:     $(df -PT "$WORK" | awk 'NR == 2 { print $2 " on " $1 }') (both queues)"
     echo "java:     $("$JAVA" -version 2>&1 | head -n 1)"
     echo "relay:    $BASE_OPTS ${JAVA_OPTS:-${RELAY_ENV[*]} (rendered for LIMIT=$LIMIT)}"
-    [[ $DKIM != 1 ]] || echo "dkim:     $BASE_OPTS ${JAVA_OPTS:-${RELAY_DKIM_ENV[*]} (rendered for LIMIT=$LIMIT, rsa-signing)}"
     echo "postfix:  $(postconf -d -h mail_version), destination concurrency $POSTFIX_CONCURRENCY"
     echo "load:     $ROUNDS warm rounds; $SESSIONS sessions, $COUNT x $SIZE bytes per cold and warm run"
 }

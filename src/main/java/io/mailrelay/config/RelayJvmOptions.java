@@ -34,12 +34,7 @@ public final class RelayJvmOptions {
      * libjvm), which the cgroup charges too.
      */
     static final long NON_HEAP = 104 * MIB;
-    /**
-     * Below this only C1 compiles (about half the compiled code and none of C2's arenas, at some peak throughput),
-     * unless the relay signs with RSA keys: the big-integer arithmetic of an RSA signature is fast only in C2's code
-     * (its intrinsics), 15 ms a 2048-bit signature under C1 against 2 ms, and that capped a signing relay at about a
-     * hundred messages a second on two cores (docs/benchmarks.md). Ed25519 is as fast under C1.
-     */
+    /** Below this only C1 compiles: about half the compiled code and none of C2's arenas, at some peak throughput. */
     static final long C2_FROM = 256 * MIB;
     /** A limit this large leaves the G1 collector's overhead affordable (pause times stay low with bigger heaps). */
     static final long G1_FROM = 1024 * MIB;
@@ -49,12 +44,8 @@ public final class RelayJvmOptions {
     private RelayJvmOptions() {
     }
 
-    /**
-     * The options for a container limited to {@code limit}; empty without a limit.
-     *
-     * @param rsaSigning the relay signs mail (DKIM) with an RSA key: both compilers, whatever the limit
-     */
-    public static List<String> forLimit(Optional<ByteSize> limit, boolean rsaSigning) {
+    /** The options for a container limited to {@code limit}; empty without a limit. */
+    public static List<String> forLimit(Optional<ByteSize> limit) {
         if (limit.isEmpty()) {
             return List.of();
         }
@@ -66,10 +57,9 @@ public final class RelayJvmOptions {
         options.add("-Xms" + Math.min(heap, 8 * MIB) / MIB + "m");
         options.add("-XX:MaxDirectMemorySize=" + direct / MIB + "m");
         options.add("-XX:MaxMetaspaceSize=" + (bytes >= 256 * MIB ? 128 : 80) + "m");
-        boolean c2 = bytes >= C2_FROM || rsaSigning;
-        options.add("-XX:ReservedCodeCacheSize=" + (c2 ? 64 : 32) + "m");
+        options.add("-XX:ReservedCodeCacheSize=" + (bytes >= 256 * MIB ? 64 : 32) + "m");
         options.add("-Xss512k");
-        if (!c2) {
+        if (bytes < C2_FROM) {
             options.add("-XX:TieredStopAtLevel=1");
         }
         options.add(bytes >= G1_FROM ? "-XX:+UseG1GC" : "-XX:+UseSerialGC");
@@ -93,8 +83,8 @@ public final class RelayJvmOptions {
      * glibc's dynamic threshold has risen to its size (11 MB less peak under 4 x 20 MB, docs/benchmarks.md). Empty
      * without a limit.
      */
-    public static Map<String, String> environment(Optional<ByteSize> limit, boolean rsaSigning) {
-        List<String> options = forLimit(limit, rsaSigning);
+    public static Map<String, String> environment(Optional<ByteSize> limit) {
+        List<String> options = forLimit(limit);
         if (options.isEmpty()) {
             return Map.of();
         }
@@ -107,16 +97,15 @@ public final class RelayJvmOptions {
     }
 
     /**
-     * {@code java -cp app.jar io.mailrelay.config.RelayJvmOptions 128Mi [rsa-signing]}: prints the environment for that
-     * limit (and a relay signing with RSA keys) as shell assignments, one a line ({@code bench/relay-memory.sh},
-     * {@code bench/relay-vs-postfix.sh}).
+     * {@code java -cp app.jar io.mailrelay.config.RelayJvmOptions 128Mi}: prints the environment for that limit as
+     * shell assignments, one a line ({@code bench/relay-memory.sh}).
      */
     public static void main(String[] args) {
-        if (args.length < 1 || args.length > 2 || args.length == 2 && !args[1].equals("rsa-signing")) {
-            System.err.println("usage: RelayJvmOptions LIMIT [rsa-signing] (LIMIT: bytes or a quantity such as 128Mi)");
+        if (args.length != 1) {
+            System.err.println("usage: RelayJvmOptions LIMIT (bytes or a quantity such as 128Mi)");
             System.exit(2);
         }
-        environment(Optional.of(ByteSize.parse(args[0])), args.length == 2)
+        environment(Optional.of(ByteSize.parse(args[0])))
                 .forEach((name, value) -> System.out.println(name + "='" + value + "'"));
     }
 }

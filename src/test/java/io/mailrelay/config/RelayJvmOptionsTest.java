@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RelayJvmOptionsTest {
 
     private static List<String> options(String limit) {
-        return RelayJvmOptions.forLimit(Optional.of(ByteSize.parse(limit)), false);
+        return RelayJvmOptions.forLimit(Optional.of(ByteSize.parse(limit)));
     }
 
     private static String option(List<String> options, String prefix) {
@@ -50,18 +50,6 @@ class RelayJvmOptionsTest {
     }
 
     @Test
-    void aRelaySigningWithRsaGetsC2WhateverItsLimitAndOtherwiseTheSameOptions() {
-        List<String> signing = RelayJvmOptions.forLimit(Optional.of(ByteSize.parse("192Mi")), true);
-        assertThat(signing).doesNotContain("-XX:TieredStopAtLevel=1").contains("-XX:ReservedCodeCacheSize=64m",
-                "-Xmx64m", "-XX:+UseSerialGC");
-        assertThat(options("192Mi")).contains("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m");
-        assertThat(signing.stream().filter(o -> !o.startsWith("-XX:ReservedCodeCacheSize")).toList())
-                .isEqualTo(options("192Mi").stream().filter(o -> !o.equals("-XX:TieredStopAtLevel=1")
-                        && !o.startsWith("-XX:ReservedCodeCacheSize")).toList());
-        assertThat(RelayJvmOptions.forLimit(Optional.of(ByteSize.parse("512Mi")), true)).isEqualTo(options("512Mi"));
-    }
-
-    @Test
     void directMemoryIsASixteenthBetweenEightAnd64Mi() {
         assertThat(option(options("128Mi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=8m");
         assertThat(option(options("160Mi"), "-XX:MaxDirectMemorySize=")).isEqualTo("-XX:MaxDirectMemorySize=10m");
@@ -71,9 +59,8 @@ class RelayJvmOptionsTest {
 
     @Test
     void noLimitNoOptions() {
-        assertThat(RelayJvmOptions.forLimit(Optional.empty(), false)).isEmpty();
-        assertThat(RelayJvmOptions.forLimit(Optional.empty(), true)).isEmpty();
-        assertThat(RelayJvmOptions.environment(Optional.empty(), true)).isEmpty();
+        assertThat(RelayJvmOptions.forLimit(Optional.empty())).isEmpty();
+        assertThat(RelayJvmOptions.environment(Optional.empty())).isEmpty();
     }
 
     @Test
@@ -84,7 +71,7 @@ class RelayJvmOptionsTest {
 
     @Test
     void theEnvironmentCarriesTheOptionsAndGlibcsMallocSettings() {
-        var env = RelayJvmOptions.environment(Optional.of(ByteSize.parse("192Mi")), false);
+        var env = RelayJvmOptions.environment(Optional.of(ByteSize.parse("192Mi")));
         assertThat(env).containsOnlyKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
                 "MALLOC_TRIM_THRESHOLD_");
         assertThat(env.get("JAVA_TOOL_OPTIONS")).isEqualTo(String.join(" ", options("192Mi")));

@@ -37,7 +37,6 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.mailrelay.api.DkimSigning;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
@@ -161,7 +160,7 @@ public final class PodTemplateFactory {
                 .addNewPort().withName(RelayPod.HTTP_PORT_NAME).withContainerPort(RelayPod.HTTP_PORT)
                     .withProtocol("TCP").endPort()
                 .withResources(resources)
-                .withEnv(jvmEnvironment(resources, signsWithRsa(relay.getSpec())))
+                .withEnv(jvmEnvironment(resources))
                 // the JVM starts slowly: liveness only counts once the relay has started
                 .withStartupProbe(health("/q/health/live", 2, 60))
                 .withLivenessProbe(health("/q/health/live", 10, 3))
@@ -211,19 +210,13 @@ public final class PodTemplateFactory {
      * The JVM's memory options for the container's memory limit (RelayJvmOptions, the one rule): JAVA_TOOL_OPTIONS
      * and glibc's malloc settings; none without a limit (the image's -XX:MaxRAMPercentage then applies).
      */
-    static List<EnvVar> jvmEnvironment(ResourceRequirements resources, boolean rsaSigning) {
+    static List<EnvVar> jvmEnvironment(ResourceRequirements resources) {
         Quantity limit = resources.getLimits() == null ? null : resources.getLimits().get("memory");
         Optional<ByteSize> bytes = limit == null ? Optional.empty()
                 : Optional.of(new ByteSize(Quantity.getAmountInBytes(limit).setScale(0, RoundingMode.DOWN).longValueExact()));
-        return RelayJvmOptions.environment(bytes, rsaSigning).entrySet().stream()
+        return RelayJvmOptions.environment(bytes).entrySet().stream()
                 .map(env -> new EnvVar(env.getKey(), env.getValue(), null))
                 .toList();
-    }
-
-    /** A DKIM key that is RSA: generated as RSA, or a given Secret's (whose algorithm the render cannot know). */
-    static boolean signsWithRsa(MailRelaySpec spec) {
-        return spec.dkim != null && spec.dkim.stream()
-                .anyMatch(key -> key.secretName != null || key.algorithm != DkimSigning.Algorithm.ED25519);
     }
 
     private static boolean isEmpty(Map<?, ?> map) {

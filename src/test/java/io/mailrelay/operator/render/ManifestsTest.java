@@ -258,25 +258,6 @@ class ManifestsTest {
     }
 
     @Test
-    void aRelaySigningWithAnRsaKeyGetsBothCompilersAnEd25519OnlyOneDoesNot() {
-        MailRelaySpec spec = Specs.minimal();
-        io.mailrelay.api.DkimSigning key = new io.mailrelay.api.DkimSigning();
-        key.domain = "example.com";
-        key.selector = "s1";
-        key.algorithm = io.mailrelay.api.DkimSigning.Algorithm.ED25519;
-        spec.dkim = List.of(key);
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-XX:TieredStopAtLevel=1");
-
-        key.secretName = "my-key"; // whose algorithm the render cannot know: perhaps RSA
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).doesNotContain("-XX:TieredStopAtLevel=1")
-                .contains("-Xmx64m", "-XX:ReservedCodeCacheSize=64m");
-
-        key.secretName = null;
-        key.algorithm = io.mailrelay.api.DkimSigning.Algorithm.RSA;
-        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).doesNotContain("-XX:TieredStopAtLevel=1");
-    }
-
-    @Test
     void aLargerLimitGetsALargerHeap() {
         MailRelaySpec spec = Specs.minimal();
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("256Mi")).build();
