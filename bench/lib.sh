@@ -5,8 +5,10 @@
 now() { date +%s.%N; }
 
 # The relay pod's default memory limit, as the operator renders it (PodTemplateFactory.DEFAULT_MEMORY).
-default_relay_limit() { # repository root
-    grep -o 'DEFAULT_MEMORY = "[^"]*"' "$1/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" | cut -d'"' -f2
+default_relay_limit() { # repository root [rsa-signing: the default of a relay that signs with an RSA key]
+    local constant=DEFAULT_MEMORY
+    [[ ${2:-} != rsa-signing ]] || constant=DEFAULT_MEMORY_RSA_SIGNING
+    grep -o "$constant = \"[^\"]*\"" "$1/src/main/java/io/mailrelay/operator/render/PodTemplateFactory.java" | cut -d'"' -f2
 }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 

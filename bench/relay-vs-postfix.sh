@@ -19,6 +19,7 @@ JAVA=${JAVA:-java}
 source "$HERE/lib.sh"
 DEFAULT_LIMIT=$(default_relay_limit "$ROOT")
 LIMIT=${LIMIT:-$DEFAULT_LIMIT}        # the JVM options are those the operator renders for this limit
+DKIM_LIMIT=${DKIM_LIMIT:-$(default_relay_limit "$ROOT" rsa-signing)}   # ... and for the DKIM relay (an RSA key)
 JAVA_OPTS=${JAVA_OPTS:-}              # given: these instead of the rendered ones
 DKIM=${DKIM:-1}                       # 1: also a relay with DKIM signing (RSA 2048), cold and warm
 SESSIONS=${SESSIONS:-20}
@@ -90,17 +91,21 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }';
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
 
 # --- our relay: the JVM options the operator renders for LIMIT (RelayJvmOptions), or JAVA_OPTS ------------------
-RELAY_ENV=()
-if [[ -z $JAVA_OPTS ]]; then
-    [[ -f $APP_JAR ]] || die "the application classes (target/quarkus-app/app/*.jar) are missing"
-    limit_bytes=$(awk -v q="$LIMIT" 'BEGIN { n = q + 0; u = q; sub(/^[0-9.]+/, "", u)
-        m["Ki"] = 1024; m["Mi"] = 1048576; m["Gi"] = 1073741824; m[""] = 1; if (!(u in m)) exit 1
-        printf "%.0f", n * m[u] }') || die "LIMIT=$LIMIT is not a quantity (e.g. 192Mi)"
-    # JAVA_TOOL_OPTIONS='...' and MALLOC_ARENA_MAX=2, as the operator sets them in the relay container
+# JAVA_TOOL_OPTIONS='...' and MALLOC_ARENA_MAX=2, as the operator sets them in the relay container, into array $1
+rendered_env() { # array limit
+    local -n into=$1
+    local assignment value
     while IFS= read -r assignment; do
         value=${assignment#*=}; value=${value#\'}; value=${value%\'}
-        RELAY_ENV+=("${assignment%%=*}=$value")
-    done < <("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$limit_bytes")
+        into+=("${assignment%%=*}=$value")
+    done < <("$JAVA" -cp "$APP_JAR" io.mailrelay.config.RelayJvmOptions "$2" 2>/dev/null)
+    ((${#into[@]})) || die "$2 is not a memory quantity (e.g. 192Mi)"
+}
+RELAY_ENV=() RELAY_DKIM_ENV=()
+if [[ -z $JAVA_OPTS ]]; then
+    [[ -f $APP_JAR ]] || die "the application classes (target/quarkus-app/app/*.jar) are missing"
+    rendered_env RELAY_ENV "$LIMIT"
+    rendered_env RELAY_DKIM_ENV "$DKIM_LIMIT"
 fi
 # the image's own options (Dockerfile, JAVA_OPTS_APPEND) besides the memory options
 BASE_OPTS="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=$WORK -Dfile.encoding=UTF-8"
@@ -139,7 +144,9 @@ EOF
     local jfr=
     [[ -z $JFR ]] || jfr="-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$JFR/$name.jfr"
     # shellcheck disable=SC2086
-    env "${RELAY_ENV[@]}" "$JAVA" $BASE_OPTS $JAVA_OPTS $jfr -Dquarkus.http.host=127.0.0.1 \
+    local relay_env=("${RELAY_ENV[@]}")
+    [[ $name != relay-dkim ]] || relay_env=("${RELAY_DKIM_ENV[@]}")
+    env "${relay_env[@]}" "$JAVA" $BASE_OPTS $JAVA_OPTS $jfr -Dquarkus.http.host=127.0.0.1 \
         -Dquarkus.http.port=${HTTP_PORT[$name]} -jar "$JAR" relay --config "$dir/relay.yaml" >"$dir/relay.log" 2>&1 &
     PID[$name]=$!
     await_port "$SERVER_IP" "${PORT[$name]}" 120 "${PID[$name]}" \
@@ -224,6 +231,7 @@ describe() {
     echo "disk:     $(df -PT "$WORK" | awk 'NR == 2 { print $2 " on " $1 }') (both queues)"
     echo "java:     $("$JAVA" -version 2>&1 | head -n 1)"
     echo "relay:    $BASE_OPTS ${JAVA_OPTS:-${RELAY_ENV[*]} (rendered for LIMIT=$LIMIT)}"
+    [[ $DKIM != 1 ]] || echo "dkim:     $BASE_OPTS ${JAVA_OPTS:-${RELAY_DKIM_ENV[*]} (rendered for DKIM_LIMIT=$DKIM_LIMIT)}"
     echo "postfix:  $(postconf -d -h mail_version), destination concurrency $POSTFIX_CONCURRENCY"
     echo "load:     $ROUNDS warm rounds; $SESSIONS sessions, $COUNT x $SIZE bytes per cold and warm run"
 }

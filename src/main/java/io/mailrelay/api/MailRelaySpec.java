@@ -149,7 +149,7 @@ public class MailRelaySpec {
     @Size(max = 32)
     public Map<String, String> podAnnotations;
 
-    @JsonPropertyDescription("Compute resources of the relay container. Default: requests 100m CPU / 192Mi, limit 192Mi memory. The JVM's heap, direct memory, metaspace and code cache are sized from limits.memory (JAVA_TOOL_OPTIONS); without a memory limit the JVM sizes its heap from the node's memory.")
+    @JsonPropertyDescription("Compute resources of the relay container. Default: requests 100m CPU / 192Mi, limit 192Mi memory; 256Mi both for a relay that signs with an RSA key (dkim with algorithm rsa or a secretName), whose signatures need the C2 compiler. The JVM's heap, direct memory, metaspace and code cache are sized from limits.memory (JAVA_TOOL_OPTIONS); without a memory limit the JVM sizes its heap from the node's memory.")
     public ResourceRequirements resources;
 
     @JsonPropertyDescription("Node selector of the relay pods.")

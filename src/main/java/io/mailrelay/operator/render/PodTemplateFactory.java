@@ -37,6 +37,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.mailrelay.api.DkimSigning;
 import io.mailrelay.api.MailRelay;
 import io.mailrelay.api.MailRelaySpec;
 import io.mailrelay.api.Persistence;
@@ -66,6 +67,12 @@ public final class PodTemplateFactory {
      * (docs/benchmarks.md, bench/relay-memory.sh), with the options RelayJvmOptions renders for it.
      */
     static final String DEFAULT_MEMORY = "192Mi";
+    /**
+     * ... and of a relay that signs with an RSA key: below 256Mi only C1 compiles (RelayJvmOptions), and an RSA
+     * signature's big-integer arithmetic is fast only in C2's code (its intrinsics): 15 ms a 2048-bit signature under
+     * C1 against 2 ms. With C2 such a relay peaked at 211 MB under 20 sessions, over 192Mi (docs/benchmarks.md).
+     */
+    static final String DEFAULT_MEMORY_RSA_SIGNING = "256Mi";
 
     private PodTemplateFactory() {
     }
@@ -148,7 +155,7 @@ public final class PodTemplateFactory {
     }
 
     private static Container container(MailRelay relay, String image) {
-        ResourceRequirements resources = resources(relay.getSpec().resources);
+        ResourceRequirements resources = resources(relay.getSpec());
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(image)
@@ -196,14 +203,22 @@ public final class PodTemplateFactory {
                 .build();
     }
 
-    static ResourceRequirements resources(ResourceRequirements requested) {
+    static ResourceRequirements resources(MailRelaySpec spec) {
+        ResourceRequirements requested = spec.resources;
         if (requested != null && (!isEmpty(requested.getRequests()) || !isEmpty(requested.getLimits()))) {
             return requested;
         }
+        String memory = signsWithRsa(spec) ? DEFAULT_MEMORY_RSA_SIGNING : DEFAULT_MEMORY;
         return new ResourceRequirementsBuilder()
-                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity(DEFAULT_MEMORY)))
-                .withLimits(Map.of("memory", new Quantity(DEFAULT_MEMORY)))
+                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity(memory)))
+                .withLimits(Map.of("memory", new Quantity(memory)))
                 .build();
+    }
+
+    /** A DKIM key that is RSA: generated as RSA, or a given Secret's (whose algorithm the render does not read). */
+    static boolean signsWithRsa(MailRelaySpec spec) {
+        return spec.dkim != null && spec.dkim.stream()
+                .anyMatch(key -> key.secretName != null || key.algorithm != DkimSigning.Algorithm.ED25519);
     }
 
     /**

@@ -258,6 +258,32 @@ class ManifestsTest {
     }
 
     @Test
+    void aRelaySigningWithAnRsaKeyGets256MiByDefaultAndWithItC2() {
+        MailRelaySpec spec = Specs.minimal();
+        io.mailrelay.api.DkimSigning key = new io.mailrelay.api.DkimSigning();
+        key.domain = "example.com";
+        key.selector = "s1";
+        key.algorithm = io.mailrelay.api.DkimSigning.Algorithm.ED25519; // as fast under C1: the default stays
+        spec.dkim = List.of(key);
+        assertThat(pod(spec).getContainers().get(0).getResources().getLimits()).containsEntry("memory", new Quantity("192Mi"));
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-XX:TieredStopAtLevel=1");
+
+        key.secretName = "my-key"; // a key of its own, whose algorithm the render does not read: perhaps RSA
+        var resources = pod(spec).getContainers().get(0).getResources();
+        assertThat(resources.getLimits()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(resources.getRequests()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-Xmx85m").doesNotContain("-XX:TieredStopAtLevel=1");
+
+        key.secretName = null;
+        key.algorithm = io.mailrelay.api.DkimSigning.Algorithm.RSA;
+        assertThat(pod(spec).getContainers().get(0).getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"));
+
+        // resources of its own win: 192Mi then means C1 (slow signatures, but no OOM kill)
+        spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("192Mi")).build();
+        assertThat(env(spec).get("JAVA_TOOL_OPTIONS").split(" ")).contains("-XX:TieredStopAtLevel=1");
+    }
+
+    @Test
     void aLargerLimitGetsALargerHeap() {
         MailRelaySpec spec = Specs.minimal();
         spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("256Mi")).build();
