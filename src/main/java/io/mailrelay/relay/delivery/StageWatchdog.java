@@ -2,9 +2,8 @@ package io.mailrelay.relay.delivery;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.mailrelay.concurrent.DaemonThreads;
@@ -17,9 +16,13 @@ import io.mailrelay.concurrent.DaemonThreads;
  */
 final class StageWatchdog {
 
-    /** One timer for all sessions: its tasks only compare a deadline and maybe close a socket. */
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.named("smtp-stage-timer"));
+    /**
+     * One timer for all sessions: its tasks only compare a deadline and maybe close a socket. A cancelled alarm
+     * leaves its queue at once: kept until its time (up to smtp_data_done_timeout, 600 s), the alarms of every stage
+     * of every message, each holding its session, were most of the heap under sustained load (6 a message: an
+     * OutOfMemoryError in a 24m heap, docs/benchmarks.md).
+     */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private final SmtpTimeouts timeouts;
     private Socket socket;
@@ -31,6 +34,17 @@ final class StageWatchdog {
 
     StageWatchdog(SmtpTimeouts timeouts) {
         this.timeouts = timeouts;
+    }
+
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("smtp-stage-timer"));
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
+
+    /** Alarms waiting in the timer now, over all sessions. */
+    static int pendingAlarms() {
+        return TIMER.getQueue().size();
     }
 
     /** The connection is up: from now on the greeting's limit runs. */
