@@ -14,6 +14,7 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
+import io.mailrelay.MailRelayMain;
 import io.mailrelay.config.Durations;
 import io.mailrelay.config.InvalidConfigException;
 import io.mailrelay.config.RelayConfig;
@@ -108,6 +109,7 @@ public class RelayCommand implements Callable<Integer> {
             LOG.infof("relay listening on %s:%d as %s", relayConfig.server().listenAddress(), server.port(),
                     relayConfig.server().hostname());
             drainOnSigterm();
+            MailRelayMain.closeBootJars();
             Quarkus.waitForExit();
             handOff.close();
             if (!drain(server, runtime, grace)) {
