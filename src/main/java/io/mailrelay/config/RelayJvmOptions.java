@@ -16,15 +16,16 @@ import java.util.Optional;
  * the heap, then a fixed part that does not grow with the limit (class metadata of Quarkus, Vert.x, Jackson, James,
  * Netty and Angus Mail about 35 MB, symbols, compiled code, thread stacks, glibc's arenas), then direct buffers (Netty,
  * NIO). So the heap gets
- * what the fixed part leaves, at most a third of the limit (the live set grows with the queue and the sessions: 24m
- * was OOM-killed under 20 sessions with connection reuse, docs/benchmarks.md), and the caps keep each other part from growing into the rest.
+ * what the fixed part leaves, at most a third of the limit (the live set is about 11 MB under 20 sessions, but with
+ * 24m the collector runs full collections back to back and throughput falls below Postfix's, docs/benchmarks.md),
+ * and the caps keep each other part from growing into the rest.
  */
 public final class RelayJvmOptions {
 
     private static final long MIB = 1L << 20;
     /**
      * Smaller limits are sized as this one (the pod then risks an OOM kill): the relay ran the 20-session benchmark
-     * and 4 x 20 MB at once in it, but its 24m heap ran out under sustained 20-session load (docs/benchmarks.md).
+     * and 4 x 20 MB at once and sustained rounds in it, but its 24m heap costs throughput (docs/benchmarks.md).
      */
     public static final long MINIMUM_LIMIT = 128 * MIB;
     /**
