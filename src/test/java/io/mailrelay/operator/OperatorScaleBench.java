@@ -43,7 +43,7 @@ public final class OperatorScaleBench {
 
     public static void main(String[] args) throws Exception {
         List<Integer> counts = args.length == 0 ? List.of(100, 1000) : java.util.Arrays.stream(args).map(Integer::valueOf).toList();
-        RealKubeApiServer api = new RealKubeApiServer(List.of("--service-cluster-ip-range=10.96.0.0/16"));
+        RealKubeApiServer api = new RealKubeApiServer().withServiceRange("10.96.0.0/16");
         api.start();
         try {
             KubeFixture kube = new KubeFixture(api.client());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDRBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -29,7 +30,11 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  */
 public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallback {
 
+    /** kube-api-test appends {@code --service-cluster-ip-range 10.0.0.0/24} after ours, and the last one wins. */
+    private static final String SERVICE_RANGE_FLAG = "--service-cluster-ip-range";
+
     private final List<String> apiServerFlags;
+    private final String extraServiceRange;
     private KubeAPIServer server;
     private KubernetesClient client;
     private Path kubeconfig;
@@ -44,7 +49,25 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
      * (OpenShift's admission chain has it on).
      */
     public RealKubeApiServer(List<String> apiServerFlags) {
+        this(apiServerFlags, null);
+    }
+
+    private RealKubeApiServer(List<String> apiServerFlags, String extraServiceRange) {
+        if (apiServerFlags.stream().anyMatch(flag -> flag.startsWith(SERVICE_RANGE_FLAG))) {
+            throw new IllegalArgumentException("kube-api-test passes its own " + SERVICE_RANGE_FLAG
+                    + " 10.0.0.0/24 after these flags, and the last one wins: use withServiceRange");
+        }
         this.apiServerFlags = List.copyOf(apiServerFlags);
+        this.extraServiceRange = extraServiceRange;
+    }
+
+    /**
+     * With a second Service range beside kube-api-test's 10.0.0.0/24, which holds about 250 ClusterIPs: a
+     * {@code networking.k8s.io/v1} ServiceCIDR created once the server is up, from which the API server allocates
+     * when the first range is full (the flag cannot widen it, see {@link #SERVICE_RANGE_FLAG}).
+     */
+    public RealKubeApiServer withServiceRange(String cidr) {
+        return new RealKubeApiServer(apiServerFlags, cidr);
     }
 
     public static String testDir() {
@@ -76,6 +99,11 @@ public final class RealKubeApiServer implements BeforeAllCallback, AfterAllCallb
         kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
         Files.writeString(kubeconfig, yaml);
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(yaml)).build();
+        if (extraServiceRange != null) {
+            client.network().v1().serviceCIDRs().resource(new ServiceCIDRBuilder()
+                    .withNewMetadata().withName("extra-services").endMetadata()
+                    .withNewSpec().withCidrs(extraServiceRange).endSpec().build()).create();
+        }
         return this;
     }
 
