@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -29,20 +31,27 @@ final class OwnedObjects {
     /** kind/namespace/name → the fingerprint of the desired object last applied and the resourceVersion it got. */
     private final Map<String, Applied> applied = new ConcurrentHashMap<>();
     private final Map<Class<?>, InformerEventSource<?, MailRelay>> informers = new ConcurrentHashMap<>();
+    /** What the cache of each kind keeps of an object: also of what an apply returns, which JOSDK caches too. */
+    private final Map<Class<?>, UnaryOperator<?>> prunes = new ConcurrentHashMap<>();
 
     private record Applied(String fingerprint, String resourceVersion) {
     }
 
     /**
      * The informer of one owned kind, mapped to the MailRelay by the owner reference; kept for the reads below. Its
-     * cache holds the objects without their managedFields.
+     * cache holds what those reads need: of a workload all but its pod spec (its status, replicas, claim templates
+     * and pod annotations are read), of the other kinds only the metadata (owner, resourceVersion), since an object
+     * is checked for ownership and version, never compared field by field.
      */
     <R extends HasMetadata> InformerEventSource<R, MailRelay> informer(Class<R> type, EventSourceContext<MailRelay> context) {
+        UnaryOperator<R> prune = type == Deployment.class || type == StatefulSet.class ? PrunedItemStore::withoutPodSpec
+                : PrunedItemStore.metadataOnly(type);
         InformerEventSource<R, MailRelay> informer = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(type, MailRelay.class)
                         .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR)
-                        .withItemStore(PrunedItemStore.<R>withoutManagedFields()).build(), context);
+                        .withItemStore(new PrunedItemStore<>(prune)).build(), context);
         informers.put(type, informer);
+        prunes.put(type, prune);
         return informer;
     }
 
@@ -65,12 +74,16 @@ final class OwnedObjects {
 
     /**
      * Runs {@code apply} on {@code desired} and remembers the result; for a cached kind through its informer, which
-     * then holds the result at once and does not pass the event of this write on as a change.
+     * then holds the result at once and does not pass the event of this write on as a change. What JOSDK holds
+     * there (its temporary cache, until the informer has seen a newer version, which can take long) is pruned as the
+     * informer's own cache is: the full answer with its managedFields would stay besides.
      */
     @SuppressWarnings("unchecked")
     <R extends HasMetadata> R apply(R desired, String fingerprint, UnaryOperator<R> apply) {
-        Optional<InformerEventSource<R, MailRelay>> informer = informer((Class<R>) desired.getClass());
-        R result = informer.isPresent() ? informer.get().eventFilteringUpdateAndCacheResource(desired, apply)
+        Class<R> type = (Class<R>) desired.getClass();
+        Optional<InformerEventSource<R, MailRelay>> informer = informer(type);
+        R result = informer.isPresent() ? informer.get().eventFilteringUpdateAndCacheResource(desired,
+                object -> ((UnaryOperator<R>) prunes.get(type)).apply(apply.apply(object)))
                 : apply.apply(desired);
         applied.put(key(desired), new Applied(fingerprint, result.getMetadata().getResourceVersion()));
         return result;

@@ -4,16 +4,27 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 
 /**
- * An informer's store that keeps each object without what the operator never reads from the cache. By default the
+ * An informer's store that keeps each object without what the operator never reads from the cache. At least the
  * {@code managedFields}: server-side apply lists in them every field each manager set, which made up about half of
- * each cached dependent, and with 1,000 MailRelays the 128m heap of the operator pod was full.
+ * each cached dependent, and with 1,000 MailRelays the 128m heap of the operator pod was full. Each Fabric8 model
+ * object costs a map of its own besides its fields, so a dependent the operator only checks for ownership and
+ * version is best kept as its metadata alone ({@link #metadataOnly}).
  */
-public final class PrunedItemStore<R extends HasMetadata> implements ItemStore<R> {
+public class PrunedItemStore<R extends HasMetadata> implements ItemStore<R> {
+
+    /** Without {@code managedFields}, for an informer configured by annotation (which wants a no-argument class). */
+    public static final class WithoutManagedFields<R extends HasMetadata> extends PrunedItemStore<R> {
+        public WithoutManagedFields() {
+            super(PrunedItemStore::withoutManagedFields);
+        }
+    }
 
     private final ItemStore<R> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
     private final UnaryOperator<R> prune;
@@ -30,6 +41,35 @@ public final class PrunedItemStore<R extends HasMetadata> implements ItemStore<R
     public static <R extends HasMetadata> R withoutManagedFields(R object) {
         object.getMetadata().setManagedFields(null);
         return object;
+    }
+
+    /** An object of the same kind with only the metadata (without managedFields) of {@code object}. */
+    public static <R extends HasMetadata> UnaryOperator<R> metadataOnly(Class<R> type) {
+        return object -> {
+            try {
+                R copy = type.getDeclaredConstructor().newInstance();
+                copy.setMetadata(withoutManagedFields(object).getMetadata());
+                return copy;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(type + " has no public no-argument constructor", e);
+            }
+        };
+    }
+
+    /**
+     * A Deployment or StatefulSet without managedFields and without its pod template's spec (containers, volumes,
+     * affinity: the bulk of it); its pod template's metadata, its replicas, claim templates and status stay.
+     */
+    public static <R extends HasMetadata> R withoutPodSpec(R workload) {
+        withoutManagedFields(workload);
+        if (workload instanceof Deployment deployment && deployment.getSpec() != null
+                && deployment.getSpec().getTemplate() != null) {
+            deployment.getSpec().getTemplate().setSpec(null);
+        } else if (workload instanceof StatefulSet statefulSet && statefulSet.getSpec() != null
+                && statefulSet.getSpec().getTemplate() != null) {
+            statefulSet.getSpec().getTemplate().setSpec(null);
+        }
+        return workload;
     }
 
     @Override

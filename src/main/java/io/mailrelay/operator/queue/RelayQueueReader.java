@@ -126,10 +126,12 @@ public final class RelayQueueReader implements AutoCloseable {
 
     /** @param checks filled with each pod's upstream report, when it gave one */
     QueueStatus read(KubernetesClient client, MailRelay relay, Map<String, UpstreamReport> checks) {
-        String token = RelayPods.adminToken(client, relay);
+        Map<String, String> pods = addresses(client, relay);
+        // the Secret only when there is a pod to ask: a relay whose pods are not up costs one request, not two
+        String token = pods.isEmpty() ? null : RelayPods.adminToken(client, relay);
         Map<String, QueueReport> reports = new LinkedHashMap<>();
         int unreachable = 0;
-        for (Map.Entry<String, String> pod : addresses(client, relay).entrySet()) {
+        for (Map.Entry<String, String> pod : pods.entrySet()) {
             try {
                 if (token == null) {
                     throw new IOException("Secret " + DependentNames.adminSecret(relay) + " has no token");
