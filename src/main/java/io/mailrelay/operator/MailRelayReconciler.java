@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -87,10 +86,7 @@ import io.mailrelay.operator.status.WorkloadState;
  * ({@code maxReconciliationInterval}) is only a safety net.
  */
 @ControllerConfiguration(name = MailRelayReconciler.NAME, fieldManager = OperatorSettings.FIELD_MANAGER,
-        maxReconciliationInterval = @MaxReconciliationInterval(interval = 3, timeUnit = TimeUnit.MINUTES),
-        // the MailRelays' cache without managedFields: the field lists of three managers (the author, the finalizer,
-        // the status), each a tree of maps, that nothing here reads
-        informer = @Informer(itemStore = PrunedItemStore.WithoutManagedFields.class))
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 3, timeUnit = TimeUnit.MINUTES))
 public class MailRelayReconciler implements Reconciler<MailRelay>, Cleaner<MailRelay> {
 
     public static final String NAME = "mailrelay";

@@ -17,14 +17,7 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
  * object costs a map of its own besides its fields, so a dependent the operator only checks for ownership and
  * version is best kept as its metadata alone ({@link #metadataOnly}).
  */
-public class PrunedItemStore<R extends HasMetadata> implements ItemStore<R> {
-
-    /** Without {@code managedFields}, for an informer configured by annotation (which wants a no-argument class). */
-    public static final class WithoutManagedFields<R extends HasMetadata> extends PrunedItemStore<R> {
-        public WithoutManagedFields() {
-            super(PrunedItemStore::withoutManagedFields);
-        }
-    }
+public final class PrunedItemStore<R extends HasMetadata> implements ItemStore<R> {
 
     private final ItemStore<R> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
     private final UnaryOperator<R> prune;
