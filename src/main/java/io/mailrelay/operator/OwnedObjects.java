@@ -49,7 +49,7 @@ final class OwnedObjects {
         InformerEventSource<R, MailRelay> informer = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(type, MailRelay.class)
                         .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR)
-                        .withItemStore(new PrunedItemStore<>(prune)).build(), context);
+                        .withItemStore(PrunedItemStore.unlessShared(context, new PrunedItemStore<>(prune))).build(), context);
         informers.put(type, informer);
         prunes.put(type, prune);
         return informer;

@@ -1,5 +1,6 @@
 package io.mailrelay.operator;
 
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 
 /**
  * An informer's store that keeps each object without what the operator never reads from the cache. At least the
@@ -24,6 +27,17 @@ public final class PrunedItemStore<R extends HasMetadata> implements ItemStore<R
 
     public PrunedItemStore(UnaryOperator<R> prune) {
         this.prune = prune;
+    }
+
+    /**
+     * {@code store} for an informer that follows the controller's namespaces, or null (the informer's own store,
+     * unpruned): JOSDK gives the one store of a configuration to the informer of each namespace when it watches a list
+     * of them, and a shared store loses objects (the initial list of one namespace drops the other namespaces'). So
+     * pruned only where one informer runs: for every namespace, or for one.
+     */
+    public static <R extends HasMetadata> ItemStore<R> unlessShared(EventSourceContext<?> context, ItemStore<R> store) {
+        Set<String> namespaces = context.getControllerConfiguration().getEffectiveNamespaces();
+        return InformerConfiguration.allNamespacesWatched(namespaces) || namespaces.size() == 1 ? store : null;
     }
 
     /** Without {@code metadata.managedFields}. */

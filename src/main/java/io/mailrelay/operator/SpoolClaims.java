@@ -35,7 +35,7 @@ final class SpoolClaims {
     static InformerEventSource<PersistentVolumeClaim, MailRelay> eventSource(EventSourceContext<MailRelay> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(PersistentVolumeClaim.class, MailRelay.class)
                 .withLabelSelector(RelayLabels.MANAGED_BY_SELECTOR)
-                .withItemStore(PrunedItemStore.withoutManagedFields())
+                .withItemStore(PrunedItemStore.unlessShared(context, PrunedItemStore.withoutManagedFields()))
                 .withSecondaryToPrimaryMapper(claim -> relayOf(claim)).build(), context);
     }
 

@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
@@ -35,8 +33,6 @@ class UnchangedRelayKubeTest {
     @RegisterExtension
     static final OperatorUnderTest operator = new OperatorUnderTest();
     static final KubeFixture kube = operator.kube;
-    /** The verbs that write (a dry run counted too: it costs the API server as much). */
-    static final Set<String> WRITES = Set.of("APPLY", "PATCH", "POST", "PUT", "DELETE", "DELETECOLLECTION");
     /** What the operator writes (the API server's own writes, such as its leases, are left out). */
     static final Set<String> RESOURCES = Set.of("mailrelays", "events", "configmaps", "secrets", "serviceaccounts",
             "services", "networkpolicies", "poddisruptionbudgets", "deployments", "statefulsets");
@@ -46,7 +42,8 @@ class UnchangedRelayKubeTest {
         String ns = "unchanged";
         MailRelay relay = createApplied(ns, "relay");
         Map<String, String> versions = versions(ns);
-        Map<String, Double> writes = writes();
+        ApiServerRequests apiWrites = new ApiServerRequests(kube.client(), ApiServerRequests.WRITES, RESOURCES);
+        Map<String, Double> writes = apiWrites.now();
         int reconciled = kube.reconciliations(ns, "relay");
 
         // the referenced Secret changes in a way that changes nothing rendered: the relay is reconciled again
@@ -54,7 +51,7 @@ class UnchangedRelayKubeTest {
                 "{\"metadata\":{\"annotations\":{\"touched\":\"yes\"}}}");
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> kube.reconciliations(ns, "relay") > reconciled);
 
-        assertThat(since(writes)).as("writes at the API server besides the test's own Secret patch")
+        assertThat(apiWrites.since(writes)).as("writes at the API server besides the test's own Secret patch")
                 .isEqualTo(Map.of("PATCH secrets", 1.0));
         assertThat(versions(ns)).isEqualTo(versions);
         assertThat(kube.get(ns, "relay").getStatus().conditions).isEqualTo(relay.getStatus().conditions);
@@ -114,36 +111,5 @@ class UnchangedRelayKubeTest {
 
     private static void put(Map<String, String> versions, HasMetadata object) {
         versions.put(object.getKind() + " " + object.getMetadata().getName(), object.getMetadata().getResourceVersion());
-    }
-
-    /** Writes counted by the API server, "VERB resource[/subresource]", dry runs under their verb. */
-    private static Map<String, Double> writes() {
-        Map<String, Double> writes = new TreeMap<>();
-        Matcher line = Pattern.compile("(?m)^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$")
-                .matcher(kube.client().raw("/metrics"));
-        while (line.find()) {
-            Map<String, String> labels = new TreeMap<>();
-            Matcher label = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(line.group(1));
-            while (label.find()) {
-                labels.put(label.group(1), label.group(2));
-            }
-            if (WRITES.contains(labels.get("verb")) && RESOURCES.contains(labels.get("resource"))) {
-                String subresource = labels.getOrDefault("subresource", "");
-                writes.merge(labels.get("verb") + " " + labels.get("resource")
-                        + (subresource.isEmpty() ? "" : "/" + subresource), Double.parseDouble(line.group(2)), Double::sum);
-            }
-        }
-        return writes;
-    }
-
-    private static Map<String, Double> since(Map<String, Double> before) {
-        Map<String, Double> delta = new TreeMap<>();
-        writes().forEach((key, value) -> {
-            double counted = value - before.getOrDefault(key, 0.0);
-            if (counted > 0) {
-                delta.put(key, counted);
-            }
-        });
-        return delta;
     }
 }

@@ -258,11 +258,8 @@ public final class NamespaceCredentials {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(MailRelay.class, MailRelay.class)
                 .withName("credential-rotation")
                 // a second cache of every MailRelay: of each only its metadata, all the filter below reads
-                .withItemStore(new PrunedItemStore<>(relay -> {
-                    MailRelay metadataOnly = new MailRelay();
-                    metadataOnly.setMetadata(PrunedItemStore.withoutManagedFields(relay).getMetadata());
-                    return metadataOnly;
-                }))
+                .withItemStore(PrunedItemStore.unlessShared(context,
+                        new PrunedItemStore<>(PrunedItemStore.metadataOnly(MailRelay.class))))
                 .withSecondaryToPrimaryMapper(relay -> Set.of(ResourceID.fromResource(relay)))
                 .withOnAddFilter(relay -> false)
                 .withOnUpdateFilter((now, before) -> !rotation(now).equals(rotation(before)))
